@@ -1,0 +1,31 @@
+#pragma once
+// The one SQLite state file: opening it safely and bringing its schema up to date.
+#include <string>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace wagbot::store {
+
+/// Opens (creating) the SQLite file, WAL mode, foreign keys on, busy timeout 5 s, and runs the
+/// numbered migrations of migrations.hpp, each once, in its own transaction. ":memory:" works for
+/// tests. A new file is created with mode 0600 (SQLite gives its -wal/-shm files the same mode).
+/// One connection, used from one thread: the io_context thread.
+class database {
+ public:
+  /// Throws SQLite::Exception or std::runtime_error when the file cannot be opened or migrated,
+  /// including when its schema is newer than this binary knows.
+  explicit database(const std::string& path);
+
+  /// The connection, for the stores of this folder.
+  SQLite::Database& sql();
+
+  /// Highest applied migration; 0 for an empty database.
+  int schema_version();
+
+ private:
+  void migrate();
+
+  SQLite::Database db_;
+};
+
+}  // namespace wagbot::store

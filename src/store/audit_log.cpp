@@ -1,0 +1,52 @@
+#include "wagbot/store/audit_log.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace wagbot::store {
+
+audit_log::audit_log(database& db) : db_(db) {}
+
+void audit_log::append(const audit_entry& e) {
+  SQLite::Statement insert(
+      db_.sql(),
+      "INSERT INTO audit_log (at, user_name, network, room, host, action_name, target, outcome,"
+      " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, e.time);
+  insert.bind(2, e.user);
+  insert.bind(3, e.network);
+  insert.bind(4, e.room);
+  insert.bind(5, e.host);
+  insert.bind(6, e.action);
+  insert.bind(7, e.target);
+  insert.bind(8, e.outcome);
+  insert.bind(9, e.detail);
+  insert.exec();
+}
+
+std::vector<audit_entry> audit_log::recent(std::size_t n) {
+  // Ties on the second are broken by insertion order, so "newest" is what was appended last.
+  SQLite::Statement query(
+      db_.sql(),
+      "SELECT at, user_name, network, room, host, action_name, target, outcome, detail"
+      " FROM audit_log ORDER BY at DESC, id DESC LIMIT ?");
+  constexpr auto max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  query.bind(1, static_cast<std::int64_t>(std::min(n, max_limit)));
+  std::vector<audit_entry> entries;
+  while (query.executeStep()) {
+    audit_entry e;
+    e.time = query.getColumn(0).getInt64();
+    e.user = query.getColumn(1).getString();
+    e.network = query.getColumn(2).getString();
+    e.room = query.getColumn(3).getString();
+    e.host = query.getColumn(4).getString();
+    e.action = query.getColumn(5).getString();
+    e.target = query.getColumn(6).getString();
+    e.outcome = query.getColumn(7).getString();
+    e.detail = query.getColumn(8).getString();
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+}  // namespace wagbot::store

@@ -1,0 +1,202 @@
+#include "wagbot/store/confirmation_store.hpp"
+
+#include <array>
+#include <stdexcept>
+
+#include <openssl/rand.h>
+
+namespace wagbot::store {
+
+namespace {
+
+// 32 symbols: a-z and 2-9 without 0/o and 1/l, so a byte masked to 5 bits picks one uniformly.
+constexpr std::string_view id_alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+static_assert(id_alphabet.size() == 32);
+constexpr std::size_t id_size = 6;
+constexpr int id_attempts = 16;
+
+constexpr std::array<confirmation_state, 4> all_states{
+    confirmation_state::pending, confirmation_state::confirmed, confirmation_state::cancelled,
+    confirmation_state::expired};
+
+std::string random_id() {
+  std::array<unsigned char, id_size> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw std::runtime_error("RAND_bytes failed while making a confirmation id");
+  }
+  std::string id;
+  for (const unsigned char b : bytes) id += id_alphabet[b & 31u];
+  return id;
+}
+
+constexpr const char* select_columns =
+    "SELECT id, requester, network, room, action_json, summary, created_at, expires_at, state,"
+    " prompt_ref FROM confirmations ";
+
+}  // namespace
+
+std::string_view to_string(confirmation_state s) {
+  switch (s) {
+    case confirmation_state::pending: return "pending";
+    case confirmation_state::confirmed: return "confirmed";
+    case confirmation_state::cancelled: return "cancelled";
+    case confirmation_state::expired: return "expired";
+  }
+  return "unknown";
+}
+
+std::optional<confirmation_state> parse_confirmation_state(std::string_view text) {
+  for (const auto s : all_states) {
+    if (to_string(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
+confirmation_store::confirmation_store(database& db) : db_(db) {}
+
+std::string confirmation_store::create(confirmation c) {
+  SQLite::Transaction transaction(db_.sql(), SQLite::TransactionBehavior::IMMEDIATE);
+  if (c.id.empty()) c.id = unused_id();
+  SQLite::Statement insert(
+      db_.sql(),
+      "INSERT INTO confirmations (id, requester, network, room, action_json, summary, created_at,"
+      " expires_at, state, prompt_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, c.id);
+  insert.bind(2, c.requester);
+  insert.bind(3, c.network);
+  insert.bind(4, c.room);
+  insert.bind(5, c.action_json);
+  insert.bind(6, c.summary);
+  insert.bind(7, c.created_at);
+  insert.bind(8, c.expires_at);
+  insert.bind(9, std::string(to_string(c.state)));
+  insert.bind(10, c.prompt_ref);
+  insert.exec();
+  SQLite::Statement approver(
+      db_.sql(),
+      "INSERT INTO confirmation_approvers (confirmation_id, position, approver) VALUES (?, ?, ?)");
+  for (std::size_t i = 0; i < c.approvers.size(); ++i) {
+    approver.bind(1, c.id);
+    approver.bind(2, static_cast<std::int64_t>(i));
+    approver.bind(3, c.approvers[i]);
+    approver.exec();
+    approver.reset();
+  }
+  transaction.commit();
+  return c.id;
+}
+
+std::optional<confirmation> confirmation_store::get(const std::string& id) {
+  auto query = select("WHERE id = ?");
+  query.bind(1, id);
+  auto found = read_all(query);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::optional<confirmation> confirmation_store::find_by_prompt(const std::string& network,
+                                                               const std::string& prompt_ref) {
+  // An empty ref means "prompt not posted yet"; it must never match a click.
+  if (prompt_ref.empty()) return std::nullopt;
+  auto query = select("WHERE network = ? AND prompt_ref = ? ORDER BY created_at DESC");
+  query.bind(1, network);
+  query.bind(2, prompt_ref);
+  auto found = read_all(query);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+void confirmation_store::set_prompt_ref(const std::string& id, const std::string& prompt_ref) {
+  SQLite::Statement update(db_.sql(), "UPDATE confirmations SET prompt_ref = ? WHERE id = ?");
+  update.bind(1, prompt_ref);
+  update.bind(2, id);
+  update.exec();
+}
+
+std::optional<confirmation> confirmation_store::resolve(const std::string& id,
+                                                        confirmation_state to, std::int64_t now) {
+  if (to == confirmation_state::pending) {
+    throw std::invalid_argument("a confirmation cannot be resolved to pending");
+  }
+  SQLite::Transaction transaction(db_.sql(), SQLite::TransactionBehavior::IMMEDIATE);
+  // The state test in the WHERE clause is the lock: only one UPDATE can see it pending.
+  SQLite::Statement update(db_.sql(),
+                           "UPDATE confirmations SET state = ?"
+                           " WHERE id = ? AND state = 'pending' AND expires_at > ?");
+  update.bind(1, std::string(to_string(to)));
+  update.bind(2, id);
+  update.bind(3, now);
+  if (update.exec() != 1) return std::nullopt;
+  auto won = get(id);
+  transaction.commit();
+  return won;
+}
+
+std::vector<confirmation> confirmation_store::expire_due(std::int64_t now) {
+  SQLite::Transaction transaction(db_.sql(), SQLite::TransactionBehavior::IMMEDIATE);
+  auto query = select("WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at, id");
+  query.bind(1, now);
+  auto due = read_all(query);
+  SQLite::Statement update(
+      db_.sql(), "UPDATE confirmations SET state = 'expired' WHERE id = ? AND state = 'pending'");
+  for (auto& c : due) {
+    update.bind(1, c.id);
+    update.exec();
+    update.reset();
+    c.state = confirmation_state::expired;
+  }
+  transaction.commit();
+  return due;
+}
+
+std::vector<confirmation> confirmation_store::pending_for(const std::string& requester) {
+  auto query = select("WHERE requester = ? AND state = 'pending' ORDER BY created_at, rowid");
+  query.bind(1, requester);
+  return read_all(query);
+}
+
+SQLite::Statement confirmation_store::select(const char* condition) {
+  // condition is always a literal of this file; values go through bind().
+  return SQLite::Statement(db_.sql(), std::string(select_columns) + condition);
+}
+
+std::vector<confirmation> confirmation_store::read_all(SQLite::Statement& query) {
+  SQLite::Statement approvers(
+      db_.sql(),
+      "SELECT approver FROM confirmation_approvers WHERE confirmation_id = ? ORDER BY position");
+  std::vector<confirmation> found;
+  while (query.executeStep()) {
+    confirmation c;
+    c.id = query.getColumn(0).getString();
+    c.requester = query.getColumn(1).getString();
+    c.network = query.getColumn(2).getString();
+    c.room = query.getColumn(3).getString();
+    c.action_json = query.getColumn(4).getString();
+    c.summary = query.getColumn(5).getString();
+    c.created_at = query.getColumn(6).getInt64();
+    c.expires_at = query.getColumn(7).getInt64();
+    // The CHECK constraint keeps the column to the four known names.
+    c.state = parse_confirmation_state(query.getColumn(8).getString())
+                  .value_or(confirmation_state::expired);
+    c.prompt_ref = query.getColumn(9).getString();
+    approvers.bind(1, c.id);
+    while (approvers.executeStep()) c.approvers.push_back(approvers.getColumn(0).getString());
+    approvers.reset();
+    found.push_back(std::move(c));
+  }
+  return found;
+}
+
+std::string confirmation_store::unused_id() {
+  SQLite::Statement exists(db_.sql(), "SELECT 1 FROM confirmations WHERE id = ?");
+  for (int attempt = 0; attempt < id_attempts; ++attempt) {
+    auto id = random_id();
+    exists.bind(1, id);
+    const bool taken = exists.executeStep();
+    exists.reset();
+    if (!taken) return id;
+  }
+  throw std::runtime_error("no unused confirmation id after many attempts");
+}
+
+}  // namespace wagbot::store

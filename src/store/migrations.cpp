@@ -1,0 +1,79 @@
+#include "wagbot/store/migrations.hpp"
+
+#include <array>
+
+namespace wagbot::store {
+
+namespace {
+
+// Column names avoid SQL keywords (user, key, action, time) so no statement needs quoting.
+constexpr std::array<std::string_view, 1> all_migrations{
+    // 1: host keys, confirmations, audit log, room settings, small named values.
+    R"sql(
+CREATE TABLE host_keys (
+  user_name  TEXT    NOT NULL,
+  alias      TEXT    NOT NULL,
+  url        TEXT    NOT NULL,
+  sealed_key TEXT    NOT NULL,
+  suffix     TEXT    NOT NULL,
+  added_at   INTEGER NOT NULL,
+  PRIMARY KEY (user_name, alias)
+);
+
+CREATE TABLE confirmations (
+  id          TEXT    NOT NULL PRIMARY KEY,
+  requester   TEXT    NOT NULL,
+  network     TEXT    NOT NULL,
+  room        TEXT    NOT NULL,
+  action_json TEXT    NOT NULL,
+  summary     TEXT    NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  state       TEXT    NOT NULL
+    CHECK (state IN ('pending', 'confirmed', 'cancelled', 'expired')),
+  prompt_ref  TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX confirmations_by_state ON confirmations (state, expires_at);
+CREATE INDEX confirmations_by_prompt ON confirmations (network, prompt_ref);
+CREATE INDEX confirmations_by_requester ON confirmations (requester, state, created_at);
+
+CREATE TABLE confirmation_approvers (
+  confirmation_id TEXT    NOT NULL REFERENCES confirmations (id) ON DELETE CASCADE,
+  position        INTEGER NOT NULL,
+  approver        TEXT    NOT NULL,
+  PRIMARY KEY (confirmation_id, position)
+);
+
+CREATE TABLE audit_log (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  at          INTEGER NOT NULL,
+  user_name   TEXT    NOT NULL,
+  network     TEXT    NOT NULL,
+  room        TEXT    NOT NULL,
+  host        TEXT    NOT NULL,
+  action_name TEXT    NOT NULL,
+  target      TEXT    NOT NULL,
+  outcome     TEXT    NOT NULL,
+  detail      TEXT    NOT NULL
+);
+CREATE INDEX audit_log_by_time ON audit_log (at);
+
+CREATE TABLE room_settings (
+  network      TEXT NOT NULL,
+  room         TEXT NOT NULL,
+  default_host TEXT,
+  PRIMARY KEY (network, room)
+);
+
+CREATE TABLE kv (
+  name  TEXT NOT NULL PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
+};
+
+}  // namespace
+
+std::span<const std::string_view> migrations() { return all_migrations; }
+
+}  // namespace wagbot::store

@@ -1,0 +1,81 @@
+#include "wagbot/store/database.hpp"
+
+#include <sys/stat.h>
+
+#include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
+#include "wagbot/store/kv_store.hpp"
+#include "wagbot/store/migrations.hpp"
+
+using wagbot::store::database;
+
+namespace {
+
+std::string pragma_text(database& db, const char* pragma) {
+  SQLite::Statement query(db.sql(), pragma);
+  REQUIRE(query.executeStep());
+  return query.getColumn(0).getString();
+}
+
+}  // namespace
+
+TEST_SUITE("store") {
+  TEST_CASE("an in-memory database is migrated to the latest version") {
+    database db(":memory:");
+    const int latest = static_cast<int>(wagbot::store::migrations().size());
+    CHECK(latest >= 1);
+    CHECK(db.schema_version() == latest);
+    CHECK(pragma_text(db, "PRAGMA foreign_keys") == "1");
+  }
+
+  TEST_CASE("migrations are idempotent: reopening keeps the version and the data") {
+    wagbot::store::test::temp_dir dir;
+    const auto path = (dir / "wagbot.db").string();
+    int first_version = 0;
+    {
+      database db(path);
+      first_version = db.schema_version();
+      wagbot::store::kv_store(db).set("matrix.next_batch", "s72594_4483_1934");
+    }
+    database again(path);
+    CHECK(again.schema_version() == first_version);
+    CHECK(wagbot::store::kv_store(again).get("matrix.next_batch") ==
+          std::string("s72594_4483_1934"));
+    SQLite::Statement rows(again.sql(), "SELECT COUNT(*) FROM schema_migrations");
+    REQUIRE(rows.executeStep());
+    CHECK(rows.getColumn(0).getInt() == first_version);
+  }
+
+  TEST_CASE("a database file is created owner-only and in WAL mode") {
+    wagbot::store::test::temp_dir dir;
+    const auto path = dir / "state.db";
+    database db(path.string());
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(pragma_text(db, "PRAGMA journal_mode") == "wal");
+    CHECK(pragma_text(db, "PRAGMA busy_timeout") == "5000");
+  }
+
+  TEST_CASE("a database from a newer wagbot is refused") {
+    wagbot::store::test::temp_dir dir;
+    const auto path = (dir / "future.db").string();
+    {
+      database db(path);
+      SQLite::Statement future(db.sql(),
+                               "INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)");
+      future.bind(1, db.schema_version() + 1);
+      future.exec();
+    }
+    CHECK_THROWS_WITH_AS(database{path}, doctest::Contains("newer"), std::runtime_error);
+  }
+
+  TEST_CASE("foreign keys are enforced") {
+    database db(":memory:");
+    SQLite::Statement orphan(db.sql(),
+                             "INSERT INTO confirmation_approvers (confirmation_id, position,"
+                             " approver) VALUES ('nope', 0, 'alice')");
+    CHECK_THROWS_AS(orphan.exec(), SQLite::Exception);
+  }
+}
