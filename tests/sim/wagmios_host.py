@@ -1,0 +1,236 @@
+"""One simulated WAGMIOS host: its listening socket and the request pipeline.
+
+Pipeline for every request on the host's port (in this order):
+  record in the request log -> injected faults -> route match (unknown path or wrong
+  method: plain-text 404, no auth, no activity) -> auth (public paths skip it) ->
+  rate limit -> scope -> handler -> write timeout -> `api_call` activity event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from aiohttp import web
+
+import wagmios_api as api
+from wagmios_http import err, not_found_text, parse_json_or_none
+from wagmios_state import HostState
+
+log = logging.getLogger("wagmios_sim")
+
+PUBLIC_AUTH_PATHS = ("/api/auth/setup", "/api/auth/verify", "/api/auth/status")
+# GETs of these produce no api_call event (the real feed's noise filter).
+NOISE_PATHS = ("/health", "/api/containers", "/api/marketplace", "/api/metrics/summary",
+               "/api/auth/status")
+
+
+def is_noise(method: str, path: str) -> bool:
+    if method != "GET":
+        return False
+    p = path[:-1] if path.endswith("/") and len(path) > 1 else path
+    return p in NOISE_PATHS or p.startswith("/api/system/")
+
+
+def status_text(code: int) -> str:
+    if 200 <= code < 300:
+        return "success"
+    if 400 <= code < 500:
+        return "client_error"
+    if code >= 500:
+        return "server_error"
+    return "unknown"
+
+
+PROXY_PAGES = {
+    502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out",
+    500: "Internal Server Error", 404: "Not Found", 403: "Forbidden", 401: "Unauthorized",
+    429: "Too Many Requests", 400: "Bad Request", 413: "Request Entity Too Large",
+}
+
+
+def proxy_page(status: int) -> str:
+    reason = PROXY_PAGES.get(status, "Error")
+    return (f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n"
+            "</body>\r\n</html>\r\n")
+
+
+GARBAGE = b'\x00\x1f\x8b\x08 <html><body>{"success":tr\xff\xfe\xfd not json at all \x00'
+
+
+class HostServer:
+    def __init__(self, state: HostState, port: int = 0, bind: str = "127.0.0.1"):
+        self.state = state
+        self.bind = bind
+        self.port = port
+        self.runner: web.AppRunner | None = None
+        self.websockets: set = set()     # (ws, transport)
+        self.background: set = set()
+        self.lock = asyncio.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.bind}:{self.port}"
+
+    @property
+    def is_up(self) -> bool:
+        return self.runner is not None
+
+    # ------------------------------------------------------------------ listening
+    async def up(self):
+        async with self.lock:
+            if self.runner is not None:
+                return
+            app = web.Application(client_max_size=64 << 20)
+            app.router.add_route("*", "/{tail:.*}", self.dispatch)
+            runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                   shutdown_timeout=0.2)
+            await runner.setup()
+            site = web.TCPSite(runner, self.bind, self.port, reuse_address=True)
+            try:
+                await site.start()
+            except Exception:
+                await runner.cleanup()
+                raise
+            if self.port == 0:
+                self.port = site._server.sockets[0].getsockname()[1]   # noqa: SLF001
+            self.runner = runner
+
+    async def down(self):
+        """Stop listening and cut every open connection (as if the host vanished)."""
+        async with self.lock:
+            runner, self.runner = self.runner, None
+            if runner is None:
+                return
+            for _ws, transport in list(self.websockets):
+                if transport is not None:
+                    transport.abort()
+            self.websockets.clear()
+            self.state.feed.subscribers.clear()
+            await runner.cleanup()
+
+    # ------------------------------------------------------------------ pipeline
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        st = self.state
+        started = time.monotonic()
+        body = await request.read()
+        method, path = request.method, request.path
+        header_key = request.headers.get("X-API-Key", "")
+        sent_key = header_key
+        if not sent_key and path == "/api/ws/activity":
+            sent_key = request.query.get("key", "")
+        entry = {"method": method, "path": path, "query": dict(request.query),
+                 "query_string": request.query_string, "body": parse_json_or_none(body),
+                 "key_suffix": sent_key[-8:] if sent_key else None, "status": None,
+                 "time": time.time()}
+        st.requests.append(entry)
+
+        # -- injected faults (a misbehaving proxy/network in front of the API)
+        f = st.faults
+        if f.active() and (not f.path_prefix or path.startswith(f.path_prefix)) \
+                and (f.count is None or f.count > 0):
+            if f.count is not None:
+                f.count -= 1
+            snapshot = (f.latency_ms, f.status, f.garbage, f.drop, f.body, f.content_type)
+            if f.count == 0:
+                st.faults = type(f)()
+            latency, status, garbage, drop, fbody, ctype = snapshot
+            if latency:
+                await asyncio.sleep(latency / 1000)
+            if drop:
+                entry["status"] = 0
+                return self._abort(request)
+            if garbage:
+                entry["status"] = 200
+                return web.Response(status=200, body=GARBAGE, content_type="application/json")
+            if status:
+                entry["status"] = status
+                resp = web.Response(status=status, text=fbody if fbody is not None else proxy_page(status))
+                resp.headers["Content-Type"] = ctype or "text/html"
+                resp.headers["Server"] = "nginx/1.24.0"
+                return resp
+
+        # CHOICE: route matching comes before auth (gorilla/mux runs middleware on matches only).
+        matched = api.match(method, path)
+        if matched is None:
+            entry["status"] = 404
+            return not_found_text()
+        st.feed.count_request()
+        handler, scope, params = matched
+        ctx = api.Ctx(request=request, body=body, state=st, params=params,
+                      extra={"server": self})
+
+        resp = await self._authorize(ctx, scope, sent_key, header_key)
+        if resp is None:
+            try:
+                resp = await handler(ctx)
+            except Exception as e:   # noqa: BLE001 - a simulator bug must still answer
+                log.exception("handler crashed")
+                resp = err(500, "INTERNAL_ERROR", f"simulator error: {e}")
+        code = resp.status
+        entry["status"] = code
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        # CHOICE: an accepted WebSocket upgrade is not reported as an api_call (it would
+        # only be logged when the socket closes, with a meaningless status).
+        if not is_noise(method, path) and not isinstance(resp, web.WebSocketResponse):
+            st.feed.log("api_call", method, path, status_text(code), ctx.agent,
+                        {"status_code": code, "duration_ms": elapsed_ms})
+        if isinstance(resp, web.WebSocketResponse):
+            return resp
+        if elapsed_ms > st.config.get("write_timeout_ms", 120_000):
+            # Go's WriteTimeout: the handler ran, but its response never reaches the client.
+            entry["dropped"] = True
+            return self._abort(request)
+        return resp
+
+    async def _authorize(self, ctx: api.Ctx, scope, sent_key: str, header_key: str):
+        st, request = ctx.state, ctx.request
+        ip = "ip:" + (request.remote or "?")
+        path = request.path
+        if scope is api.PUBLIC:
+            k = st.find_key(header_key) if header_key else None
+            ctx.key = k
+            ctx.agent = k.suffix if k else "unauthenticated"
+            if path in PUBLIC_AUTH_PATHS and not self._allow(ip):
+                return self._rate_limited()
+            return None
+        failure = None
+        if not st.keys:
+            failure = err(401, "SETUP_REQUIRED", "Run POST /api/auth/setup first")
+        elif not sent_key:
+            failure = err(401, "API_KEY_REQUIRED", "X-API-Key header required")
+        else:
+            k = st.find_key(sent_key) if sent_key.startswith("wag_live_") else None
+            if k is None:
+                failure = err(401, "INVALID_KEY", "Invalid or expired API key")
+        if failure is not None:
+            ctx.agent = "invalid-key" if sent_key else "unauthenticated"
+            if not self._allow(ip):
+                return self._rate_limited()
+            return failure
+        ctx.key, ctx.agent = k, k.suffix
+        if not self._allow("key:" + k.id):
+            return self._rate_limited()
+        k.last_used_at = time.time()
+        if scope != api.ANY and not k.has_scope(scope):
+            return err(403, "SCOPE_REQUIRED", f"{scope} scope required")
+        return None
+
+    def _allow(self, ident: str) -> bool:
+        lim = self.state.limiter
+        lim.limit = int(self.state.config["rate_limit"])
+        lim.window = float(self.state.config["rate_window_s"])
+        return lim.allow(ident)
+
+    def _rate_limited(self):
+        c = self.state.config
+        return err(429, "RATE_LIMITED",
+                   f"Rate limit exceeded: {c['rate_limit']} requests per {int(c['rate_window_s'])}s")
+
+    @staticmethod
+    def _abort(request: web.Request) -> web.StreamResponse:
+        if request.transport is not None:
+            request.transport.abort()
+        raise asyncio.CancelledError()
