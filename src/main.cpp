@@ -1,1 +1,129 @@
-int main() { return 0; }
+// wagbot's command line: run, shell, explain, check-config, version.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include <boost/asio/signal_set.hpp>
+
+#include "commands/commands.hpp"
+#include "wagbot/app/app.hpp"
+#include "wagbot/core/grammar.hpp"
+#include "wagbot/shell/shell.hpp"
+
+namespace {
+
+constexpr int exit_config = 2;
+
+wagbot::app::config load_or_exit(const std::string& file) {
+  try {
+    return wagbot::app::load_config(file);
+  } catch (const wagbot::app::config_error& e) {
+    std::cerr << "wagbot: config error in " << file << ": " << e.what() << "\n";
+    std::exit(exit_config);
+  }
+}
+
+int explain(const std::string& text) {
+  std::vector<wagbot::core::command_spec> specs;
+  for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
+  wagbot::core::grammar grammar(specs);
+  auto parsed = grammar.parse(text);
+  nlohmann::json out;
+  if (!parsed) {
+    out = {{"ok", false}, {"error", parsed.error().message}, {"usage", parsed.error().usage}, {"actions", nlohmann::json::array()}};
+  } else {
+    const auto* spec = grammar.find(parsed->command);
+    nlohmann::json a = *parsed;
+    a["scope"] = spec->scope;
+    a["destructive"] = spec->destructive;
+    a["runs_on_host"] = spec->uses_host;
+    out = {{"ok", true}, {"actions", nlohmann::json::array({a})}};
+  }
+  std::cout << out.dump(2) << "\n";
+  return parsed ? 0 : 1;
+}
+
+int run_daemon(wagbot::app::application& app) {
+  auto& io = app.io();
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    app.eng().log().info("signal {}: stopping", sig);
+    io.stop();
+  });
+  app.eng().log().warn("no chat transport is configured yet; use `wagbot shell` to talk to the bot");
+  io.run();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"wagbot — chat-ops for WAGMIOS hosts, from Matrix, Discord or a terminal"};
+  cli.require_subcommand(1);
+  std::string config_file = "wagbot.yaml";
+
+  auto* run = cli.add_subcommand("run", "Run the daemon");
+  run->add_option("-c,--config", config_file, "Configuration file")->capture_default_str();
+
+  std::string as;
+  auto* shell = cli.add_subcommand("shell", "Chat with the bot in this terminal");
+  shell->add_option("-c,--config", config_file, "Configuration file")->capture_default_str();
+  shell->add_option("--as", as, "Act as this user (users[].name or users[].shell)");
+
+  std::string text;
+  auto* explain_cmd = cli.add_subcommand("explain", "Print, as JSON, the actions a message would turn into");
+  explain_cmd->add_option("text", text, "The message")->required();
+
+  std::string check_file;
+  auto* check = cli.add_subcommand("check-config", "Validate a configuration file (exit 2 if bad)");
+  check->add_option("file", check_file, "Configuration file")->required();
+
+  auto* version = cli.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (*version) {
+    std::cout << "wagbot " << WAGBOT_VERSION << "\n";
+    return 0;
+  }
+  if (*explain_cmd) return explain(text);
+  if (*check) {
+    auto cfg = load_or_exit(check_file);
+    std::cout << "config ok: " << cfg.hosts.size() << " host(s), " << cfg.users.size() << " user(s)\n";
+    return 0;
+  }
+
+  auto cfg = load_or_exit(config_file);
+  try {
+    wagbot::app::application app(std::move(cfg));
+    if (*run) return run_daemon(app);
+
+    // shell: pick the local user.
+    const auto& c = app.cfg();
+    std::string sender;
+    if (!as.empty()) {
+      if (const auto* u = c.find_user(as); u && !u->shell.empty()) sender = u->shell.front();
+      else if (c.user_by_network_id("shell", as)) sender = as;
+      else {
+        std::cerr << "wagbot: no user `" << as << "` with a shell id in the config\n";
+        return exit_config;
+      }
+    } else {
+      const char* login = std::getenv("USER");
+      if (login && c.user_by_network_id("shell", login)) sender = login;
+      for (const auto& u : c.users)
+        if (sender.empty() && !u.shell.empty()) sender = u.shell.front();
+      if (sender.empty()) {
+        std::cerr << "wagbot: no user has a `shell` id in the config; add one or pass --as\n";
+        return exit_config;
+      }
+    }
+    wagbot::shell::options opts{sender, static_cast<bool>(::isatty(STDIN_FILENO))};
+    return wagbot::shell::run(app.io(), app.dispatch(), std::cin, std::cout, opts);
+  } catch (const std::exception& e) {
+    std::cerr << "wagbot: " << e.what() << "\n";
+    return 1;
+  }
+}

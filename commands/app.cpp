@@ -1,0 +1,45 @@
+#include "commands/commands.hpp"
+#include "commands/format.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  auto app = co_await ctx.host.api->app(ctx.host.key, act.args[0]);
+  if (!app) {
+    if (app.error().kind == errc::not_found)
+      co_return core::error_reply("No app `" + act.args[0] + "` in the marketplace of @" +
+                                  ctx.host.alias + ". `apps <words>` searches it.");
+    co_return core::describe_error(app.error(), ctx.host.alias);
+  }
+  core::chat_reply r;
+  r.text(app->meta.name + " (`" + app->meta.id + "`, " + app->meta.category + "): " + app->meta.description);
+  std::vector<std::string> ports;
+  for (int p : app->ports) ports.push_back(std::to_string(p));
+  r.text("Image " + app->image + (ports.empty() ? "" : ", ports " + join(ports)) + ".");
+  if (!app->environment.empty()) {
+    core::table t{{"setting", "required", "default", "what it is"}, {}};
+    for (const auto& e : app->environment)
+      t.rows.push_back({e.name, e.required ? "yes" : "no", e.default_value.value_or(""), e.description});
+    r.add_table(std::move(t));
+  }
+  r.text("Install: `install " + app->meta.id + " [as <name>] [KEY=VALUE…] [-p host:container]`");
+  co_return r;
+}
+}  // namespace
+
+app::command make_app() {
+  core::command_spec s;
+  s.name = "app";
+  s.summary = "One marketplace app: image, ports and the settings it takes";
+  s.usage = "app <id> [@host]";
+  s.args = {{"id", "marketplace app id, e.g. jellyfin", core::value_kind::app}};
+  s.scope = "marketplace:read";
+  s.uses_host = true;
+  s.examples = {"app jellyfin", "app vaultwarden @nas"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,63 @@
+#include <algorithm>
+
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  auto apps = co_await ctx.host.api->marketplace(ctx.host.key);
+  if (!apps) co_return core::describe_error(apps.error(), ctx.host.alias);
+  std::vector<std::string> words;
+  for (const auto& a : act.args) words.push_back(lower(a));
+  std::vector<protocol::app_summary> shown;
+  for (const auto& app : *apps) {
+    const auto hay = lower(app.id + " " + app.name + " " + app.category + " " + app.description);
+    const bool category_match = words.size() == 1 && lower(app.category) == words[0];
+    bool all_words = true;
+    for (const auto& w : words) all_words = all_words && hay.find(w) != std::string::npos;
+    if (category_match || all_words) shown.push_back(app);
+  }
+  std::sort(shown.begin(), shown.end(),
+            [](const auto& a, const auto& b) { return a.popularity > b.popularity; });
+  if (shown.empty()) {
+    std::vector<std::string> cats;
+    for (const auto& app : *apps)
+      if (std::find(cats.begin(), cats.end(), app.category) == cats.end()) cats.push_back(app.category);
+    std::string list;
+    for (const auto& c : cats) list += (list.empty() ? "" : ", ") + c;
+    co_return core::say(core::tone::info, "No app matches. Categories: " + list + ".");
+  }
+  core::table t{{"id", "name", "category", "port", "description"}, {}};
+  for (const auto& a : shown)
+    t.rows.push_back({a.id + (a.verified ? " ✓" : ""), a.name, a.category,
+                      a.default_port ? std::to_string(a.default_port) : "", a.description});
+  core::chat_reply r;
+  r.text(std::to_string(shown.size()) + " apps in the marketplace of @" + ctx.host.alias +
+         ". `app <id>` for details, `install <id>` to install.");
+  r.add_table(std::move(t));
+  co_return r;
+}
+}  // namespace
+
+app::command make_apps() {
+  core::command_spec s;
+  s.name = "apps";
+  s.aliases = {"marketplace", "catalogue", "catalog"};
+  s.summary = "Browse the marketplace: all apps, a category, or a search";
+  s.usage = "apps [category|search words] [@host]";
+  s.args = {{"search", "a category or words to look for", core::value_kind::text, false, true}};
+  s.scope = "marketplace:read";
+  s.uses_host = true;
+  s.examples = {"apps", "apps media", "apps password manager"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

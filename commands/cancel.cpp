@@ -1,0 +1,22 @@
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  co_return co_await ctx.dispatch.resolve(ctx.who, act.args.empty() ? "" : act.args[0], false);
+}
+}  // namespace
+
+app::command make_cancel() {
+  core::command_spec s;
+  s.name = "cancel";
+  s.aliases = {"no", "deny"};
+  s.summary = "Say no to a pending confirmation";
+  s.usage = "cancel [id]";
+  s.args = {{"id", "the confirmation's id (default: your latest here)", core::value_kind::text, false}};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

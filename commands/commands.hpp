@@ -1,0 +1,42 @@
+#pragma once
+// Every chat command, one factory per file. The list in registry.cpp is the only place that
+// says which commands exist.
+#include <vector>
+
+#include "wagbot/app/command.hpp"
+
+namespace wagbot::commands {
+
+app::command make_help();
+app::command make_hosts();
+app::command make_status();
+app::command make_ps();
+app::command make_inspect();
+app::command make_logs();
+app::command make_start();
+app::command make_stop();
+app::command make_restart();
+app::command make_rm();
+app::command make_run();
+app::command make_images();
+app::command make_pull();
+app::command make_rmi();
+app::command make_apps();
+app::command make_app();
+app::command make_installed();
+app::command make_install();
+app::command make_templates();
+app::command make_template();
+app::command make_template_save();
+app::command make_key_add();
+app::command make_key_remove();
+app::command make_key_list();
+app::command make_default();
+app::command make_audit();
+app::command make_confirm();
+app::command make_cancel();
+
+/// All commands, in the order `help` lists them.
+std::vector<app::command> all();
+
+}  // namespace wagbot::commands

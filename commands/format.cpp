@@ -1,0 +1,34 @@
+#include "commands/format.hpp"
+
+namespace wagbot::commands {
+
+std::string short_id(const std::string& id) {
+  auto s = id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
+  return s.substr(0, 12);
+}
+
+std::string ports_text(const std::vector<protocol::port_binding>& ports) {
+  std::vector<std::string> parts;
+  for (const auto& p : ports) {
+    std::string one = p.host.empty() ? p.container : p.host + "→" + p.container;
+    if (!p.protocol.empty() && p.protocol != "tcp") one += "/" + p.protocol;
+    parts.push_back(one);
+  }
+  return join(parts);
+}
+
+std::string status_text(const std::string& status) {
+  if (status == "running") return "● running";
+  if (status == "restarting") return "◐ restarting";
+  if (status == "paused") return "◌ paused";
+  if (status == "dead") return "✖ dead";
+  return "○ " + status;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+  return out;
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,19 @@
+#pragma once
+// Small text helpers shared by the commands' replies.
+#include <string>
+#include <vector>
+
+#include "wagbot/protocol/wagmios.hpp"
+
+namespace wagbot::commands {
+
+/// The first 12 characters of a container or image id, as `docker ps` shows them.
+std::string short_id(const std::string& id);
+/// "8080→80/tcp, 8443→443/tcp"
+std::string ports_text(const std::vector<protocol::port_binding>& ports);
+/// "running" with a marker people can scan: ● running, ○ exited, ◐ restarting…
+std::string status_text(const std::string& status);
+/// Joins with ", ".
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+
+}  // namespace wagbot::commands

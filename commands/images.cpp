@@ -1,0 +1,34 @@
+#include "commands/commands.hpp"
+#include "commands/format.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
+  auto list = co_await ctx.host.api->images(ctx.host.key);
+  if (!list) co_return core::describe_error(list.error(), ctx.host.alias);
+  if (list->empty()) co_return core::say(core::tone::info, "No images on @" + ctx.host.alias + ".");
+  core::table t{{"repository", "tag", "id", "size", "created"}, {}};
+  for (const auto& i : *list) t.rows.push_back({i.repository, i.tag, short_id(i.id), i.size, i.created_since});
+  core::chat_reply r;
+  r.text(std::to_string(list->size()) + " images on @" + ctx.host.alias + ":");
+  r.add_table(std::move(t));
+  co_return r;
+}
+}  // namespace
+
+app::command make_images() {
+  core::command_spec s;
+  s.name = "images";
+  s.summary = "List images";
+  s.usage = "images [@host|all]";
+  s.scope = "images:read";
+  s.uses_host = true;
+  s.fans_out = true;
+  s.examples = {"images", "images all"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

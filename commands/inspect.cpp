@@ -1,0 +1,39 @@
+#include "commands/commands.hpp"
+#include "commands/format.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  auto c = co_await ctx.host.api->container_config(ctx.host.key, ctx.target_name(act));
+  if (!c) co_return core::describe_error(c.error(), ctx.host.alias);
+  core::table t{{"field", "value"}, {}};
+  t.rows.push_back({"name", c->name});
+  t.rows.push_back({"status", status_text(c->status) + (c->status_text.empty() ? "" : " (" + c->status_text + ")")});
+  t.rows.push_back({"image", c->image});
+  t.rows.push_back({"ports", c->ports.empty() ? "none" : ports_text(c->ports)});
+  t.rows.push_back({"id", c->id});
+  core::chat_reply r;
+  r.text("`" + c->name + "` on @" + ctx.host.alias + ":");
+  r.add_table(std::move(t));
+  co_return r;
+}
+}  // namespace
+
+app::command make_inspect() {
+  core::command_spec s;
+  s.name = "inspect";
+  s.aliases = {"info", "show"};
+  s.summary = "One container's image, status, ports and id";
+  s.usage = "inspect <container> [@host]";
+  s.args = {{"container", "name or id (a unique prefix is enough)", core::value_kind::container}};
+  s.scope = "containers:read";
+  s.uses_host = true;
+  s.targets_container = true;
+  s.examples = {"inspect nginx", "inspect jelly @media"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,33 @@
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
+  auto list = co_await ctx.host.api->installed(ctx.host.key);
+  if (!list) co_return core::describe_error(list.error(), ctx.host.alias);
+  if (list->empty())
+    co_return core::say(core::tone::info, "No marketplace apps are installed on @" + ctx.host.alias + ".");
+  core::table t{{"app", "versions", "path"}, {}};
+  for (const auto& a : *list) t.rows.push_back({a.app_id, std::to_string(a.versions), a.path});
+  core::chat_reply r;
+  r.text("Marketplace apps installed on @" + ctx.host.alias + ":");
+  r.add_table(std::move(t));
+  co_return r;
+}
+}  // namespace
+
+app::command make_installed() {
+  core::command_spec s;
+  s.name = "installed";
+  s.summary = "Marketplace apps installed on a host";
+  s.usage = "installed [@host|all]";
+  s.scope = "marketplace:read";
+  s.uses_host = true;
+  s.fans_out = true;
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,32 @@
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  std::string alias = act.args[0];
+  if (!alias.empty() && alias[0] == '@') alias.erase(0, 1);
+  for (auto& c : alias) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!ctx.eng.keys().remove(ctx.who.user, alias))
+    co_return core::error_reply("You have no key for @" + alias + ".");
+  ctx.eng.forget_scopes(ctx.who.user, alias);
+  ctx.eng.record(ctx.who, alias, "key remove", alias, "ok");
+  auto r = core::ok_reply("Forgot your key for @" + alias + ". Revoke it in WAGMIOS Settings too if "
+                          "it should stop working.");
+  r.is_private = true;
+  co_return r;
+}
+}  // namespace
+
+app::command make_key_remove() {
+  core::command_spec s;
+  s.name = "key remove";
+  s.aliases = {"key rm", "key delete"};
+  s.summary = "Forget your key for a host";
+  s.usage = "key remove <host>";
+  s.args = {{"host", "alias", core::value_kind::host}};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,36 @@
+#include "commands/lifecycle.hpp"
+
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+app::command lifecycle_command(std::string verb, std::string past, std::string summary,
+                               bool destructive) {
+  core::command_spec s;
+  s.name = verb;
+  s.summary = std::move(summary);
+  s.usage = verb + " <container> [@host]";
+  s.args = {{"container", "name or id (a unique prefix is enough)", core::value_kind::container}};
+  s.scope = "containers:write";
+  s.uses_host = true;
+  s.targets_container = true;
+  s.destructive = destructive;
+  s.examples = {verb + " nginx", verb + " nginx @nas"};
+  auto run = [verb, past](app::command_context& ctx,
+                          const core::action& act) -> boost::asio::awaitable<core::chat_reply> {
+    const auto name = ctx.target_name(act);
+    if (verb == "start" && ctx.target && ctx.target->status == "running")
+      co_return core::say(core::tone::info, "`" + name + "` is already running on @" + ctx.host.alias + ".");
+    if (verb == "stop" && ctx.target && ctx.target->status != "running" &&
+        ctx.target->status != "restarting")
+      co_return core::say(core::tone::info, "`" + name + "` is not running on @" + ctx.host.alias +
+                                                " (" + ctx.target->status + ").");
+    auto done = co_await ctx.host.api->container_action(ctx.host.key, name, verb);
+    if (!done) co_return core::describe_error(done.error(), ctx.host.alias);
+    co_return core::ok_reply("`" + name + "` " + past + " on @" + ctx.host.alias + ".");
+  };
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,47 @@
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+constexpr int default_lines = 50;
+constexpr int max_lines = 1000;  // the server's cap on `tail`
+
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  int lines = default_lines;
+  if (act.args.size() > 1) lines = std::atoi(act.args[1].c_str());
+  if (lines < 1 || lines > max_lines)
+    co_return core::error_reply("[lines] must be between 1 and " + std::to_string(max_lines) + ".");
+  const auto name = ctx.target_name(act);
+  auto text = co_await ctx.host.api->logs(ctx.host.key, name, lines);
+  if (!text) co_return core::describe_error(text.error(), ctx.host.alias);
+  core::chat_reply r;
+  if (text->empty()) {
+    r.text("`" + name + "` on @" + ctx.host.alias + " has written no logs.");
+    co_return r;
+  }
+  r.text("Last " + std::to_string(lines) + " lines of `" + name + "` on @" + ctx.host.alias + ":");
+  auto body = *text;
+  while (!body.empty() && body.back() == '\n') body.pop_back();
+  r.code(body);
+  co_return r;
+}
+}  // namespace
+
+app::command make_logs() {
+  core::command_spec s;
+  s.name = "logs";
+  s.aliases = {"log"};
+  s.summary = "The last lines a container wrote (default 50, at most 1000)";
+  s.usage = "logs <container> [lines] [@host]";
+  s.args = {{"container", "name or id", core::value_kind::container},
+            {"lines", "how many lines", core::value_kind::integer, false}};
+  s.scope = "containers:read";
+  s.uses_host = true;
+  s.targets_container = true;
+  s.examples = {"logs nginx", "logs postgres 200 @nas"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,40 @@
+#include "commands/commands.hpp"
+#include "commands/format.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
+  auto list = co_await ctx.host.api->containers(ctx.host.key);
+  if (!list) co_return core::describe_error(list.error(), ctx.host.alias);
+  if (list->empty()) co_return core::say(core::tone::info, "No containers on @" + ctx.host.alias + ".");
+  std::size_t running = 0;
+  core::table t{{"name", "status", "image", "ports", "id"}, {}};
+  for (const auto& c : *list) {
+    running += c.status == "running";
+    t.rows.push_back({c.name, status_text(c.status), c.image, ports_text(c.ports), short_id(c.id)});
+  }
+  core::chat_reply r;
+  r.text(std::to_string(list->size()) + " containers on @" + ctx.host.alias + ", " +
+         std::to_string(running) + " running:");
+  r.add_table(std::move(t));
+  co_return r;
+}
+}  // namespace
+
+app::command make_ps() {
+  core::command_spec s;
+  s.name = "ps";
+  s.aliases = {"containers", "list"};
+  s.summary = "List containers, running and stopped";
+  s.usage = "ps [@host|all]";
+  s.scope = "containers:read";
+  s.uses_host = true;
+  s.fans_out = true;
+  s.examples = {"ps", "ps @nas", "ps all"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

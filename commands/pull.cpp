@@ -1,0 +1,35 @@
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  const auto& image = act.args[0];
+  auto done = co_await ctx.host.api->pull_image(ctx.host.key, image);
+  if (!done) {
+    if (done.error().kind == errc::still_running)
+      co_return core::say(core::tone::warning,
+                          "Pulling `" + image + "` on @" + ctx.host.alias +
+                              " is taking a while; it goes on in the background. `images @" +
+                              ctx.host.alias + "` will show it when it is done.");
+    co_return core::describe_error(done.error(), ctx.host.alias);
+  }
+  co_return core::ok_reply("Pulled `" + image + "` on @" + ctx.host.alias + ".");
+}
+}  // namespace
+
+app::command make_pull() {
+  core::command_spec s;
+  s.name = "pull";
+  s.summary = "Pull an image (can take minutes)";
+  s.usage = "pull <image> [@host]";
+  s.args = {{"image", "image reference, e.g. nginx:alpine", core::value_kind::image}};
+  s.scope = "images:write";
+  s.uses_host = true;
+  s.examples = {"pull nginx:alpine", "pull jellyfin/jellyfin:latest @media"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,34 @@
+#include "commands/commands.hpp"
+#include "commands/format.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
+  auto info = co_await ctx.eng.scopes(ctx.who.user, ctx.host, true);
+  if (!info) co_return core::describe_error(info.error(), ctx.host.alias);
+  core::chat_reply r;
+  r.is_private = true;
+  std::string scopes = info->scopes.empty() ? "(none)" : join(info->scopes, " ");
+  r.text("@" + ctx.host.alias + ": key …" + ctx.host.key.substr(ctx.host.key.size() - 8) +
+         (info->label.empty() ? "" : " \"" + info->label + "\"") +
+         (info->role.empty() ? "" : ", role " + info->role) + ", scopes: " + scopes);
+  co_return r;
+}
+}  // namespace
+
+app::command make_status() {
+  core::command_spec s;
+  s.name = "status";
+  s.aliases = {"whoami", "scopes"};
+  s.summary = "What your key may do on each host (its scopes)";
+  s.usage = "status [@host|all]";
+  s.uses_host = true;
+  s.fans_out = true;
+  s.examples = {"status", "status all", "status @nas"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

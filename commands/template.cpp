@@ -1,0 +1,34 @@
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  auto tpl = co_await ctx.host.api->template_get(ctx.host.key, act.args[0]);
+  if (!tpl) {
+    if (tpl.error().kind == errc::not_found)
+      co_return core::error_reply("No template `" + act.args[0] + "` on @" + ctx.host.alias + ".");
+    co_return core::describe_error(tpl.error(), ctx.host.alias);
+  }
+  core::chat_reply r;
+  r.text("Template `" + act.args[0] + "` on @" + ctx.host.alias + ":");
+  r.code(tpl->dump(2));
+  co_return r;
+}
+}  // namespace
+
+app::command make_template() {
+  core::command_spec s;
+  s.name = "template";
+  s.summary = "Show one template";
+  s.usage = "template <name> [@host]";
+  s.args = {{"name", "template name", core::value_kind::template_name}};
+  s.scope = "templates:read";
+  s.uses_host = true;
+  s.examples = {"template web", "template save web {\"image\":\"nginx:alpine\"}"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

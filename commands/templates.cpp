@@ -1,0 +1,36 @@
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/error_text.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
+  auto list = co_await ctx.host.api->templates(ctx.host.key);
+  if (!list) co_return core::describe_error(list.error(), ctx.host.alias);
+  if (list->empty()) co_return core::say(core::tone::info, "No templates on @" + ctx.host.alias + ".");
+  core::table t{{"name", "image", "description"}, {}};
+  for (const auto& tpl : *list) {
+    auto text = [&](const char* k) {
+      return tpl.is_object() && tpl.contains(k) && tpl[k].is_string() ? tpl[k].get<std::string>() : std::string{};
+    };
+    t.rows.push_back({text("name"), text("image"), text("description")});
+  }
+  core::chat_reply r;
+  r.text("Templates on @" + ctx.host.alias + " (`template <name>` shows one):");
+  r.add_table(std::move(t));
+  co_return r;
+}
+}  // namespace
+
+app::command make_templates() {
+  core::command_spec s;
+  s.name = "templates";
+  s.summary = "List saved container templates";
+  s.usage = "templates [@host]";
+  s.scope = "templates:read";
+  s.uses_host = true;
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

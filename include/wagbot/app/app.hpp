@@ -1,0 +1,44 @@
+#pragma once
+// The composition root: builds every part from the config, in order, and owns them. No globals.
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+
+#include "wagbot/app/config.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/engine.hpp"
+#include "wagbot/store/database.hpp"
+#include "wagbot/store/vault.hpp"
+
+namespace wagbot::app {
+
+class application {
+ public:
+  /// Opens the state database (creating the master key on first run) and wires everything.
+  explicit application(config cfg);
+  ~application();
+
+  boost::asio::io_context& io() { return io_; }
+  dispatcher& dispatch() { return *dispatcher_; }
+  engine& eng() { return *engine_; }
+  const config& cfg() const { return cfg_; }
+
+ private:
+  /// Keys written in the config (key_env / key_file) go into the vault at every start.
+  void import_preset_keys();
+
+  config cfg_;
+  core::logger log_;
+  boost::asio::io_context io_{1};
+  std::unique_ptr<net::http_client> http_;
+  std::unique_ptr<store::database> db_;
+  std::unique_ptr<store::vault> vault_;
+  std::unique_ptr<store::key_store> keys_;
+  std::unique_ptr<store::confirmation_store> confirmations_;
+  std::unique_ptr<store::audit_log> audit_;
+  std::unique_ptr<store::room_settings> rooms_;
+  std::unique_ptr<engine> engine_;
+  std::unique_ptr<dispatcher> dispatcher_;
+};
+
+}  // namespace wagbot::app

@@ -1,0 +1,80 @@
+#pragma once
+// The configuration file, loaded and validated once at start. A bad value is a config_error
+// that names its key; `wagbot check-config` and every subcommand exit 2 on it.
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "wagbot/net/tls.hpp"
+#include "wagbot/net/url.hpp"
+
+namespace wagbot::app {
+
+/// A configuration problem; `key` is the dotted path of the bad entry ("hosts[1].url").
+class config_error : public std::runtime_error {
+ public:
+  config_error(std::string key, const std::string& problem)
+      : std::runtime_error(key + ": " + problem), key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
+};
+
+/// A WAGMIOS host known to the bot.
+struct host_config {
+  std::string alias;                     ///< lower-case name used as @alias
+  std::string url;                       ///< as written
+  net::url base;                         ///< parsed
+  net::tls_options tls;
+  std::vector<std::string> description;  ///< words people use for it ("the nas")
+};
+
+/// A key given in the config instead of by `key add` (imported into the vault at start).
+struct preset_key {
+  std::string host;
+  std::string secret;  ///< read from key_env or key_file; never printed
+};
+
+/// A person or an agent allowed to use the bot.
+struct user_config {
+  std::string name;
+  bool admin = false;
+  bool agent = false;
+  std::vector<std::string> approvers;  ///< for agents: who confirms their destructive requests
+  std::vector<std::string> shell, matrix, discord;  ///< their ids on each network
+  std::vector<preset_key> keys;
+};
+
+struct timeouts_config {
+  int request_seconds = 10;
+  int pull_seconds = 120;
+  int marketplace_start_seconds = 300;
+};
+
+struct config {
+  std::filesystem::path path;           ///< the file it came from
+  std::filesystem::path data_dir = "data";
+  std::filesystem::path master_key_file;  ///< default <data_dir>/master.key
+  std::string log_level = "info";       ///< debug | info | warn | error
+  std::string log_format = "text";      ///< text | json
+  int confirmation_timeout_seconds = 300;
+  int scope_cache_seconds = 60;
+  std::vector<std::string> protected_containers{"wagmios-backend", "wagmios-frontend"};
+  bool allow_user_hosts = false;        ///< may `key add` name a URL not in `hosts`?
+  timeouts_config timeouts;
+  std::vector<host_config> hosts;
+  std::vector<user_config> users;
+
+  const host_config* find_host(const std::string& alias) const;
+  const user_config* find_user(const std::string& name) const;
+  /// The user whose id on `network` is `id`.
+  const user_config* user_by_network_id(const std::string& network, const std::string& id) const;
+};
+
+/// Reads and validates `file`; throws config_error.
+config load_config(const std::filesystem::path& file);
+
+}  // namespace wagbot::app

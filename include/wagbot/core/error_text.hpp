@@ -1,0 +1,17 @@
+#pragma once
+// Plain words for every way a WAGMIOS call can fail.
+#include <string>
+#include <string_view>
+
+#include "wagbot/core/reply.hpp"
+#include "wagbot/protocol/error.hpp"
+
+namespace wagbot::core {
+
+/// The scope named in a SCOPE_REQUIRED message ("containers:write scope required").
+std::string scope_from_message(std::string_view message);
+
+/// What to tell the user when a call to `host` failed.
+chat_reply describe_error(const api_error& error, std::string_view host);
+
+}  // namespace wagbot::core

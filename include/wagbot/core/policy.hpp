@@ -1,0 +1,58 @@
+#pragma once
+// Pure decisions taken before any WAGMIOS call: protected containers, scopes, confirmation,
+// and who may resolve a confirmation. Inputs in, verdict out; no I/O, `now` is a parameter.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wagbot/core/action.hpp"
+#include "wagbot/core/command_spec.hpp"
+#include "wagbot/protocol/wagmios.hpp"
+
+namespace wagbot::core {
+
+/// Containers that must never be stopped, restarted or deleted (the skill's safeguard).
+struct protection {
+  std::vector<std::string> names{"wagmios-backend", "wagmios-frontend"};
+  /// True when `target` names a protected container, or is an id prefix (≥ 3 chars) of one in
+  /// `known` (the host's container list, when it was fetched).
+  bool covers(std::string_view target, const std::vector<protocol::container>& known = {}) const;
+};
+
+/// Commands whose target must never be a protected container.
+bool modifies_container(const command_spec& spec);
+
+enum class verdict { allow, refuse_protected, refuse_scope, confirm };
+
+struct decision {
+  verdict outcome = verdict::allow;
+  std::string reason;  ///< user-facing text for refusals
+};
+
+/// The checks in order: protected target, scope (when the key's scopes are known), destructive.
+decision check(const command_spec& spec, const action& act, const protection& guard,
+               const std::optional<protocol::key_info>& key,
+               const std::vector<protocol::container>& known = {}, std::string_view host = "");
+
+/// The message for a missing scope: which one, and how its owner enables it.
+std::string missing_scope_text(std::string_view scope, std::string_view host);
+
+/// What a resolve request does to a confirmation.
+enum class resolution { run, cancel, expired, not_yours, already_resolved };
+
+/// State of a confirmation as the decision needs it.
+struct confirmation_facts {
+  std::string requester;
+  std::vector<std::string> approvers;  ///< empty: the requester only
+  std::int64_t expires_at = 0;
+  bool pending = true;
+};
+
+/// Decides what `actor` saying yes (accept) or no does to the confirmation at `now`.
+/// Approvers (for agents) decide alone; the requester may always cancel its own request.
+resolution resolve(const confirmation_facts& facts, const std::string& actor, std::int64_t now,
+                   bool accept);
+
+}  // namespace wagbot::core

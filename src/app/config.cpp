@@ -1,0 +1,261 @@
+#include "wagbot/app/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "wagbot/core/redact.hpp"
+
+namespace wagbot::app {
+
+const host_config* config::find_host(const std::string& alias) const {
+  for (const auto& h : hosts)
+    if (h.alias == alias) return &h;
+  return nullptr;
+}
+
+const user_config* config::find_user(const std::string& name) const {
+  for (const auto& u : users)
+    if (u.name == name) return &u;
+  return nullptr;
+}
+
+const user_config* config::user_by_network_id(const std::string& network,
+                                              const std::string& id) const {
+  for (const auto& u : users) {
+    const auto& ids = network == "shell" ? u.shell : network == "matrix" ? u.matrix : u.discord;
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) return &u;
+  }
+  return nullptr;
+}
+
+namespace {
+
+const std::set<std::string> top_keys{"data_dir", "master_key_file", "log_level", "log_format",
+                                     "confirmation_timeout", "scope_cache_seconds",
+                                     "protected_containers", "allow_user_hosts", "timeouts",
+                                     "hosts", "users", "matrix", "discord", "alerts", "agents",
+                                     "command_prefix", "observability"};
+
+void only_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) {
+  if (!node.IsMap()) throw config_error(where.empty() ? "(top level)" : where, "must be a mapping");
+  for (const auto& item : node) {
+    const auto key = item.first.as<std::string>();
+    if (!allowed.count(key))
+      throw config_error(where.empty() ? key : where + "." + key, "unknown key (misspelt?)");
+  }
+}
+
+template <class T>
+T scalar(const YAML::Node& node, const std::string& key, const char* what) {
+  try {
+    return node.as<T>();
+  } catch (const YAML::Exception&) {
+    throw config_error(key, std::string("must be ") + what);
+  }
+}
+
+std::vector<std::string> strings(const YAML::Node& node, const std::string& key) {
+  if (!node) return {};
+  if (node.IsScalar()) return {node.as<std::string>()};
+  if (!node.IsSequence()) throw config_error(key, "must be a string or a list of strings");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < node.size(); ++i)
+    out.push_back(scalar<std::string>(node[i], key + "[" + std::to_string(i) + "]", "a string"));
+  return out;
+}
+
+int positive(const YAML::Node& node, const std::string& key, int fallback) {
+  if (!node) return fallback;
+  int value = scalar<int>(node, key, "a whole number");
+  if (value <= 0) throw config_error(key, "must be greater than zero");
+  return value;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// A secret from `<name>_env` (environment variable) or `<name>_file` (Docker secrets).
+std::string secret_from(const YAML::Node& node, const std::string& where, const std::string& name,
+                        const std::filesystem::path& base) {
+  const auto env_key = name + "_env";
+  const auto file_key = name + "_file";
+  if (node[env_key] && node[file_key])
+    throw config_error(where, "give " + env_key + " or " + file_key + ", not both");
+  if (node[env_key]) {
+    const auto var = scalar<std::string>(node[env_key], where + "." + env_key, "a variable name");
+    const char* value = std::getenv(var.c_str());
+    if (!value || !*value) throw config_error(where + "." + env_key, "environment variable " + var + " is not set");
+    return value;
+  }
+  if (node[file_key]) {
+    std::filesystem::path file = scalar<std::string>(node[file_key], where + "." + file_key, "a path");
+    if (file.is_relative()) file = base / file;
+    std::ifstream in(file);
+    if (!in) throw config_error(where + "." + file_key, "cannot read " + file.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto value = ss.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' '))
+      value.pop_back();
+    return value;
+  }
+  if (node[name])
+    throw config_error(where + "." + name,
+                       "secrets are not written in the config; use " + env_key + " or " + file_key);
+  return {};
+}
+
+}  // namespace
+
+config load_config(const std::filesystem::path& file) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::BadFile&) {
+    throw config_error("(file)", "cannot read " + file.string());
+  } catch (const YAML::ParserException& e) {
+    throw config_error("(syntax)", "line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  only_keys(root, "", top_keys);
+
+  config c;
+  c.path = file;
+  const auto base = std::filesystem::absolute(file).parent_path();
+  if (root["data_dir"]) c.data_dir = scalar<std::string>(root["data_dir"], "data_dir", "a path");
+  if (c.data_dir.is_relative()) c.data_dir = base / c.data_dir;
+  c.master_key_file = c.data_dir / "master.key";
+  if (root["master_key_file"]) {
+    c.master_key_file = scalar<std::string>(root["master_key_file"], "master_key_file", "a path");
+    if (c.master_key_file.is_relative()) c.master_key_file = base / c.master_key_file;
+  }
+  if (root["log_level"]) {
+    c.log_level = scalar<std::string>(root["log_level"], "log_level", "a string");
+    static const std::set<std::string> levels{"debug", "info", "warn", "error"};
+    if (!levels.count(c.log_level)) throw config_error("log_level", "must be debug, info, warn or error");
+  }
+  if (root["log_format"]) {
+    c.log_format = scalar<std::string>(root["log_format"], "log_format", "a string");
+    if (c.log_format != "text" && c.log_format != "json")
+      throw config_error("log_format", "must be text or json");
+  }
+  c.confirmation_timeout_seconds = positive(root["confirmation_timeout"], "confirmation_timeout", 300);
+  c.scope_cache_seconds = positive(root["scope_cache_seconds"], "scope_cache_seconds", 60);
+  if (root["protected_containers"]) {
+    auto extra = strings(root["protected_containers"], "protected_containers");
+    for (auto& name : extra)  // the two system containers stay protected whatever the file says
+      if (std::find(c.protected_containers.begin(), c.protected_containers.end(), name) ==
+          c.protected_containers.end())
+        c.protected_containers.push_back(name);
+  }
+  if (root["allow_user_hosts"])
+    c.allow_user_hosts = scalar<bool>(root["allow_user_hosts"], "allow_user_hosts", "true or false");
+  if (const auto t = root["timeouts"]) {
+    only_keys(t, "timeouts", {"request", "pull", "marketplace_start"});
+    c.timeouts.request_seconds = positive(t["request"], "timeouts.request", 10);
+    c.timeouts.pull_seconds = positive(t["pull"], "timeouts.pull", 120);
+    c.timeouts.marketplace_start_seconds = positive(t["marketplace_start"], "timeouts.marketplace_start", 300);
+  }
+
+  static const std::regex alias_re("^[a-z0-9][a-z0-9_-]{0,31}$");
+  if (const auto hosts = root["hosts"]) {
+    if (!hosts.IsSequence()) throw config_error("hosts", "must be a list");
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+      const auto where = "hosts[" + std::to_string(i) + "]";
+      const auto h = hosts[i];
+      only_keys(h, where, {"alias", "url", "description", "ca_file", "pinned_sha256", "monitor_key_env",
+                           "monitor_key_file"});
+      host_config hc;
+      if (!h["alias"]) throw config_error(where + ".alias", "is required");
+      hc.alias = lower(scalar<std::string>(h["alias"], where + ".alias", "a string"));
+      if (!std::regex_match(hc.alias, alias_re) || hc.alias == "all")
+        throw config_error(where + ".alias", "must be 1-32 of a-z 0-9 _ - (and not `all`)");
+      if (c.find_host(hc.alias)) throw config_error(where + ".alias", "`" + hc.alias + "` is used twice");
+      if (!h["url"]) throw config_error(where + ".url", "is required");
+      hc.url = scalar<std::string>(h["url"], where + ".url", "a string");
+      auto parsed = net::parse_url(hc.url);
+      if (!parsed) throw config_error(where + ".url", "must be an http:// or https:// URL");
+      hc.base = *parsed;
+      hc.description = strings(h["description"], where + ".description");
+      for (auto& d : hc.description) d = lower(d);
+      if (h["ca_file"]) {
+        std::filesystem::path ca = scalar<std::string>(h["ca_file"], where + ".ca_file", "a path");
+        if (ca.is_relative()) ca = base / ca;
+        if (!std::filesystem::exists(ca)) throw config_error(where + ".ca_file", "no such file " + ca.string());
+        hc.tls.ca_file = ca.string();
+      }
+      if (h["pinned_sha256"]) {
+        hc.tls.pinned_sha256 = net::normalise_fingerprint(
+            scalar<std::string>(h["pinned_sha256"], where + ".pinned_sha256", "a string"));
+        if (hc.tls.pinned_sha256.empty())
+          throw config_error(where + ".pinned_sha256", "must be 64 hex digits (':' separators allowed)");
+      }
+      if (!hc.base.tls() && (!hc.tls.ca_file.empty() || !hc.tls.pinned_sha256.empty()))
+        throw config_error(where + ".url", "TLS settings need an https:// URL");
+      c.hosts.push_back(std::move(hc));
+    }
+  }
+
+  static const std::regex name_re("^[a-z0-9][a-z0-9_.-]{0,63}$");
+  if (const auto users = root["users"]) {
+    if (!users.IsSequence()) throw config_error("users", "must be a list");
+    for (std::size_t i = 0; i < users.size(); ++i) {
+      const auto where = "users[" + std::to_string(i) + "]";
+      const auto u = users[i];
+      only_keys(u, where, {"name", "admin", "agent", "approvers", "shell", "matrix", "discord", "keys"});
+      user_config uc;
+      if (!u["name"]) throw config_error(where + ".name", "is required");
+      uc.name = scalar<std::string>(u["name"], where + ".name", "a string");
+      if (!std::regex_match(uc.name, name_re))
+        throw config_error(where + ".name", "must be 1-64 of a-z 0-9 _ . - (lower case)");
+      if (c.find_user(uc.name)) throw config_error(where + ".name", "`" + uc.name + "` is used twice");
+      if (u["admin"]) uc.admin = scalar<bool>(u["admin"], where + ".admin", "true or false");
+      if (u["agent"]) uc.agent = scalar<bool>(u["agent"], where + ".agent", "true or false");
+      uc.approvers = strings(u["approvers"], where + ".approvers");
+      uc.shell = strings(u["shell"], where + ".shell");
+      uc.matrix = strings(u["matrix"], where + ".matrix");
+      uc.discord = strings(u["discord"], where + ".discord");
+      if (const auto keys = u["keys"]) {
+        if (!keys.IsSequence()) throw config_error(where + ".keys", "must be a list");
+        for (std::size_t k = 0; k < keys.size(); ++k) {
+          const auto kwhere = where + ".keys[" + std::to_string(k) + "]";
+          only_keys(keys[k], kwhere, {"host", "key_env", "key_file"});
+          preset_key pk;
+          if (!keys[k]["host"]) throw config_error(kwhere + ".host", "is required");
+          pk.host = lower(scalar<std::string>(keys[k]["host"], kwhere + ".host", "a host alias"));
+          pk.secret = secret_from(keys[k], kwhere, "key", base);
+          if (pk.secret.empty()) throw config_error(kwhere, "needs key_env or key_file");
+          if (!core::is_key(pk.secret))
+            throw config_error(kwhere, "is not a WAGMIOS key (wag_live_ followed by 44 characters)");
+          uc.keys.push_back(std::move(pk));
+        }
+      }
+      c.users.push_back(std::move(uc));
+    }
+  }
+  // Cross-references, once everything is read.
+  for (std::size_t i = 0; i < c.users.size(); ++i) {
+    const auto& u = c.users[i];
+    for (std::size_t k = 0; k < u.keys.size(); ++k)
+      if (!c.find_host(u.keys[k].host))
+        throw config_error("users[" + std::to_string(i) + "].keys[" + std::to_string(k) + "].host",
+                           "no host `" + u.keys[k].host + "` in hosts");
+    for (const auto& a : u.approvers)
+      if (!c.find_user(a))
+        throw config_error("users[" + std::to_string(i) + "].approvers", "no user `" + a + "`");
+    if (u.agent && u.approvers.empty())
+      throw config_error("users[" + std::to_string(i) + "].approvers",
+                         "an agent needs at least one human approver");
+  }
+  return c;
+}
+
+}  // namespace wagbot::app

@@ -1,0 +1,288 @@
+#include "wagbot/app/dispatcher.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "wagbot/core/error_text.hpp"
+#include "wagbot/core/redact.hpp"
+#include "wagbot/core/routing.hpp"
+
+namespace wagbot::app {
+
+namespace asio = boost::asio;
+using core::chat_reply;
+using core::tone;
+
+namespace {
+std::vector<core::command_spec> specs_of(const std::vector<command>& commands) {
+  std::vector<core::command_spec> out;
+  for (const auto& c : commands) out.push_back(c.spec);
+  return out;
+}
+
+std::string lower_trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// Container matching as the docker CLI does, plus unique name prefixes: exact name, exact
+/// id, then unique prefix of names and ids.
+std::vector<protocol::container> match_containers(const std::vector<protocol::container>& all,
+                                                  const std::string& wanted) {
+  for (const auto& c : all)
+    if (c.name == wanted || c.id == wanted) return {c};
+  std::vector<protocol::container> out;
+  for (const auto& c : all)
+    if (c.name.rfind(wanted, 0) == 0 || (wanted.size() >= 3 && c.id.rfind(wanted, 0) == 0))
+      out.push_back(c);
+  return out;
+}
+}  // namespace
+
+chat_reply usage_reply(const core::parse_error& error) {
+  chat_reply r = core::error_reply(error.message);
+  if (!error.usage.empty()) r.code(error.usage);
+  return r;
+}
+
+dispatcher::dispatcher(engine& eng, std::vector<command> commands)
+    : eng_(eng), commands_(std::move(commands)), grammar_(specs_of(commands_)) {}
+
+const command* dispatcher::find(const std::string& name) const {
+  for (const auto& c : commands_)
+    if (c.spec.name == name) return &c;
+  return nullptr;
+}
+
+std::optional<requester> dispatcher::identify(const core::chat_event& ev) const {
+  const auto* user = eng_.cfg().user_by_network_id(ev.network, ev.sender);
+  if (!user) return std::nullopt;
+  return requester{ev.network, ev.room, ev.sender, user->name, user->admin, user->agent, ev.direct};
+}
+
+asio::awaitable<chat_reply> dispatcher::handle(const core::chat_event& ev) {
+  auto who = identify(ev);
+  if (!who) {
+    auto r = core::error_reply("I don't know you yet. Ask the bot's admin to add your " + ev.network +
+                               " id `" + ev.sender + "` to `users` in wagbot's config.");
+    r.is_private = true;
+    co_return r;
+  }
+  const auto word = lower_trim(ev.text);
+  if (word == "yes" || word == "y" || word == "confirm") co_return co_await resolve(*who, {}, true);
+  if (word == "no" || word == "n" || word == "cancel") co_return co_await resolve(*who, {}, false);
+
+  auto parsed = grammar_.parse(ev.text);
+  if (!parsed) co_return usage_reply(parsed.error());
+  co_return co_await run(*who, *parsed);
+}
+
+asio::awaitable<chat_reply> dispatcher::run(const requester& who, const core::action& act) {
+  const command* cmd = find(act.command);
+  if (!cmd) co_return core::error_reply("Unknown command `" + act.command + "`. Type `help`.");
+  if (cmd->spec.admin_only && !who.admin)
+    co_return core::error_reply("`" + cmd->spec.name + "` is for wagbot admins only.");
+
+  if (!cmd->spec.uses_host) {
+    command_context ctx{eng_, *this, who, cmd->spec, {}, std::nullopt};
+    co_return co_await cmd->run(ctx, act);
+  }
+
+  const auto hosts = eng_.hosts_of(who.user);
+  auto targets = core::route(act.host, eng_.rooms().default_host(who.network, who.room), hosts,
+                             cmd->spec.fans_out);
+  if (!targets) co_return core::error_reply(targets.error());
+  if (targets->size() == 1) co_return co_await run_on_host(who, *cmd, act, targets->front(), false);
+
+  // Fan-out: every host at once; the answers come back in host order.
+  auto executor = co_await asio::this_coro::executor;
+  using op_type = decltype(asio::co_spawn(executor, std::declval<asio::awaitable<chat_reply>>(), asio::deferred));
+  std::vector<op_type> ops;
+  for (const auto& alias : *targets)
+    ops.push_back(asio::co_spawn(executor, run_on_host(who, *cmd, act, alias, false), asio::deferred));
+  auto [order, errors, replies] = co_await asio::experimental::make_parallel_group(std::move(ops))
+                                      .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+  chat_reply merged;
+  merged.mood = tone::info;
+  for (std::size_t i = 0; i < targets->size(); ++i) {
+    merged.text("@" + (*targets)[i] + ":");
+    if (errors[i]) {
+      merged.text("internal error");
+      continue;
+    }
+    if (replies[i].mood == tone::error) merged.mood = tone::warning;
+    for (auto& b : replies[i].blocks) merged.blocks.push_back(std::move(b));
+  }
+  co_return merged;
+}
+
+asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const command& cmd,
+                                                    const core::action& act,
+                                                    const std::string& alias, bool confirmed) {
+  const auto& spec = cmd.spec;
+  const auto& guard = eng_.guard();
+  const std::string literal = spec.targets_container && !act.args.empty() ? act.args[0] : "";
+
+  // 1. A protected container named outright is refused before any call.
+  if (core::modifies_container(spec) && guard.covers(literal)) {
+    eng_.record(who, alias, spec.name, literal, "refused: protected");
+    co_return core::error_reply("`" + literal + "` is a WAGMIOS system container; wagbot never "
+                                "stops, restarts or deletes it.");
+  }
+  auto host = eng_.host_for(who.user, alias);
+  if (!host) co_return core::error_reply("You have no key for @" + alias + " any more.");
+
+  // 2. The key's scopes: cached briefly; re-read when a confirmation is about to run.
+  auto scopes = co_await eng_.scopes(who.user, *host, confirmed);
+  if (!scopes) co_return core::describe_error(scopes.error(), alias);
+  auto verdict = core::check(spec, act, guard, *scopes, {}, alias);
+  if (verdict.outcome == core::verdict::refuse_scope) {
+    eng_.record(who, alias, spec.name, literal, "refused: scope " + spec.scope);
+    auto r = core::error_reply(verdict.reason);
+    r.is_private = true;
+    co_return r;
+  }
+
+  // 3. The target container: unique prefix of a name or id, when the key may list containers.
+  command_context ctx{eng_, *this, who, spec, *host, std::nullopt};
+  if (spec.targets_container && scopes->has_scope("containers:read")) {
+    auto all = co_await host->api->containers(host->key);
+    if (!all) co_return core::describe_error(all.error(), alias);
+    auto matches = match_containers(*all, literal);
+    if (matches.empty())
+      co_return core::error_reply("No container matching `" + literal + "` on @" + alias +
+                                  ". `ps @" + alias + "` lists them.");
+    if (matches.size() > 1) {
+      std::string names;
+      for (const auto& m : matches) names += (names.empty() ? "" : ", ") + m.name;
+      co_return core::error_reply("`" + literal + "` matches several containers on @" + alias +
+                                  ": " + names + ". Which one?");
+    }
+    ctx.target = matches.front();
+    verdict = core::check(spec, act, guard, *scopes, *all, alias);
+    if (verdict.outcome == core::verdict::refuse_protected ||
+        (core::modifies_container(spec) && guard.covers(ctx.target->name))) {
+      eng_.record(who, alias, spec.name, ctx.target->name, "refused: protected");
+      co_return core::error_reply("`" + ctx.target->name + "` is a WAGMIOS system container; "
+                                  "wagbot never stops, restarts or deletes it.");
+    }
+  }
+
+  // 4. Destructive: a human says yes first.
+  if (verdict.outcome == core::verdict::confirm && !confirmed)
+    co_return ask_confirmation(who, cmd, act, alias, ctx.target_name(act));
+
+  // 5. Run it with the requester's own key.
+  auto reply = co_await cmd.run(ctx, act);
+  const bool writes = spec.destructive || (spec.scope.find(":write") != std::string::npos) ||
+                      (spec.scope.find(":delete") != std::string::npos);
+  if (writes)
+    eng_.record(who, alias, spec.name, ctx.target_name(act),
+                reply.mood == tone::error ? "failed" : "ok", core::redact(reply.plain().substr(0, 200)));
+  co_return reply;
+}
+
+chat_reply dispatcher::ask_confirmation(const requester& who, const command& cmd,
+                                        const core::action& act, const std::string& alias,
+                                        const std::string& target) {
+  store::confirmation c;
+  c.requester = who.user;
+  c.network = who.network;
+  c.room = who.room;
+  core::action pinned = act;
+  pinned.host = alias;  // a confirmation always runs on the host it was asked for
+  c.action_json = nlohmann::json(pinned).dump();
+  const auto* user = eng_.cfg().find_user(who.user);
+  if (user && user->agent) c.approvers = user->approvers;
+  c.summary = cmd.spec.name + (target.empty() ? "" : " `" + target + "`") + " on @" + alias;
+  for (std::size_t i = target.empty() ? 0 : 1; i < act.args.size(); ++i) c.summary += " " + act.args[i];
+  c.created_at = eng_.now();
+  c.expires_at = c.created_at + eng_.cfg().confirmation_timeout_seconds;
+  c.summary = core::redact(c.summary);
+  const auto id = eng_.confirmations().create(c);
+  eng_.record(who, alias, cmd.spec.name, target, "awaiting confirmation " + id);
+
+  const int minutes = std::max(1, eng_.cfg().confirmation_timeout_seconds / 60);
+  chat_reply r;
+  r.mood = tone::warning;
+  r.confirmation_id = id;
+  if (c.approvers.empty()) {
+    r.text("Confirm: " + c.summary + "? Reply `yes` or `no` (or `confirm " + id + "` / `cancel " +
+           id + "`) within " + std::to_string(minutes) + " min.");
+  } else {
+    std::string names;
+    for (const auto& a : c.approvers) names += (names.empty() ? "" : ", ") + a;
+    r.text("Approval needed: " + who.user + " (an agent) asks to " + c.summary + ". " + names +
+           ": reply `confirm " + id + "` or `cancel " + id + "` within " + std::to_string(minutes) +
+           " min.");
+    r.mentions = c.approvers;
+  }
+  return r;
+}
+
+asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::string id, bool accept) {
+  std::optional<store::confirmation> c;
+  if (id.empty()) {
+    for (auto& p : eng_.confirmations().pending_for(actor.user))
+      if (p.network == actor.network && p.room == actor.room) c = p;  // the latest one
+    if (!c) co_return core::say(tone::info, "There is nothing waiting for your confirmation here.");
+  } else {
+    c = eng_.confirmations().get(lower_trim(id));
+    if (!c) co_return core::error_reply("No confirmation `" + id + "`.");
+  }
+  core::confirmation_facts facts{c->requester, c->approvers, c->expires_at,
+                                 c->state == store::confirmation_state::pending};
+  const auto now = eng_.now();
+  switch (core::resolve(facts, actor.user, now, accept)) {
+    case core::resolution::already_resolved:
+      co_return core::say(tone::info, "`" + c->id + "` was already " +
+                                          std::string(store::to_string(c->state)) + ".");
+    case core::resolution::expired:
+      eng_.confirmations().expire_due(now);
+      co_return core::say(tone::warning, "`" + c->id + "` expired; nothing was done. Ask again if "
+                                         "you still want to " + c->summary + ".");
+    case core::resolution::not_yours: {
+      auto r = core::error_reply("`" + c->id + "` is not yours to " + (accept ? "confirm" : "cancel") + ".");
+      r.is_private = true;
+      co_return r;
+    }
+    case core::resolution::cancel: {
+      if (!eng_.confirmations().resolve(c->id, store::confirmation_state::cancelled, now))
+        co_return core::say(tone::info, "`" + c->id + "` was already resolved.");
+      eng_.record(actor, "", "cancel", c->id, "cancelled: " + c->summary);
+      co_return core::say(tone::info, "Cancelled: " + c->summary + ". Nothing was done.");
+    }
+    case core::resolution::run:
+      break;
+  }
+  auto won = eng_.confirmations().resolve(c->id, store::confirmation_state::confirmed, now);
+  if (!won) co_return core::say(tone::info, "`" + c->id + "` was already resolved.");
+
+  core::action act;
+  try {
+    act = nlohmann::json::parse(won->action_json).get<core::action>();
+  } catch (const std::exception&) {
+    co_return core::error_reply("`" + won->id + "` could not be read back; nothing was done.");
+  }
+  const command* cmd = find(act.command);
+  if (!cmd) co_return core::error_reply("`" + act.command + "` no longer exists; nothing was done.");
+  // It runs as the requester, with the requester's key: an approver only says yes.
+  const auto* user = eng_.cfg().find_user(won->requester);
+  requester as{won->network, won->room, actor.sender, won->requester,
+               user && user->admin, user && user->agent, false};
+  if (actor.user != won->requester) eng_.record(actor, act.host, "approve", won->id, "approved");
+  co_return co_await run_on_host(as, *cmd, act, act.host, true);
+}
+
+std::vector<store::confirmation> dispatcher::expire_due() {
+  return eng_.confirmations().expire_due(eng_.now());
+}
+
+}  // namespace wagbot::app

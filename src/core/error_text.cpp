@@ -1,0 +1,57 @@
+#include "wagbot/core/error_text.hpp"
+
+#include "wagbot/core/policy.hpp"
+
+namespace wagbot::core {
+
+std::string scope_from_message(std::string_view message) {
+  const auto end = message.find(' ');
+  auto word = std::string(message.substr(0, end));
+  return word.find(':') != std::string::npos || word == "*" ? word : std::string{};
+}
+
+chat_reply describe_error(const api_error& e, std::string_view host_alias) {
+  const std::string host = "@" + std::string(host_alias);
+  const std::string code = e.code.empty() ? std::string{} : " (" + e.code + ")";
+  switch (e.kind) {
+    case errc::scope_required: {
+      auto scope = scope_from_message(e.message);
+      return error_reply(missing_scope_text(scope.empty() ? e.message : scope, host_alias));
+    }
+    case errc::unauthorized:
+      if (e.code == "SETUP_REQUIRED")
+        return error_reply("WAGMIOS on " + host + " has no API key set up yet: finish its setup "
+                           "wizard, then issue yourself a key.");
+      return error_reply(host + " rejected your key" + code + ". It may have been revoked or "
+                         "rotated: issue a new one in WAGMIOS Settings and `key add " +
+                         std::string(host_alias) + " <key>` in a direct chat with me.");
+    case errc::rate_limited:
+      return error_reply(host + " is rate limiting your key (WAGMIOS allows 100 requests a "
+                         "minute). Nothing was retried; try again in a minute.");
+    case errc::host_unreachable:
+      return error_reply(host + " is unreachable (" + e.message + "). Is WAGMIOS running there?");
+    case errc::timeout:
+      return error_reply(host + " did not answer in time. It may be overloaded or down.");
+    case errc::tls_failure:
+      return error_reply("Could not talk securely to " + host + ": " + e.message +
+                         ". Check its certificate, `ca_file` or `pinned_sha256`.");
+    case errc::bad_response:
+      return error_reply(host + " answered with something that is not the WAGMIOS API (" +
+                         e.message + "). Is the URL right, or is a proxy in the way?");
+    case errc::forbidden:
+      return error_reply(host + " refused: " + e.message + code + ".");
+    case errc::not_found:
+      return error_reply("Not found on " + host + ": " + e.message + code + ".");
+    case errc::invalid_input:
+      return error_reply(host + " rejected the request: " + e.message + code + ".");
+    case errc::still_running:
+      return say(tone::warning, "Still running on " + host + ": " + e.message +
+                                    ". It goes on in the background; check again shortly.");
+    case errc::server_error:
+    case errc::ok:
+      break;
+  }
+  return error_reply(host + " failed: " + e.message + code + ".");
+}
+
+}  // namespace wagbot::core

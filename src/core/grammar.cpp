@@ -1,0 +1,219 @@
+#include "wagbot/core/grammar.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace wagbot::core {
+
+std::vector<token> tokenize(std::string_view line) {
+  std::vector<token> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    if (i >= line.size()) break;
+    token t;
+    t.offset = i;
+    while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) {
+      const char c = line[i];
+      if (c == '"' || c == '\'') {
+        t.quoted = true;
+        ++i;
+        while (i < line.size() && line[i] != c) {
+          if (line[i] == '\\' && c == '"' && i + 1 < line.size()) ++i;
+          t.text.push_back(line[i++]);
+        }
+        if (i < line.size()) ++i;  // closing quote; an unclosed one ends at the line's end
+      } else {
+        t.text.push_back(c);
+        ++i;
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+grammar::grammar(std::vector<command_spec> specs) : specs_(std::move(specs)) {}
+
+namespace {
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t prev = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+bool is_integer(const std::string& s) {
+  return !s.empty() && s.size() < 10 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+}  // namespace
+
+const command_spec* grammar::find(std::string_view name) const {
+  const auto wanted = lower(name);
+  for (const auto& spec : specs_) {
+    if (spec.name == wanted) return &spec;
+    if (std::find(spec.aliases.begin(), spec.aliases.end(), wanted) != spec.aliases.end())
+      return &spec;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> grammar::suggest(std::string_view word) const {
+  const auto w = lower(word);
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const auto& spec : specs_) {
+    const auto head = spec.name.substr(0, spec.name.find(' '));
+    std::size_t d = edit_distance(w, head);
+    for (const auto& alias : spec.aliases) d = std::min(d, edit_distance(w, alias));
+    if (d <= 2 || (w.size() >= 2 && head.rfind(w, 0) == 0)) scored.emplace_back(d, head);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (auto& [d, name] : scored)
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  if (out.size() > 3) out.resize(3);
+  return out;
+}
+
+boost::system::result<action, parse_error> grammar::parse(std::string_view line) const {
+  auto tokens = tokenize(line);
+  if (tokens.empty()) return parse_error{"Empty command.", "", ""};
+
+  const command_spec* spec = nullptr;
+  std::size_t next = 1;
+  const auto head = lower(tokens[0].text);
+  if (tokens.size() >= 2) spec = find(head + " " + lower(tokens[1].text));
+  if (spec) {
+    next = 2;
+  } else {
+    spec = find(head);
+  }
+  if (!spec) {
+    // A group such as `key` without (or with a wrong) subcommand: show its subcommands.
+    std::string group_usage;
+    for (const auto& s : specs_)
+      if (s.name.rfind(head + " ", 0) == 0) group_usage += s.usage + "\n";
+    if (!group_usage.empty()) {
+      group_usage.pop_back();
+      const std::string what = tokens.size() >= 2 ? "Unknown subcommand `" + tokens[1].text + "` of `" + head + "`."
+                                                  : "`" + head + "` needs a subcommand.";
+      return parse_error{what, group_usage, head};
+    }
+    std::string message = "Unknown command `" + tokens[0].text + "`.";
+    if (auto close = suggest(head); !close.empty()) {
+      message += " Did you mean";
+      for (std::size_t i = 0; i < close.size(); ++i)
+        message += (i ? (i + 1 == close.size() ? " or `" : ", `") : " `") + close[i] + "`";
+      message += "?";
+    }
+    return parse_error{message + " Type `help` for the list of commands.", "", ""};
+  }
+
+  action act;
+  act.command = spec->name;
+  auto fail = [&](std::string message) {
+    return parse_error{std::move(message), "Usage: " + spec->usage, spec->name};
+  };
+
+  std::size_t positional_limit = spec->args.size();
+  const bool variadic = !spec->args.empty() && spec->args.back().variadic;
+  for (std::size_t i = next; i < tokens.size(); ++i) {
+    const auto& tok = tokens[i];
+    const std::string& word = tok.text;
+    // The verbatim tail (JSON of `template save`): everything from here on, untouched.
+    if (spec->raw_tail && act.args.size() + 1 == positional_limit) {
+      std::string tail(line.substr(tok.offset));
+      // A trailing ` @alias` still chooses the host: `template save web {…} @nas`.
+      const auto& last = tokens.back();
+      if (&last != &tok && !last.quoted && last.text.size() > 1 && last.text[0] == '@') {
+        act.host = lower(last.text.substr(1));
+        tail = std::string(line.substr(tok.offset, last.offset - tok.offset));
+        while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back()))) tail.pop_back();
+      }
+      act.args.push_back(std::move(tail));
+      break;
+    }
+    // `ps all`, `ps nas`: a command without arguments takes a bare word as its host.
+    if (spec->uses_host && spec->args.empty() && !tok.quoted && act.host.empty() && word[0] != '-') {
+      act.host = lower(word);
+      if (act.host[0] == '@') act.host.erase(0, 1);
+      continue;
+    }
+    if (!tok.quoted && word.size() > 1 && word[0] == '@') {
+      if (!spec->uses_host) return fail("`" + spec->name + "` does not take a host.");
+      act.host = lower(word.substr(1));
+      continue;
+    }
+    if (!tok.quoted && word == "on" && spec->uses_host && i + 1 < tokens.size() && act.host.empty() &&
+        !act.args.empty()) {
+      act.host = lower(tokens[++i].text);
+      if (!act.host.empty() && act.host[0] == '@') act.host.erase(0, 1);
+      continue;
+    }
+    if (!tok.quoted && word.size() > 1 && word[0] == '-' && !is_integer(word.substr(1))) {
+      std::string name;
+      std::string value;
+      bool has_value = false;
+      if (word.rfind("--", 0) == 0) {
+        name = word.substr(2);
+        if (auto eq = name.find('='); eq != std::string::npos) {
+          value = name.substr(eq + 1);
+          name.resize(eq);
+          has_value = true;
+        }
+      } else {
+        name = word.substr(1, 1);
+        if (word.size() > 2) {
+          value = word.substr(2);
+          has_value = true;
+        }
+      }
+      const option_spec* opt = nullptr;
+      for (const auto& o : spec->options)
+        if (o.name == name || (name.size() == 1 && o.short_name == name[0])) opt = &o;
+      if (!opt) return fail("Unknown option `" + word + "` for `" + spec->name + "`.");
+      if (!has_value) {
+        if (i + 1 >= tokens.size()) return fail("Option `" + word + "` needs a value (" + opt->value_name + ").");
+        value = tokens[++i].text;
+      }
+      if (!opt->repeatable && !act.option(opt->name).empty())
+        return fail("Option `--" + opt->name + "` is given twice.");
+      act.options.emplace_back(opt->name, value);
+      continue;
+    }
+    if (act.args.size() >= positional_limit && !variadic)
+      return fail("Too many arguments: `" + word + "` is not expected.");
+    act.args.push_back(word);
+  }
+
+  std::size_t required = 0;
+  for (const auto& a : spec->args) required += a.required ? 1 : 0;
+  if (act.args.size() < required) {
+    const auto& missing = spec->args[act.args.size()];
+    return fail("Missing <" + missing.name + ">.");
+  }
+  for (std::size_t i = 0; i < act.args.size() && i < spec->args.size(); ++i) {
+    if (spec->args[i].kind == value_kind::integer && !is_integer(act.args[i]))
+      return fail("<" + spec->args[i].name + "> must be a whole number, not `" + act.args[i] + "`.");
+  }
+  if (act.host == "all" && !spec->fans_out)
+    return fail("`" + spec->name + "` runs on one host at a time; name it with @alias.");
+  return act;
+}
+
+}  // namespace wagbot::core
