@@ -1,0 +1,100 @@
+#include "wagbot/core/policy.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace wagbot::core;
+using wagbot::protocol::container;
+using wagbot::protocol::key_info;
+
+namespace {
+command_spec lifecycle(const std::string& name, const std::string& scope, bool destructive) {
+  command_spec s;
+  s.name = name;
+  s.scope = scope;
+  s.uses_host = true;
+  s.targets_container = true;
+  s.destructive = destructive;
+  return s;
+}
+
+key_info key_with(std::vector<std::string> scopes) {
+  key_info k;
+  k.scopes = std::move(scopes);
+  return k;
+}
+
+action on(const std::string& command, const std::string& target) {
+  action a;
+  a.command = command;
+  a.args = {target};
+  return a;
+}
+}  // namespace
+
+TEST_SUITE("core") {
+  TEST_CASE("protected containers are matched by name and by id prefix") {
+    protection guard;
+    std::vector<container> known{{"a1b2c3d4e5f6", "wagmios-backend", "img", "running", "", {}},
+                                 {"ffee00112233", "nginx", "img", "running", "", {}}};
+    CHECK(guard.covers("wagmios-backend"));
+    CHECK(guard.covers("wagmios-frontend"));
+    CHECK(guard.covers("a1b2c", known));
+    CHECK_FALSE(guard.covers("a1", known));  // too short to mean an id
+    CHECK_FALSE(guard.covers("ffee", known));
+    CHECK_FALSE(guard.covers("wagmios"));
+    CHECK_FALSE(guard.covers("nginx", known));
+  }
+
+  TEST_CASE("the checks run in order: protected, then scope, then confirmation") {
+    protection guard;
+    const auto stop = lifecycle("stop", "containers:write", true);
+    const auto all = key_with({"*"});
+    const auto reader = key_with({"containers:read"});
+
+    auto d = check(stop, on("stop", "wagmios-backend"), guard, reader, {}, "nas");
+    CHECK(d.outcome == verdict::refuse_protected);  // even without the scope
+
+    d = check(stop, on("stop", "nginx"), guard, reader, {}, "nas");
+    CHECK(d.outcome == verdict::refuse_scope);
+    CHECK(d.reason.find("`containers:write`") != std::string::npos);
+    CHECK(d.reason.find("Agent Permissions") != std::string::npos);
+    CHECK(d.reason.find("`nas`") != std::string::npos);
+
+    CHECK(check(stop, on("stop", "nginx"), guard, all).outcome == verdict::confirm);
+    CHECK(check(lifecycle("restart", "containers:write", false), on("restart", "nginx"), guard, all)
+              .outcome == verdict::allow);
+  }
+
+  TEST_CASE("reads of a protected container are allowed; unknown scopes defer to the server") {
+    protection guard;
+    CHECK(check(lifecycle("logs", "containers:read", false), on("logs", "wagmios-backend"), guard,
+                key_with({"containers:read"}))
+              .outcome == verdict::allow);
+    CHECK(check(lifecycle("start", "containers:write", false), on("start", "wagmios-frontend"),
+                guard, key_with({"*"}))
+              .outcome == verdict::allow);
+    CHECK(check(lifecycle("restart", "containers:write", false), on("restart", "nginx"), guard,
+                std::nullopt)
+              .outcome == verdict::allow);
+  }
+
+  TEST_CASE("a confirmation is resolved only by its requester, once, before it expires") {
+    confirmation_facts facts{"alice", {}, 1000, true};
+    CHECK(resolve(facts, "alice", 999, true) == resolution::run);
+    CHECK(resolve(facts, "alice", 999, false) == resolution::cancel);
+    CHECK(resolve(facts, "bob", 999, true) == resolution::not_yours);
+    CHECK(resolve(facts, "bob", 999, false) == resolution::not_yours);
+    CHECK(resolve(facts, "alice", 1000, true) == resolution::expired);
+    facts.pending = false;
+    CHECK(resolve(facts, "alice", 10, true) == resolution::already_resolved);
+  }
+
+  TEST_CASE("an agent's request is confirmed by its approvers, never by the agent") {
+    confirmation_facts facts{"bot-agent", {"alice", "carol"}, 1000, true};
+    CHECK(resolve(facts, "bot-agent", 5, true) == resolution::not_yours);
+    CHECK(resolve(facts, "bot-agent", 5, false) == resolution::cancel);  // it may withdraw
+    CHECK(resolve(facts, "carol", 5, true) == resolution::run);
+    CHECK(resolve(facts, "alice", 5, false) == resolution::cancel);
+    CHECK(resolve(facts, "mallory", 5, true) == resolution::not_yours);
+  }
+}

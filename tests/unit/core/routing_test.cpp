@@ -1,0 +1,35 @@
+#include "wagbot/core/routing.hpp"
+
+#include <doctest/doctest.h>
+
+using wagbot::core::route;
+using hosts = std::vector<std::string>;
+
+TEST_SUITE("core") {
+  TEST_CASE("explicit host, all, room default, then the only host") {
+    const hosts mine{"media", "nas"};
+    CHECK(*route("nas", std::nullopt, mine, false) == hosts{"nas"});
+    CHECK(*route("all", std::nullopt, mine, true) == mine);
+    CHECK(*route("", std::string("media"), mine, false) == hosts{"media"});
+    CHECK(*route("", std::nullopt, hosts{"nas"}, false) == hosts{"nas"});
+  }
+
+  TEST_CASE("every dead end says what to do") {
+    const hosts mine{"media", "nas"};
+    auto which = route("", std::nullopt, mine, true);
+    REQUIRE_FALSE(which.has_value());
+    CHECK(which.error().find("@media, @nas or @all") != std::string::npos);
+
+    auto foreign = route("pi", std::nullopt, mine, false);
+    REQUIRE_FALSE(foreign.has_value());
+    CHECK(foreign.error().find("no key for `pi`") != std::string::npos);
+
+    auto none = route("", std::nullopt, {}, false);
+    REQUIRE_FALSE(none.has_value());
+    CHECK(none.error().find("key add") != std::string::npos);
+
+    // A room default the user holds no key for is not used.
+    CHECK_FALSE(route("", std::string("pi"), mine, false).has_value());
+    CHECK_FALSE(route("all", std::nullopt, mine, false).has_value());
+  }
+}
