@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
   auto* shell = cli.add_subcommand("shell", "Chat with the bot in this terminal");
   shell->add_option("-c,--config", config_file, "Configuration file")->capture_default_str();
   shell->add_option("--as", as, "Act as this user (users[].name or users[].shell)");
+  bool echo = false;
+  shell->add_flag("--echo", echo, "Print each input line before its answer");
 
   std::string text;
   auto* explain_cmd = cli.add_subcommand("explain", "Print, as JSON, the actions a message would turn into");
@@ -120,7 +122,7 @@ int main(int argc, char** argv) {
         return exit_config;
       }
     }
-    wagbot::shell::options opts{sender, static_cast<bool>(::isatty(STDIN_FILENO))};
+    wagbot::shell::options opts{sender, static_cast<bool>(::isatty(STDIN_FILENO)), echo};
     return wagbot::shell::run(app.io(), app.dispatch(), std::cin, std::cout, opts);
   } catch (const std::exception& e) {
     std::cerr << "wagbot: " << e.what() << "\n";

@@ -112,9 +112,8 @@ asio::awaitable<chat_reply> dispatcher::run(const requester& who, const core::ac
   chat_reply merged;
   merged.mood = tone::info;
   for (std::size_t i = 0; i < targets->size(); ++i) {
-    merged.text("@" + (*targets)[i] + ":");
     if (errors[i]) {
-      merged.text("internal error");
+      merged.text("@" + (*targets)[i] + ": internal error; see the log.");
       continue;
     }
     if (replies[i].mood == tone::error) merged.mood = tone::warning;

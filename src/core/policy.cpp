@@ -22,7 +22,7 @@ bool modifies_container(const command_spec& spec) {
 }
 
 std::string missing_scope_text(std::string_view scope, std::string_view host) {
-  std::string where = host.empty() ? std::string("this host") : "`" + std::string(host) + "`";
+  std::string where = host.empty() ? std::string("this host") : "@" + std::string(host);
   return "Your key for " + where + " lacks the `" + std::string(scope) +
          "` scope. Its owner can enable it in WAGMIOS Settings → Agent Permissions, or issue you "
          "a new key with that scope (then `key add` it again).";

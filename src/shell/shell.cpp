@@ -66,6 +66,7 @@ asio::awaitable<void> serve(app::dispatcher& dispatch, inbox& box, asio::steady_
       continue;
     }
     if (text == "quit" || text == "exit") break;
+    if (opts.echo) out << "\n" << opts.sender << "> " << text << "\n";
     core::chat_event ev{"shell", "local", opts.sender, text, true, {}};
     try {
       print(out, co_await dispatch.handle(ev));

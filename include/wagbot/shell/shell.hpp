@@ -13,6 +13,7 @@ namespace wagbot::shell {
 struct options {
   std::string sender;        ///< the user's shell id (users[].shell in the config)
   bool prompt = false;       ///< print "wagbot> " before each line (when stdin is a terminal)
+  bool echo = false;         ///< print each input line as "<user>> line" (transcripts, the demo)
 };
 
 /// Reads lines until end of input, answering each in order; returns the process exit code.

@@ -58,7 +58,7 @@ TEST_SUITE("core") {
     CHECK(d.outcome == verdict::refuse_scope);
     CHECK(d.reason.find("`containers:write`") != std::string::npos);
     CHECK(d.reason.find("Agent Permissions") != std::string::npos);
-    CHECK(d.reason.find("`nas`") != std::string::npos);
+    CHECK(d.reason.find("Your key for @nas lacks") != std::string::npos);
 
     CHECK(check(stop, on("stop", "nginx"), guard, all).outcome == verdict::confirm);
     CHECK(check(lifecycle("restart", "containers:write", false), on("restart", "nginx"), guard, all)
