@@ -12,7 +12,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     if (app.error().kind == errc::not_found)
       co_return core::error_reply("No app `" + act.args[0] + "` in the marketplace of @" +
                                   ctx.host.alias + ". `apps <words>` searches it.");
-    co_return core::describe_error(app.error(), ctx.host.alias);
+    co_return ctx.fail(app.error());
   }
   core::chat_reply r;
   r.text(app->meta.name + " (`" + app->meta.id + "`, " + app->meta.category + "): " + app->meta.description);

@@ -14,7 +14,7 @@ std::string lower(std::string s) {
 
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   auto apps = co_await ctx.host.api->marketplace(ctx.host.key);
-  if (!apps) co_return core::describe_error(apps.error(), ctx.host.alias);
+  if (!apps) co_return ctx.fail(apps.error());
   std::vector<std::string> words;
   for (const auto& a : act.args) words.push_back(lower(a));
   std::vector<protocol::app_summary> shown;

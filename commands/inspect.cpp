@@ -8,7 +8,7 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   auto c = co_await ctx.host.api->container_config(ctx.host.key, ctx.target_name(act));
-  if (!c) co_return core::describe_error(c.error(), ctx.host.alias);
+  if (!c) co_return ctx.fail(c.error());
   core::table t{{"field", "value"}, {}};
   t.rows.push_back({"name", c->name});
   t.rows.push_back({"status", status_text(c->status) + (c->status_text.empty() ? "" : " (" + c->status_text + ")")});

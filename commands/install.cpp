@@ -45,7 +45,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     if (created.error().code == "APP_NOT_FOUND")
       co_return core::error_reply("No app `" + app_id + "` in the marketplace of @" + ctx.host.alias +
                                   ". `apps <words>` searches it.");
-    co_return core::describe_error(created.error(), ctx.host.alias);
+    co_return ctx.fail(created.error());
   }
   const auto name = custom_name.empty() ? app_id : custom_name;
   auto started = co_await ctx.host.api->marketplace_start(ctx.host.key, name, created->compose_path);
@@ -54,7 +54,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
       co_return core::say(core::tone::warning, (created->app_name.empty() ? app_id : created->app_name) +
                                                    " is still starting on @" + ctx.host.alias +
                                                    "; `ps @" + ctx.host.alias + "` will show it.");
-    auto r = core::describe_error(started.error(), ctx.host.alias);
+    auto r = ctx.fail(started.error());
     r.text("The compose file was written to " + created->compose_path + " but nothing started.");
     co_return r;
   }

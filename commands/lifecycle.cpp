@@ -27,7 +27,7 @@ app::command lifecycle_command(std::string verb, std::string past, std::string s
       co_return core::say(core::tone::info, "`" + name + "` is not running on @" + ctx.host.alias +
                                                 " (" + ctx.target->status + ").");
     auto done = co_await ctx.host.api->container_action(ctx.host.key, name, verb);
-    if (!done) co_return core::describe_error(done.error(), ctx.host.alias);
+    if (!done) co_return ctx.fail(done.error());
     co_return core::ok_reply("`" + name + "` " + past + " on @" + ctx.host.alias + ".");
   };
   return {s, run};

@@ -15,7 +15,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     co_return core::error_reply("[lines] must be between 1 and " + std::to_string(max_lines) + ".");
   const auto name = ctx.target_name(act);
   auto text = co_await ctx.host.api->logs(ctx.host.key, name, lines);
-  if (!text) co_return core::describe_error(text.error(), ctx.host.alias);
+  if (!text) co_return ctx.fail(text.error());
   core::chat_reply r;
   if (text->empty()) {
     r.text("`" + name + "` on @" + ctx.host.alias + " has written no logs.");

@@ -14,7 +14,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
                           "Pulling `" + image + "` on @" + ctx.host.alias +
                               " is taking a while; it goes on in the background. `images @" +
                               ctx.host.alias + "` will show it when it is done.");
-    co_return core::describe_error(done.error(), ctx.host.alias);
+    co_return ctx.fail(done.error());
   }
   co_return core::ok_reply("Pulled `" + image + "` on @" + ctx.host.alias + ".");
 }

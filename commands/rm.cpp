@@ -8,7 +8,7 @@ namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   const auto name = ctx.target_name(act);
   auto done = co_await ctx.host.api->delete_container(ctx.host.key, name);
-  if (!done) co_return core::describe_error(done.error(), ctx.host.alias);
+  if (!done) co_return ctx.fail(done.error());
   co_return core::ok_reply("`" + name + "` deleted from @" + ctx.host.alias + ".");
 }
 }  // namespace

@@ -31,7 +31,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     co_return core::error_reply("Give the image ID (from `images`), not `" + wanted + "`.");
   }
   auto done = co_await ctx.host.api->delete_image(ctx.host.key, id);
-  if (!done) co_return core::describe_error(done.error(), ctx.host.alias);
+  if (!done) co_return ctx.fail(done.error());
   co_return core::ok_reply("Image `" + wanted + "` deleted from @" + ctx.host.alias + ".");
 }
 }  // namespace

@@ -37,7 +37,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     body["volumes"].push_back({{"host", v.substr(0, colon)}, {"container", v.substr(colon + 1)}});
   }
   auto id = co_await ctx.host.api->create_container(ctx.host.key, body);
-  if (!id) co_return core::describe_error(id.error(), ctx.host.alias);
+  if (!id) co_return ctx.fail(id.error());
   co_return core::ok_reply("Container `" + name + "` (" + image + ") created on @" + ctx.host.alias +
                            ", id " + short_id(*id) + ".");
 }

@@ -8,7 +8,7 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
   auto info = co_await ctx.eng.scopes(ctx.who.user, ctx.host, true);
-  if (!info) co_return core::describe_error(info.error(), ctx.host.alias);
+  if (!info) co_return ctx.fail(info.error());
   core::chat_reply r;
   r.is_private = true;
   std::string scopes = info->scopes.empty() ? "(none)" : join(info->scopes, " ");

@@ -10,7 +10,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   if (!tpl) {
     if (tpl.error().kind == errc::not_found)
       co_return core::error_reply("No template `" + act.args[0] + "` on @" + ctx.host.alias + ".");
-    co_return core::describe_error(tpl.error(), ctx.host.alias);
+    co_return ctx.fail(tpl.error());
   }
   core::chat_reply r;
   r.text("Template `" + act.args[0] + "` on @" + ctx.host.alias + ":");

@@ -13,7 +13,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
                                 "{\"image\":\"nginx:alpine\",\"ports\":[{\"host\":\"8080\",\"container\":\"80\"}]}`.");
   body["name"] = name;  // the server names the file after it
   auto saved = co_await ctx.host.api->template_save(ctx.host.key, body);
-  if (!saved) co_return core::describe_error(saved.error(), ctx.host.alias);
+  if (!saved) co_return ctx.fail(saved.error());
   co_return core::ok_reply("Template `" + name + "` saved on @" + ctx.host.alias + ".");
 }
 }  // namespace

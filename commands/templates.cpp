@@ -7,7 +7,7 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
   auto list = co_await ctx.host.api->templates(ctx.host.key);
-  if (!list) co_return core::describe_error(list.error(), ctx.host.alias);
+  if (!list) co_return ctx.fail(list.error());
   if (list->empty()) co_return core::say(core::tone::info, "No templates on @" + ctx.host.alias + ".");
   core::table t{{"name", "image", "description"}, {}};
   for (const auto& tpl : *list) {

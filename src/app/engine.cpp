@@ -1,6 +1,7 @@
 #include "wagbot/app/engine.hpp"
 
 #include "wagbot/app/command.hpp"
+#include "wagbot/core/error_text.hpp"
 
 namespace wagbot::app {
 
@@ -13,6 +14,11 @@ std::int64_t system_now() {
 std::string command_context::target_name(const core::action& act) const {
   if (target) return target->name.empty() ? target->id : target->name;
   return act.args.empty() ? std::string{} : act.args[0];
+}
+
+core::chat_reply command_context::fail(const api_error& error) const {
+  if (error.kind == errc::scope_required) eng.forget_scopes(who.user, host.alias);
+  return core::describe_error(error, host.alias);
 }
 
 engine::engine(const config& cfg, core::logger log, net::http_client& http, store::key_store& keys,

@@ -1,5 +1,7 @@
 #include "wagbot/shell/shell.hpp"
 
+#include "wagbot/core/redact.hpp"
+
 #include <deque>
 #include <iostream>
 #include <mutex>
@@ -66,7 +68,7 @@ asio::awaitable<void> serve(app::dispatcher& dispatch, inbox& box, asio::steady_
       continue;
     }
     if (text == "quit" || text == "exit") break;
-    if (opts.echo) out << "\n" << opts.sender << "> " << text << "\n";
+    if (opts.echo) out << "\n" << opts.sender << "> " << core::redact(text) << "\n";
     core::chat_event ev{"shell", "local", opts.sender, text, true, {}};
     try {
       print(out, co_await dispatch.handle(ev));

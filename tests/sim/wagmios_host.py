@@ -61,9 +61,11 @@ GARBAGE = b'\x00\x1f\x8b\x08 <html><body>{"success":tr\xff\xfe\xfd not json at a
 
 
 class HostServer:
-    def __init__(self, state: HostState, port: int = 0, bind: str = "127.0.0.1"):
+    def __init__(self, state: HostState, port: int = 0, bind: str = "127.0.0.1",
+                 ssl_context=None):
         self.state = state
         self.bind = bind
+        self.ssl_context = ssl_context
         self.port = port
         self.runner: web.AppRunner | None = None
         self.websockets: set = set()     # (ws, transport)
@@ -72,7 +74,8 @@ class HostServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.bind}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.bind}:{self.port}"
 
     @property
     def is_up(self) -> bool:
@@ -88,7 +91,8 @@ class HostServer:
             runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                    shutdown_timeout=0.2)
             await runner.setup()
-            site = web.TCPSite(runner, self.bind, self.port, reuse_address=True)
+            site = web.TCPSite(runner, self.bind, self.port, reuse_address=True,
+                               ssl_context=self.ssl_context)
             try:
                 await site.start()
             except Exception:

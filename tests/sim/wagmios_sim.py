@@ -48,6 +48,8 @@ def parse_args(argv=None):
     p.add_argument("--ready-file")
     p.add_argument("--seed", help='JSON: {"hosts":{"nas":{"keys":[...],"containers":[...],"images":[...]}}}')
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--tls-cert", help="serve every host over HTTPS with this PEM certificate")
+    p.add_argument("--tls-key", help="the certificate's PEM private key")
     return p.parse_args(argv)
 
 
@@ -83,12 +85,18 @@ async def main(argv=None) -> int:
         print("wagmios_sim: at least one --host is required", file=sys.stderr)
         return 2
 
+    ssl_context = None
+    if args.tls_cert:
+        import ssl
+        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
+
     hosts: dict[str, HostServer] = {}
     for name, port in specs:
         if name in hosts:
             print(f"wagmios_sim: duplicate host {name}", file=sys.stderr)
             return 2
-        hosts[name] = HostServer(HostState(name, seed.get(name)), port, args.bind)
+        hosts[name] = HostServer(HostState(name, seed.get(name)), port, args.bind, ssl_context)
     for h in hosts.values():
         await h.up()
 

@@ -44,6 +44,9 @@ struct command_context {
   std::optional<protocol::container> target;    ///< set when spec.targets_container resolved it
   /// The container argument as the server should get it: resolved name, or what was typed.
   std::string target_name(const core::action& act) const;
+  /// The reply for a failed call on this host. A SCOPE_REQUIRED answer also drops the cached
+  /// scopes: the server is authoritative.
+  core::chat_reply fail(const api_error& error) const;
 };
 
 using handler = std::function<boost::asio::awaitable<core::chat_reply>(command_context&,
