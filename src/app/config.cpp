@@ -227,7 +227,8 @@ config load_config(const std::filesystem::path& file) {
         if (!keys.IsSequence()) throw config_error(where + ".keys", "must be a list");
         for (std::size_t k = 0; k < keys.size(); ++k) {
           const auto kwhere = where + ".keys[" + std::to_string(k) + "]";
-          only_keys(keys[k], kwhere, {"host", "key_env", "key_file"});
+          // `key` is accepted here only so that secret_from can refuse it with a clear reason.
+          only_keys(keys[k], kwhere, {"host", "key", "key_env", "key_file"});
           preset_key pk;
           if (!keys[k]["host"]) throw config_error(kwhere + ".host", "is required");
           pk.host = lower(scalar<std::string>(keys[k]["host"], kwhere + ".host", "a host alias"));

@@ -17,7 +17,7 @@ std::optional<url> parse_url(std::string_view text) {
   const auto slash = text.find('/');
   std::string_view authority = text.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view{} : text.substr(slash);
-  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  if (authority.empty() || authority.find_first_of("@?#") != std::string_view::npos) return std::nullopt;
   if (path.find_first_of("?#") != std::string_view::npos) return std::nullopt;
 
   std::string_view port_text;
@@ -31,7 +31,10 @@ std::optional<url> parse_url(std::string_view text) {
       port_text = rest.substr(1);
     }
   } else {
-    const auto colon = authority.rfind(':');
+    // An IPv6 literal must be bracketed; any second ':' is a malformed authority.
+    const auto colon = authority.find(':');
+    if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos)
+      return std::nullopt;
     u.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }

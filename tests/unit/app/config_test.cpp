@@ -319,6 +319,7 @@ users:
                     &what) == "users[0].keys[0].key");
     CHECK(what.find(alice_key) == std::string::npos);
     CHECK(what.find(alice_key.substr(9, 20)) == std::string::npos);
+    CHECK(what.find("use key_env or key_file") != std::string::npos);
   }
 
   TEST_CASE("key_env naming an unset variable is refused") {
