@@ -1,0 +1,79 @@
+#pragma once
+// Matrix Client-Server payloads a bot needs: /sync, room events, relations, errors.
+// See shared/reference/matrix.md.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace wagbot::protocol::matrix {
+
+using json = nlohmann::json;
+
+/// A Matrix error body ({errcode, error}) plus what the transport saw.
+struct error {
+  int http_status = 0;           ///< 0 for a transport failure (refused, timeout, …)
+  std::string errcode;           ///< M_LIMIT_EXCEEDED, M_UNKNOWN_TOKEN, …
+  std::string message;
+  std::int64_t retry_after_ms = 0;  ///< from the body or the Retry-After header
+  bool soft_logout = false;
+
+  bool rate_limited() const { return http_status == 429 || errcode == "M_LIMIT_EXCEEDED"; }
+  bool bad_token() const { return http_status == 401 || errcode == "M_UNKNOWN_TOKEN"; }
+  /// Worth retrying unchanged (transport failure, 5xx, 429).
+  bool transient() const { return http_status == 0 || http_status >= 500 || rate_limited(); }
+};
+
+/// Builds an error from a response; `retry_after_header` is the Retry-After value in seconds.
+error parse_error(int http_status, const std::string& body, const std::string& retry_after_header);
+
+struct event {
+  std::string event_id, type, sender, room_id;
+  std::int64_t origin_server_ts = 0;
+  json content = json::object();
+  std::optional<std::string> state_key;
+  json unsigned_data = json::object();
+};
+void from_json(const json& j, event& e);
+
+struct joined_room {
+  std::string room_id;
+  std::vector<event> state;     ///< state before the timeline
+  std::vector<event> timeline;
+  bool limited = false;
+};
+
+struct invited_room {
+  std::string room_id;
+  std::vector<event> invite_state;  ///< stripped state: the inviter's member event, name, …
+};
+
+struct sync_response {
+  std::string next_batch;
+  std::vector<joined_room> joined;
+  std::vector<invited_room> invited;
+  std::vector<std::string> left;
+  json direct = json();  ///< m.direct account data when it changed
+};
+
+/// Parses a /sync body; throws json::exception on a body that is not one.
+sync_response parse_sync(const json& body);
+
+/// The relation of a message: reply target, thread root, annotation key, replacement.
+struct relation {
+  std::string rel_type;      ///< m.thread, m.annotation, m.replace or ""
+  std::string event_id;      ///< the target of rel_type
+  std::string key;           ///< m.annotation's key
+  std::string in_reply_to;   ///< m.in_reply_to.event_id
+};
+relation relation_of(const json& content);
+
+/// The body without the "> " quoted fallback of a reply.
+std::string strip_reply_fallback(const std::string& body);
+
+/// A message's user mentions (m.mentions.user_ids).
+std::vector<std::string> mentioned_users(const json& content);
+
+}  // namespace wagbot::protocol::matrix

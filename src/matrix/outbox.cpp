@@ -1,0 +1,88 @@
+#include "wagbot/matrix/outbox.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace wagbot::matrix {
+
+namespace asio = boost::asio;
+
+outbox::outbox(client& api, core::logger log) : api_(api), log_(std::move(log)) {
+  // Unique across restarts: a txnId is idempotent per device, so a reused one would be
+  // swallowed by the homeserver as a duplicate of an old message.
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  txn_prefix_ = "wagbot." + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) +
+                "." + std::to_string(std::random_device{}() % 100000) + ".";
+}
+
+std::string outbox::next_txn() { return txn_prefix_ + std::to_string(++txn_counter_); }
+
+asio::awaitable<void> outbox::wait_turn(lane& l, std::uint64_t ticket) {
+  while (l.serving != ticket) {
+    if (!l.turn) l.turn = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+    l.turn->expires_at(asio::steady_timer::time_point::max());
+    co_await l.turn->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void outbox::finish_turn(lane& l) {
+  ++l.serving;
+  if (l.turn) l.turn->cancel();
+}
+
+template <class Call>
+task<std::string> outbox::with_retries(const std::string& room, Call call) {
+  auto& l = lanes_[room];
+  const auto ticket = l.next_ticket++;
+  ++depth_;
+  co_await wait_turn(l, ticket);
+  const auto txn = next_txn();
+  const auto deadline = std::chrono::steady_clock::now() + give_up_;
+  std::chrono::milliseconds backoff{250};
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  std::mt19937 jitter{std::random_device{}()};
+  result<std::string> outcome{pm::error{}};
+  for (;;) {
+    outcome = co_await call(txn);
+    if (outcome) break;
+    const auto& e = outcome.error();
+    if (!e.transient() || std::chrono::steady_clock::now() >= deadline) {
+      log_.warn("send to {} failed: {} {}", room, e.errcode, e.message);
+      break;
+    }
+    std::chrono::milliseconds wait = backoff;
+    if (e.rate_limited()) {
+      ++rate_limited_;
+      wait = std::chrono::milliseconds(std::max<std::int64_t>(e.retry_after_ms, 100));
+      log_.debug("rate limited in {}: waiting {} ms", room, wait.count());
+    } else {
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
+      wait += std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 250)(jitter));
+    }
+    pause.expires_after(wait);
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  --depth_;
+  finish_turn(l);
+  co_return outcome;
+}
+
+task<std::string> outbox::send(const std::string& room, const std::string& type, pm::json content) {
+  return with_retries(room, [this, room, type, content = std::move(content)](const std::string& txn) {
+    return api_.send(room, type, txn, content);
+  });
+}
+
+task<std::string> outbox::redact(const std::string& room, const std::string& event_id,
+                                 const std::string& reason) {
+  return with_retries(room, [this, room, event_id, reason](const std::string& txn) {
+    return api_.redact(room, event_id, txn, reason);
+  });
+}
+
+}  // namespace wagbot::matrix

@@ -1,0 +1,132 @@
+#include "wagbot/matrix/render.hpp"
+
+namespace wagbot::matrix {
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string inline_html(std::string_view text) {
+  std::string out;
+  bool in_code = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '`') {
+      auto piece = html_escape(text.substr(start, i - start));
+      if (in_code) out += "<code>" + piece + "</code>";
+      else out += piece;
+      if (i < text.size()) in_code = !in_code;
+      start = i + 1;
+    }
+  }
+  // An unmatched backtick: the last piece was emitted as code; acceptable for display.
+  std::string with_breaks;
+  for (char c : out) {
+    if (c == '\n') with_breaks += "<br>";
+    else with_breaks.push_back(c);
+  }
+  return with_breaks;
+}
+
+namespace {
+
+/// Cuts at a UTF-8 boundary.
+std::string cut(const std::string& s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+std::string mood_marker(core::tone mood) {
+  switch (mood) {
+    case core::tone::success: return "✅ ";
+    case core::tone::warning: return "⚠️ ";
+    case core::tone::error: return "❌ ";
+    case core::tone::info: break;
+  }
+  return "";
+}
+
+std::string table_html(const core::table& t) {
+  std::string out = "<table><thead><tr>";
+  for (const auto& h : t.headers) out += "<th>" + html_escape(h) + "</th>";
+  out += "</tr></thead><tbody>";
+  for (const auto& row : t.rows) {
+    out += "<tr>";
+    for (const auto& cell : row) out += "<td>" + inline_html(cell) + "</td>";
+    out += "</tr>";
+  }
+  return out + "</tbody></table>";
+}
+
+}  // namespace
+
+nlohmann::json render(const core::chat_reply& reply, const std::vector<std::string>& mention_ids,
+                      std::size_t max_bytes) {
+  std::string html;
+  std::string body;
+  bool first = true;
+  bool truncated = false;
+  for (const auto& b : reply.blocks) {
+    std::string piece_html;
+    std::string piece_body;
+    switch (b.type) {
+      case core::block::kind::text:
+        piece_html = (first ? mood_marker(reply.mood) : "") + inline_html(b.text);
+        piece_body = (first ? mood_marker(reply.mood) : "") + b.text;
+        if (!first) piece_html = "<br>" + piece_html;
+        break;
+      case core::block::kind::code:
+        piece_html = "<pre><code>" + html_escape(b.text) + "</code></pre>";
+        piece_body = b.text;
+        break;
+      case core::block::kind::table:
+        piece_html = table_html(b.grid);
+        piece_body = core::render_table_plain(b.grid);
+        break;
+    }
+    if (!body.empty() && body.back() != '\n') body += "\n";
+    if (html.size() + piece_html.size() > max_bytes || body.size() + piece_body.size() > max_bytes) {
+      truncated = true;
+      // A code block (logs) keeps its last lines: they are the newest.
+      if (b.type == core::block::kind::code && html.size() + 64 < max_bytes) {
+        const std::size_t room = max_bytes - html.size() - 64;
+        std::string tail = b.text.size() > room ? b.text.substr(b.text.size() - room) : b.text;
+        if (auto nl = tail.find('\n'); nl != std::string::npos && b.text.size() > room) tail = tail.substr(nl + 1);
+        html += "<pre><code>" + html_escape(tail) + "</code></pre>";
+        body += tail;
+      }
+      break;
+    }
+    html += piece_html;
+    body += piece_body;
+    first = false;
+  }
+  if (truncated) {
+    const std::string note = "(output cut to fit one message; ask for less, e.g. `logs <container> 50`)";
+    html += "<p><i>" + inline_html(note) + "</i></p>";
+    body = cut(body, max_bytes) + "\n" + note;
+  }
+  nlohmann::json mentions = nlohmann::json::object();
+  if (!mention_ids.empty()) mentions["user_ids"] = mention_ids;
+  return {{"msgtype", "m.notice"},
+          {"body", body},
+          {"format", "org.matrix.custom.html"},
+          {"formatted_body", html},
+          {"m.mentions", mentions}};
+}
+
+}  // namespace wagbot::matrix

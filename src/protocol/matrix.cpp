@@ -1,0 +1,121 @@
+#include "wagbot/protocol/matrix.hpp"
+
+#include <cstdlib>
+
+namespace wagbot::protocol::matrix {
+
+error parse_error(int http_status, const std::string& body, const std::string& retry_after_header) {
+  error e;
+  e.http_status = http_status;
+  auto doc = json::parse(body, nullptr, false);
+  if (doc.is_object()) {
+    e.errcode = doc.value("errcode", "");
+    e.message = doc.value("error", "");
+    if (auto it = doc.find("retry_after_ms"); it != doc.end() && it->is_number())
+      e.retry_after_ms = it->get<std::int64_t>();
+    e.soft_logout = doc.value("soft_logout", false);
+  }
+  if (e.message.empty()) e.message = "HTTP " + std::to_string(http_status);
+  if (e.retry_after_ms == 0 && !retry_after_header.empty())
+    e.retry_after_ms = static_cast<std::int64_t>(std::atof(retry_after_header.c_str()) * 1000);
+  return e;
+}
+
+void from_json(const json& j, event& e) {
+  e.event_id = j.value("event_id", "");
+  e.type = j.value("type", "");
+  e.sender = j.value("sender", "");
+  e.room_id = j.value("room_id", "");
+  if (auto it = j.find("origin_server_ts"); it != j.end() && it->is_number())
+    e.origin_server_ts = it->get<std::int64_t>();
+  if (auto it = j.find("content"); it != j.end() && it->is_object()) e.content = *it;
+  if (auto it = j.find("state_key"); it != j.end() && it->is_string()) e.state_key = it->get<std::string>();
+  if (auto it = j.find("unsigned"); it != j.end() && it->is_object()) e.unsigned_data = *it;
+}
+
+namespace {
+std::vector<event> events_at(const json& parent, const char* key, const std::string& room_id) {
+  std::vector<event> out;
+  auto it = parent.find(key);
+  if (it == parent.end() || !it->is_object()) return out;
+  auto list = it->find("events");
+  if (list == it->end() || !list->is_array()) return out;
+  for (const auto& raw : *list) {
+    if (!raw.is_object()) continue;
+    auto e = raw.get<event>();
+    if (e.room_id.empty()) e.room_id = room_id;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+}  // namespace
+
+sync_response parse_sync(const json& body) {
+  sync_response out;
+  out.next_batch = body.at("next_batch").get<std::string>();
+  if (auto rooms = body.find("rooms"); rooms != body.end() && rooms->is_object()) {
+    if (auto join = rooms->find("join"); join != rooms->end() && join->is_object())
+      for (auto it = join->begin(); it != join->end(); ++it) {
+        joined_room r;
+        r.room_id = it.key();
+        r.state = events_at(*it, "state", r.room_id);
+        r.timeline = events_at(*it, "timeline", r.room_id);
+        if (auto t = it->find("timeline"); t != it->end() && t->is_object()) r.limited = t->value("limited", false);
+        out.joined.push_back(std::move(r));
+      }
+    if (auto invite = rooms->find("invite"); invite != rooms->end() && invite->is_object())
+      for (auto it = invite->begin(); it != invite->end(); ++it)
+        out.invited.push_back({it.key(), events_at(*it, "invite_state", it.key())});
+    if (auto leave = rooms->find("leave"); leave != rooms->end() && leave->is_object())
+      for (auto it = leave->begin(); it != leave->end(); ++it) out.left.push_back(it.key());
+  }
+  if (auto data = body.find("account_data"); data != body.end() && data->is_object())
+    for (const auto& e : data->value("events", json::array()))
+      if (e.is_object() && e.value("type", "") == "m.direct") out.direct = e.value("content", json::object());
+  return out;
+}
+
+relation relation_of(const json& content) {
+  relation r;
+  auto it = content.find("m.relates_to");
+  if (it == content.end() || !it->is_object()) return r;
+  r.rel_type = it->value("rel_type", "");
+  r.event_id = it->value("event_id", "");
+  r.key = it->value("key", "");
+  if (auto reply = it->find("m.in_reply_to"); reply != it->end() && reply->is_object())
+    r.in_reply_to = reply->value("event_id", "");
+  return r;
+}
+
+std::string strip_reply_fallback(const std::string& body) {
+  std::string out;
+  std::size_t pos = 0;
+  bool in_fallback = true;
+  while (pos <= body.size()) {
+    auto end = body.find('\n', pos);
+    if (end == std::string::npos) end = body.size();
+    std::string line = body.substr(pos, end - pos);
+    if (in_fallback && (line.rfind("> ", 0) == 0 || line == ">")) {
+      // quoted fallback line
+    } else if (in_fallback && line.empty() && pos != 0) {
+      in_fallback = false;  // the blank line after the quote
+    } else {
+      in_fallback = false;
+      if (!out.empty()) out += "\n";
+      out += line;
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> mentioned_users(const json& content) {
+  std::vector<std::string> out;
+  auto it = content.find("m.mentions");
+  if (it == content.end() || !it->is_object()) return out;
+  for (const auto& u : it->value("user_ids", json::array()))
+    if (u.is_string()) out.push_back(u.get<std::string>());
+  return out;
+}
+
+}  // namespace wagbot::protocol::matrix
