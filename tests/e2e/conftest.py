@@ -219,6 +219,18 @@ class Bot:
         except subprocess.TimeoutExpired as e:
             pytest.fail(f"wagbot {' '.join(args)} hung for {timeout}s: {e.stdout!r} {e.stderr!r}")
 
+    def run_cli_input(self, stdin: str, user: str = "alice",
+                      timeout: float = PROCESS_DEADLINE) -> subprocess.CompletedProcess:
+        """`wagbot shell` fed `stdin` verbatim (no separators)."""
+        try:
+            p = subprocess.run([WAGBOT, "shell", "-c", str(self.config_path), "--as", user],
+                               input=stdin, capture_output=True, text=True, env=self.env,
+                               timeout=timeout, cwd=self.dir)
+        except subprocess.TimeoutExpired as e:
+            pytest.fail(f"wagbot shell hung for {timeout}s: {e.stdout!r} {e.stderr!r}")
+        self.all_stderr.append(p.stderr)
+        return p
+
     def chat(self, lines, user: str | None = "alice", timeout: float = PROCESS_DEADLINE,
              extra_env=None) -> Run:
         """One `wagbot shell` process fed `lines`, then EOF. One reply per line."""
