@@ -193,3 +193,13 @@ def test_version():
     r = wagbot("version")
     assert r.returncode == 0
     assert re.fullmatch(r"wagbot \d+\.\d+\.\d+\S*\n", r.stdout)
+
+
+@pytest.mark.parametrize("alias,command", [
+    ("containers all", "ps"), ("info nginx", "inspect"), ("delete web", "rm"), ("remove web", "rm"),
+    ("log nginx", "logs"), ("marketplace", "apps"), ("whoami", "status"), ("keys", "key list"),
+    ("key rm nas", "key remove"), ("approve abc123", "confirm"), ("deny abc123", "cancel"),
+])
+def test_explain_command_aliases(alias, command):
+    code, out = explain(alias)
+    assert code == 0 and out["actions"][0]["command"] == command

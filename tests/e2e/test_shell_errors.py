@@ -414,3 +414,31 @@ def test_comments_and_blank_lines_are_ignored_and_quit_ends(bot, ctl):
     assert p.stdout.strip().startswith("`ps [@host|all]`")
     assert "containers on" not in p.stdout
     no_calls(ctl)
+
+
+# ---------------------------------------------------------------------------- marketplace failures
+
+def test_install_missing_a_required_setting(bot, ctl):
+    bot.grant("alice", "nas")
+    reply = bot.chat(["install plex", "yes"]).replies[1]
+    assert "COMPOSE_BUILD_FAILED" in reply and "PLEX_CLAIM" in reply
+    assert requests_with(ctl, "nas", "POST", "/api/marketplace/start") == []
+    assert not ctl.state("nas")["installed"]
+
+
+def test_install_whose_start_fails_says_nothing_started(bot, ctl):
+    bot.grant("alice", "nas")
+    ctl.set_config("nas", port_conflicts=True)  # jellyfin already holds 8096 on nas
+    reply = bot.chat(["install jellyfin as films", "yes"]).replies[1]
+    assert "COMPOSE_UP_FAILED" in reply and "port is already allocated" in reply
+    assert "nothing started" in reply
+    assert "is installing" not in reply
+    assert len(requests_with(ctl, "nas", "POST", "/api/marketplace/start")) == 1
+
+
+def test_marketplace_catalogue_unreachable(bot, ctl):
+    bot.grant("alice", "nas")
+    ctl.set_config("nas", marketplace_available=False)
+    reply = bot.say("apps")
+    assert "MANIFEST_FETCH_FAILED" in reply
+    assert "@nas" in reply

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import HOSTS, action_calls, calls, container
+from conftest import HOSTS, action_calls, calls, container, requests_with
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -107,6 +107,19 @@ def test_ps_all_fans_out_to_every_host_once(bot, ctl):
     assert re.search(r"^sonarr ", reply, re.M)
     for h in HOSTS:
         assert calls(ctl, h).count("GET /api/containers") == 1, calls(ctl, h)
+
+
+def test_ps_all_asks_the_hosts_concurrently(bot, ctl):
+    bot.grant("alice", "nas")
+    bot.grant("alice", "media")
+    for h in HOSTS:
+        ctl.set_faults(h, latency_ms=600, path_prefix="/api/containers")
+    reply = bot.say("ps all")
+    assert "containers on @nas" in reply and "containers on @media" in reply
+    (a,) = requests_with(ctl, "nas", "GET", "/api/containers")
+    (b,) = requests_with(ctl, "media", "GET", "/api/containers")
+    # One after the other, the second request would arrive only after the first one's 600 ms.
+    assert abs(a["time"] - b["time"]) < 0.4
 
 
 def test_ps_all_reports_a_down_host_and_still_lists_the_others(bot, ctl):
