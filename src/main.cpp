@@ -5,7 +5,6 @@
 #include <csignal>
 #include <iostream>
 
-#include <boost/asio/signal_set.hpp>
 
 #include "commands/commands.hpp"
 #include "wagbot/app/app.hpp"
@@ -43,18 +42,6 @@ int explain(const std::string& text) {
   }
   std::cout << out.dump(2) << "\n";
   return parsed ? 0 : 1;
-}
-
-int run_daemon(wagbot::app::application& app) {
-  auto& io = app.io();
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int sig) {
-    app.eng().log().info("signal {}: stopping", sig);
-    io.stop();
-  });
-  app.eng().log().warn("no chat transport is configured yet; use `wagbot shell` to talk to the bot");
-  io.run();
-  return 0;
 }
 
 }  // namespace
@@ -100,7 +87,7 @@ int main(int argc, char** argv) {
   auto cfg = load_or_exit(config_file);
   try {
     wagbot::app::application app(std::move(cfg));
-    if (*run) return run_daemon(app);
+    if (*run) return app.run();
 
     // shell: pick the local user.
     const auto& c = app.cfg();

@@ -1,6 +1,14 @@
 #include "wagbot/app/app.hpp"
 
+#include <csignal>
 #include <cstdlib>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 
 #include "commands/commands.hpp"
@@ -20,10 +28,73 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
   confirmations_ = std::make_unique<store::confirmation_store>(*db_);
   audit_ = std::make_unique<store::audit_log>(*db_);
   rooms_ = std::make_unique<store::room_settings>(*db_);
+  kv_ = std::make_unique<store::kv_store>(*db_);
+  inbox_ = std::make_unique<store::inbox>(*db_);
   engine_ = std::make_unique<engine>(cfg_, log_.child("engine"), *http_, *keys_, *confirmations_,
                                      *audit_, *rooms_);
   dispatcher_ = std::make_unique<dispatcher>(*engine_, commands::all());
+  if (cfg_.matrix.enabled)
+    matrix_ = std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *dispatcher_, *http_, *kv_, *inbox_, *vault_,
+                                            log_.child("matrix"));
   import_preset_keys();
+}
+
+int application::run() {
+  namespace asio = boost::asio;
+  int code = 0;
+  bool stopping = false;
+  if (!matrix_) log_.warn("no chat transport is configured; use `wagbot shell` to talk to the bot");
+
+  // Expired confirmations are announced (and their prompts edited) within a second or two.
+  asio::co_spawn(io_, [this, &stopping]() -> asio::awaitable<void> {
+    asio::steady_timer tick(io_);
+    while (!stopping) {
+      dispatcher_->expire_due();
+      inbox_->prune(system_now() - 7 * 24 * 3600);
+      tick.expires_after(std::chrono::seconds(1));
+      co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }, asio::detached);
+
+  auto finish = [this, &stopping]() {
+    // Graceful stop: no new commands; the ones already taken finish (up to a deadline).
+    stopping = true;
+    if (matrix_) matrix_->stop();
+    asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
+      asio::steady_timer wait(io_);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (matrix_ && !matrix_->idle() && std::chrono::steady_clock::now() < deadline) {
+        wait.expires_after(std::chrono::milliseconds(50));
+        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      io_.stop();
+    }, asio::detached);
+  };
+
+  if (matrix_)
+    asio::co_spawn(io_, matrix_->run(), [this, &code, finish](std::exception_ptr e, int result) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log_.error("matrix transport failed: {}", ex.what());
+        }
+        result = 1;
+      }
+      if (result != 0) {
+        code = result;
+        io_.stop();
+      }
+    });
+
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([this, finish](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log_.info("signal {}: finishing in-flight commands, then stopping", sig);
+    finish();
+  });
+  io_.run();
+  return code;
 }
 
 application::~application() = default;

@@ -242,6 +242,50 @@ config load_config(const std::filesystem::path& file) {
       c.users.push_back(std::move(uc));
     }
   }
+  if (const auto m = root["matrix"]) {
+    only_keys(m, "matrix", {"homeserver", "ca_file", "user_id", "access_token", "access_token_env",
+                            "access_token_file", "password", "password_env", "password_file",
+                            "device_id", "prefix", "allowed_inviters", "sync_timeout_ms",
+                            "max_command_age"});
+    auto& mc = c.matrix;
+    mc.enabled = true;
+    if (!m["homeserver"]) throw config_error("matrix.homeserver", "is required");
+    mc.homeserver = scalar<std::string>(m["homeserver"], "matrix.homeserver", "a URL");
+    auto parsed = net::parse_url(mc.homeserver);
+    if (!parsed) throw config_error("matrix.homeserver", "must be an http:// or https:// URL");
+    mc.base = *parsed;
+    if (m["ca_file"]) {
+      std::filesystem::path ca = scalar<std::string>(m["ca_file"], "matrix.ca_file", "a path");
+      if (ca.is_relative()) ca = base / ca;
+      if (!std::filesystem::exists(ca)) throw config_error("matrix.ca_file", "no such file " + ca.string());
+      mc.tls.ca_file = ca.string();
+    }
+    if (!m["user_id"]) throw config_error("matrix.user_id", "is required");
+    mc.user_id = scalar<std::string>(m["user_id"], "matrix.user_id", "a Matrix user id");
+    static const std::regex mxid_re("^@[^:\s]+:[^\s]+$");
+    if (!std::regex_match(mc.user_id, mxid_re))
+      throw config_error("matrix.user_id", "must look like @wagbot:example.org");
+    mc.access_token = secret_from(m, "matrix", "access_token", base);
+    mc.password = secret_from(m, "matrix", "password", base);
+    if (mc.access_token.empty() && mc.password.empty())
+      throw config_error("matrix", "needs access_token_env/_file or password_env/_file");
+    if (m["device_id"]) mc.device_id = scalar<std::string>(m["device_id"], "matrix.device_id", "a string");
+    if (m["prefix"]) {
+      mc.prefix = scalar<std::string>(m["prefix"], "matrix.prefix", "a string");
+      if (mc.prefix.empty() || mc.prefix.find(' ') != std::string::npos)
+        throw config_error("matrix.prefix", "must be one word, e.g. !wag");
+    }
+    mc.allowed_inviters = strings(m["allowed_inviters"], "matrix.allowed_inviters");
+    for (std::size_t i = 0; i < mc.allowed_inviters.size(); ++i) {
+      const auto& a = mc.allowed_inviters[i];
+      if (a != "*" && a.empty() == false && a[0] != '@' && a[0] != ':')
+        throw config_error("matrix.allowed_inviters[" + std::to_string(i) + "]",
+                           "must be @user:server, :server or *");
+    }
+    if (m["sync_timeout_ms"]) mc.sync_timeout_ms = positive(m["sync_timeout_ms"], "matrix.sync_timeout_ms", 30000);
+    if (m["max_command_age"]) mc.max_command_age_seconds = positive(m["max_command_age"], "matrix.max_command_age", 600);
+  }
+
   // Cross-references, once everything is read.
   for (std::size_t i = 0; i < c.users.size(); ++i) {
     const auto& u = c.users[i];

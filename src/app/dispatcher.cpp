@@ -212,15 +212,19 @@ chat_reply dispatcher::ask_confirmation(const requester& who, const command& cmd
   chat_reply r;
   r.mood = tone::warning;
   r.confirmation_id = id;
+  // How to answer depends on the network: reactions on Matrix, words in the shell.
+  const std::string prefix = who.network == "matrix" ? eng_.cfg().matrix.prefix + " " : "";
+  const std::string text_way = "`" + prefix + "confirm " + id + "` / `" + prefix + "cancel " + id + "`";
+  const std::string how = who.network == "matrix" ? "React ✅ to confirm or ❌ to cancel (or " + text_way + ")"
+                                                  : "Reply `yes` or `no` (or " + text_way + ")";
+  const std::string within = " within " + std::to_string(minutes) + " min.";
   if (c.approvers.empty()) {
-    r.text("Confirm: " + c.summary + "? Reply `yes` or `no` (or `confirm " + id + "` / `cancel " +
-           id + "`) within " + std::to_string(minutes) + " min.");
+    r.text("Confirm: " + c.summary + "? " + how + within);
   } else {
     std::string names;
     for (const auto& a : c.approvers) names += (names.empty() ? "" : ", ") + a;
-    r.text("Approval needed: " + who.user + " (an agent) asks to " + c.summary + ". " + names +
-           ": reply `confirm " + id + "` or `cancel " + id + "` within " + std::to_string(minutes) +
-           " min.");
+    r.text("Approval needed: " + who.user + " (an agent) asks to " + c.summary + ". " + names + ": " +
+           how + within);
     r.mentions = c.approvers;
   }
   return r;
@@ -244,7 +248,7 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
       co_return core::say(tone::info, "`" + c->id + "` was already " +
                                           std::string(store::to_string(c->state)) + ".");
     case core::resolution::expired:
-      eng_.confirmations().expire_due(now);
+      expire_due();
       co_return core::say(tone::warning, "`" + c->id + "` expired; nothing was done. Ask again if "
                                          "you still want to " + c->summary + ".");
     case core::resolution::not_yours: {
@@ -253,10 +257,12 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
       co_return r;
     }
     case core::resolution::cancel: {
-      if (!eng_.confirmations().resolve(c->id, store::confirmation_state::cancelled, now))
-        co_return core::say(tone::info, "`" + c->id + "` was already resolved.");
+      auto cancelled = eng_.confirmations().resolve(c->id, store::confirmation_state::cancelled, now);
+      if (!cancelled) co_return core::say(tone::info, "`" + c->id + "` was already resolved.");
       eng_.record(actor, "", "cancel", c->id, "cancelled: " + c->summary);
-      co_return core::say(tone::info, "Cancelled: " + c->summary + ". Nothing was done.");
+      auto reply = core::say(tone::info, "Cancelled: " + c->summary + ". Nothing was done.");
+      notify(*cancelled, actor.user, reply);
+      co_return reply;
     }
     case core::resolution::run:
       break;
@@ -277,11 +283,27 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
   requester as{won->network, won->room, actor.sender, won->requester,
                user && user->admin, user && user->agent, false};
   if (actor.user != won->requester) eng_.record(actor, act.host, "approve", won->id, "approved");
-  co_return co_await run_on_host(as, *cmd, act, act.host, true);
+  auto reply = co_await run_on_host(as, *cmd, act, act.host, true);
+  notify(*won, actor.user, reply);
+  co_return reply;
 }
 
 std::vector<store::confirmation> dispatcher::expire_due() {
-  return eng_.confirmations().expire_due(eng_.now());
+  auto expired = eng_.confirmations().expire_due(eng_.now());
+  for (const auto& c : expired)
+    notify(c, {}, core::say(tone::warning, "Expired: " + c.summary + " was not done."));
+  return expired;
+}
+
+void dispatcher::notify(store::confirmation c, std::string by, const chat_reply& result) {
+  confirmation_outcome outcome{std::move(c), std::move(by), result};
+  for (const auto& listener : listeners_) {
+    try {
+      listener(outcome);
+    } catch (const std::exception& e) {
+      eng_.log().error("confirmation listener failed: {}", e.what());
+    }
+  }
 }
 
 }  // namespace wagbot::app

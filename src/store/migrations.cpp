@@ -7,7 +7,7 @@ namespace wagbot::store {
 namespace {
 
 // Column names avoid SQL keywords (user, key, action, time) so no statement needs quoting.
-constexpr std::array<std::string_view, 1> all_migrations{
+constexpr std::array<std::string_view, 2> all_migrations{
     // 1: host keys, confirmations, audit log, room settings, small named values.
     R"sql(
 CREATE TABLE host_keys (
@@ -69,6 +69,19 @@ CREATE TABLE kv (
   name  TEXT NOT NULL PRIMARY KEY,
   value TEXT NOT NULL
 );
+)sql",
+    // 2: the inbox of chat events taken for execution, so a restart neither replays nor loses one.
+    R"sql(
+CREATE TABLE inbox (
+  network     TEXT    NOT NULL,
+  event_id    TEXT    NOT NULL,
+  room        TEXT    NOT NULL,
+  payload     TEXT    NOT NULL,
+  state       TEXT    NOT NULL CHECK (state IN ('queued', 'started', 'done')),
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (network, event_id)
+);
+CREATE INDEX inbox_by_state ON inbox (network, state, received_at);
 )sql",
 };
 

@@ -7,7 +7,10 @@
 #include "wagbot/app/config.hpp"
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/app/engine.hpp"
+#include "wagbot/matrix/bot.hpp"
 #include "wagbot/store/database.hpp"
+#include "wagbot/store/inbox.hpp"
+#include "wagbot/store/kv_store.hpp"
 #include "wagbot/store/vault.hpp"
 
 namespace wagbot::app {
@@ -22,6 +25,11 @@ class application {
   dispatcher& dispatch() { return *dispatcher_; }
   engine& eng() { return *engine_; }
   const config& cfg() const { return cfg_; }
+  /// The Matrix transport, when configured.
+  matrix::bot* matrix() { return matrix_.get(); }
+
+  /// `wagbot run`: every configured transport until SIGINT/SIGTERM; returns the exit code.
+  int run();
 
  private:
   /// Keys written in the config (key_env / key_file) go into the vault at every start.
@@ -37,8 +45,11 @@ class application {
   std::unique_ptr<store::confirmation_store> confirmations_;
   std::unique_ptr<store::audit_log> audit_;
   std::unique_ptr<store::room_settings> rooms_;
+  std::unique_ptr<store::kv_store> kv_;
+  std::unique_ptr<store::inbox> inbox_;
   std::unique_ptr<engine> engine_;
   std::unique_ptr<dispatcher> dispatcher_;
+  std::unique_ptr<matrix::bot> matrix_;
 };
 
 }  // namespace wagbot::app

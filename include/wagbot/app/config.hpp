@@ -54,6 +54,22 @@ struct timeouts_config {
   int marketplace_start_seconds = 300;
 };
 
+/// The Matrix transport; present when the file has a `matrix:` section.
+struct matrix_config {
+  bool enabled = false;
+  std::string homeserver;                 ///< e.g. https://matrix.example.org
+  net::url base;
+  net::tls_options tls;                   ///< ca_file for a private homeserver
+  std::string user_id;                    ///< the bot's account, @wagbot:example.org
+  std::string access_token;               ///< secret (access_token_env / _file); optional
+  std::string password;                   ///< secret (password_env / _file); optional
+  std::string device_id;                  ///< optional; kept from the first login otherwise
+  std::string prefix = "!wag";            ///< command prefix in group rooms
+  std::vector<std::string> allowed_inviters;  ///< "@user:server", ":server" or "*"
+  int sync_timeout_ms = 30'000;
+  int max_command_age_seconds = 600;      ///< older commands (sent while offline) are skipped
+};
+
 struct config {
   std::filesystem::path path;           ///< the file it came from
   std::filesystem::path data_dir = "data";
@@ -67,6 +83,7 @@ struct config {
   timeouts_config timeouts;
   std::vector<host_config> hosts;
   std::vector<user_config> users;
+  matrix_config matrix;
 
   const host_config* find_host(const std::string& alias) const;
   const user_config* find_user(const std::string& name) const;

@@ -14,8 +14,17 @@
 
 namespace wagbot::app {
 
+/// How a confirmation ended, for transports that update their prompt (edit, disable buttons).
+struct confirmation_outcome {
+  store::confirmation confirmation;  ///< with its final state
+  std::string by;                    ///< the wagbot user who resolved it; empty on expiry
+  core::chat_reply result;           ///< what running it (or not) answered
+};
+
 class dispatcher {
  public:
+  using resolved_listener = std::function<void(const confirmation_outcome&)>;
+
   dispatcher(engine& eng, std::vector<command> commands);
 
   const core::grammar& grammar() const { return grammar_; }
@@ -39,6 +48,9 @@ class dispatcher {
   /// Marks due confirmations expired and returns them, so transports can update their prompts.
   std::vector<store::confirmation> expire_due();
 
+  /// Called whenever a confirmation is confirmed (after it ran), cancelled or expires.
+  void on_resolved(resolved_listener listener) { listeners_.push_back(std::move(listener)); }
+
  private:
   const command* find(const std::string& name) const;
   boost::asio::awaitable<core::chat_reply> run_on_host(const requester& who, const command& cmd,
@@ -48,7 +60,10 @@ class dispatcher {
                                     const core::action& act, const std::string& alias,
                                     const std::string& target);
 
+  void notify(store::confirmation c, std::string by, const core::chat_reply& result);
+
   engine& eng_;
+  std::vector<resolved_listener> listeners_;
   std::vector<command> commands_;
   core::grammar grammar_;
 };

@@ -1,0 +1,93 @@
+#pragma once
+// The Matrix transport: logs in (reusing its persisted token and device), long-polls /sync,
+// turns room messages and reactions into chat events for the dispatcher, and posts replies
+// through the ordered outbox. Never executes a command twice, never replays history.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "wagbot/app/config.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/log.hpp"
+#include "wagbot/matrix/client.hpp"
+#include "wagbot/matrix/outbox.hpp"
+#include "wagbot/store/inbox.hpp"
+#include "wagbot/store/kv_store.hpp"
+#include "wagbot/store/vault.hpp"
+
+namespace wagbot::matrix {
+
+/// Exit codes of `wagbot run` for Matrix start-up failures.
+constexpr int exit_bad_credentials = 3;
+constexpr int exit_bad_homeserver = 4;
+
+class bot {
+ public:
+  bot(boost::asio::any_io_executor executor, const app::matrix_config& cfg,
+      app::dispatcher& dispatch, net::http_client& http,
+      store::kv_store& kv, store::inbox& inbox, const store::vault& vault, core::logger log);
+
+  /// Logs in, then syncs until stop(). Returns 0 after stop(), or an exit code.
+  boost::asio::awaitable<int> run();
+  /// Stops syncing; queued commands still run (see idle()).
+  void stop() { stopping_ = true; }
+  /// True when no command is queued or running.
+  bool idle() const;
+  /// True after the first successful /sync since the last failure.
+  bool connected() const { return connected_; }
+  const outbox& sender() const { return *outbox_; }
+
+ private:
+  struct room_state {
+    std::deque<pm::json> queue;   ///< journalled events waiting to run, in order
+    bool working = false;
+    bool encrypted = false;
+    std::optional<std::size_t> members;  ///< joined members, when known
+  };
+
+  // session.cpp
+  boost::asio::awaitable<int> start_session();
+  // bot.cpp
+  boost::asio::awaitable<int> sync_loop();
+  void handle_batch(const pm::sync_response& batch, bool initial);
+  void take(const pm::event& e);
+  void enqueue(const std::string& room, pm::json payload);
+  boost::asio::awaitable<void> room_worker(std::string room);
+  void spawn(boost::asio::awaitable<void> work, const char* what);
+  // events.cpp
+  boost::asio::awaitable<void> on_invite(pm::invited_room invite);
+  boost::asio::awaitable<void> on_message(const pm::event& e);
+  boost::asio::awaitable<void> on_reaction(const pm::event& e);
+  boost::asio::awaitable<void> encryption_notice(std::string room);
+  boost::asio::awaitable<bool> is_direct(const std::string& room);
+  std::optional<std::string> command_text(const pm::event& e, const std::string& body, bool direct) const;
+  boost::asio::awaitable<void> leaked_key(const pm::event& e);
+  boost::asio::awaitable<void> reply(const pm::event& to, const core::chat_reply& r);
+  void on_resolved(const app::confirmation_outcome& outcome);
+  std::vector<std::string> matrix_ids(const std::vector<std::string>& users) const;
+
+  boost::asio::any_io_executor executor_;
+  const app::matrix_config& cfg_;
+  app::dispatcher& dispatch_;
+  store::kv_store& kv_;
+  store::inbox& inbox_;
+  const store::vault& vault_;
+  core::logger log_;
+  client api_;
+  std::unique_ptr<outbox> outbox_;
+  std::string user_id_, device_id_, filter_id_;
+  std::map<std::string, room_state> rooms_;
+  std::set<std::string> direct_rooms_;  ///< from m.direct account data
+  bool stopping_ = false;
+  bool connected_ = false;
+  std::size_t running_ = 0;
+};
+
+}  // namespace wagbot::matrix

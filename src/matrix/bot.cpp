@@ -1,0 +1,202 @@
+// The /sync loop: journal each batch's commands, then move the sync position past it.
+#include "wagbot/matrix/bot.hpp"
+
+#include <random>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace wagbot::matrix {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr const char* next_batch_key = "matrix.next_batch";
+
+/// Only what the bot reads: no presence, no typing or receipts, members loaded lazily.
+const pm::json sync_filter = {
+    {"room", {{"state", {{"lazy_load_members", true}}},
+              {"timeline", {{"limit", 50}}},
+              {"ephemeral", {{"not_types", {"*"}}}},
+              {"account_data", {{"not_types", {"*"}}}}}},
+    {"presence", {{"not_types", {"*"}}}},
+    {"account_data", {{"types", {"m.direct"}}}}};
+}  // namespace
+
+bot::bot(asio::any_io_executor executor, const app::matrix_config& cfg, app::dispatcher& dispatch,
+         net::http_client& http, store::kv_store& kv, store::inbox& inbox, const store::vault& vault,
+         core::logger log)
+    : executor_(std::move(executor)),
+      cfg_(cfg),
+      dispatch_(dispatch),
+      kv_(kv),
+      inbox_(inbox),
+      vault_(vault),
+      log_(std::move(log)),
+      api_(http, cfg.base, cfg.tls),
+      outbox_(std::make_unique<outbox>(api_, log_.child("matrix.send"))) {
+  dispatch_.on_resolved([this](const app::confirmation_outcome& o) { on_resolved(o); });
+}
+
+bool bot::idle() const {
+  if (running_ > 0) return false;
+  for (const auto& [id, room] : rooms_)
+    if (!room.queue.empty() || room.working) return false;
+  return true;
+}
+
+void bot::spawn(asio::awaitable<void> work, const char* what) {
+  asio::co_spawn(executor_, std::move(work), [this, what](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log_.error("{} failed: {}", what, ex.what());
+    }
+  });
+}
+
+asio::awaitable<int> bot::run() {
+  if (int code = co_await start_session(); code != 0) co_return code;
+  co_return co_await sync_loop();
+}
+
+asio::awaitable<int> bot::sync_loop() {
+  asio::steady_timer pause(executor_);
+  std::mt19937 jitter{std::random_device{}()};
+  std::chrono::milliseconds backoff{500};
+  auto wait = [&](std::chrono::milliseconds d) -> asio::awaitable<void> {
+    pause.expires_after(d);
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  };
+
+  while (filter_id_.empty() && !stopping_) {
+    auto id = co_await api_.upload_filter(user_id_, sync_filter);
+    if (id) {
+      filter_id_ = *id;
+      break;
+    }
+    if (id.error().bad_token()) co_return exit_bad_credentials;
+    log_.warn("cannot upload the sync filter: {}", id.error().message);
+    co_await wait(backoff);
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
+  }
+
+  // Commands journalled before a restart but never started run now, in order.
+  for (const auto& entry : inbox_.queued("matrix")) {
+    auto payload = pm::json::parse(entry.payload, nullptr, false);
+    if (payload.is_object()) enqueue(entry.room, std::move(payload));
+  }
+  for (const auto& entry : inbox_.interrupted("matrix")) {
+    log_.warn("event {} in {} was interrupted by a restart; not running it again", entry.event_id, entry.room);
+    inbox_.finish("matrix", entry.event_id);
+  }
+
+  auto since = kv_.get(next_batch_key).value_or("");
+  const bool first_ever = since.empty();
+  while (!stopping_) {
+    // The very first sync returns at once and only learns where "now" is: history is not run.
+    const auto timeout = since.empty() ? std::chrono::milliseconds(0) : std::chrono::milliseconds(cfg_.sync_timeout_ms);
+    auto batch = co_await api_.sync(since, filter_id_, timeout);
+    if (stopping_) break;
+    if (!batch) {
+      connected_ = false;
+      const auto& e = batch.error();
+      if (e.bad_token()) {
+        log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.errcode);
+        co_return exit_bad_credentials;
+      }
+      auto delay = e.rate_limited() ? std::chrono::milliseconds(std::max<std::int64_t>(e.retry_after_ms, 500))
+                                    : backoff + std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 500)(jitter));
+      log_.warn("sync failed ({}); retrying in {} ms", e.message, delay.count());
+      co_await wait(delay);
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
+      continue;
+    }
+    if (!connected_) log_.info("syncing with {}", cfg_.homeserver);
+    connected_ = true;
+    backoff = std::chrono::milliseconds(500);
+    handle_batch(*batch, since.empty() && first_ever);
+    since = batch->next_batch;
+    kv_.set(next_batch_key, since);
+  }
+  co_return 0;
+}
+
+void bot::handle_batch(const pm::sync_response& batch, bool initial) {
+  if (batch.direct.is_object()) {
+    direct_rooms_.clear();
+    for (auto it = batch.direct.begin(); it != batch.direct.end(); ++it)
+      for (const auto& room : it.value())
+        if (room.is_string()) direct_rooms_.insert(room.get<std::string>());
+  }
+  for (const auto& invite : batch.invited) spawn(on_invite(invite), "invite");
+  for (const auto& room : batch.left) rooms_.erase(room);
+  for (const auto& joined : batch.joined) {
+    auto& state = rooms_[joined.room_id];
+    const bool was_encrypted = state.encrypted;
+    for (const auto* list : {&joined.state, &joined.timeline})
+      for (const auto& e : *list) {
+        if (e.type == "m.room.encryption" || e.type == "m.room.encrypted") state.encrypted = true;
+        if (e.type == "m.room.member") state.members.reset();
+      }
+    if (state.encrypted && !was_encrypted) spawn(encryption_notice(joined.room_id), "encryption notice");
+    if (initial) continue;  // the backlog of the first ever sync is never executed
+    for (const auto& e : joined.timeline) take(e);
+  }
+}
+
+void bot::take(const pm::event& e) {
+  if (e.sender == user_id_ || e.event_id.empty()) return;
+  const bool message = e.type == "m.room.message";
+  const bool reaction = e.type == "m.reaction";
+  if (!message && !reaction) return;
+  if (message) {
+    if (e.content.value("msgtype", "") == "m.notice") return;  // bots never answer bots' notices
+    if (pm::relation_of(e.content).rel_type == "m.replace") return;  // edits are not new commands
+  }
+  pm::json payload{{"event_id", e.event_id}, {"type", e.type}, {"sender", e.sender},
+                   {"room_id", e.room_id}, {"origin_server_ts", e.origin_server_ts},
+                   {"content", e.content}};
+  // Journalled before the sync position moves on: a duplicate delivery is dropped here.
+  if (!inbox_.add({"matrix", e.event_id, e.room_id, payload.dump()}, app::system_now())) return;
+  enqueue(e.room_id, std::move(payload));
+}
+
+void bot::enqueue(const std::string& room, pm::json payload) {
+  auto& state = rooms_[room];
+  state.queue.push_back(std::move(payload));
+  if (!state.working) {
+    state.working = true;
+    spawn(room_worker(room), "room worker");
+  }
+}
+
+asio::awaitable<void> bot::room_worker(std::string room) {
+  // One command at a time per room: replies come back in the order the commands were sent.
+  for (;;) {
+    auto& state = rooms_[room];
+    if (state.queue.empty()) {
+      state.working = false;
+      co_return;
+    }
+    auto payload = std::move(state.queue.front());
+    state.queue.pop_front();
+    auto e = payload.get<pm::event>();
+    if (!inbox_.start("matrix", e.event_id)) continue;
+    ++running_;
+    try {
+      if (e.type == "m.reaction") co_await on_reaction(e);
+      else co_await on_message(e);
+    } catch (const std::exception& ex) {
+      log_.error("handling {} in {} failed: {}", e.event_id, room, ex.what());
+    }
+    --running_;
+    inbox_.finish("matrix", e.event_id);
+  }
+}
+
+}  // namespace wagbot::matrix

@@ -1,0 +1,251 @@
+// What the bot does with each kind of event: invites, messages, reactions.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "wagbot/core/redact.hpp"
+#include "wagbot/matrix/bot.hpp"
+#include "wagbot/matrix/render.hpp"
+
+namespace wagbot::matrix {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.erase(0, 1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+/// Reactions people use for yes and no.
+std::optional<bool> verdict_of(const std::string& key) {
+  static const std::set<std::string> yes{"✅", "✔️", "✔", "👍", "👍️"};
+  static const std::set<std::string> no{"❌", "✖️", "✖", "👎", "👎️", "🚫"};
+  if (yes.count(key)) return true;
+  if (no.count(key)) return false;
+  return std::nullopt;
+}
+
+bool allowed(const std::vector<std::string>& rules, const std::string& inviter) {
+  const auto server = inviter.substr(inviter.find(':'));
+  for (const auto& rule : rules)
+    if (rule == "*" || rule == inviter || rule == server) return true;
+  return false;
+}
+
+}  // namespace
+
+asio::awaitable<void> bot::on_invite(pm::invited_room invite) {
+  std::string inviter;
+  for (const auto& e : invite.invite_state)
+    if (e.type == "m.room.member" && e.state_key == user_id_ &&
+        e.content.value("membership", "") == "invite")
+      inviter = e.sender;
+  if (!inviter.empty() && allowed(cfg_.allowed_inviters, inviter)) {
+    auto joined = co_await api_.join(invite.room_id);
+    if (joined) log_.info("joined {} on {}'s invite", invite.room_id, inviter);
+    else log_.warn("could not join {}: {}", invite.room_id, joined.error().message);
+  } else {
+    log_.info("declined the invite to {} from {} (not in matrix.allowed_inviters)", invite.room_id,
+              inviter.empty() ? "someone unknown" : inviter);
+    co_await api_.leave(invite.room_id);
+  }
+}
+
+asio::awaitable<void> bot::encryption_notice(std::string room) {
+  const auto flag = "matrix.e2ee_notice:" + room;
+  if (kv_.get(flag)) co_return;
+  kv_.set(flag, "sent");
+  core::chat_reply r = core::say(
+      core::tone::warning,
+      "This room is end-to-end encrypted, and wagbot cannot read encrypted messages yet, so it "
+      "will not see your commands here. To use it, create a room with encryption turned off (in "
+      "Element: New room → turn off \"Enable end-to-end encryption\"), invite me there, or talk "
+      "to me in an unencrypted direct chat.");
+  co_await outbox_->send(room, "m.room.message", render(r));
+}
+
+asio::awaitable<bool> bot::is_direct(const std::string& room) {
+  if (direct_rooms_.count(room)) co_return true;
+  auto& state = rooms_[room];
+  if (!state.members) {
+    auto members = co_await api_.joined_members(room);
+    if (members && members->contains("joined") && (*members)["joined"].is_object())
+      rooms_[room].members = (*members)["joined"].size();
+  }
+  auto members = rooms_[room].members;
+  co_return members && *members == 2;
+}
+
+std::optional<std::string> bot::command_text(const pm::event& e, const std::string& body,
+                                             bool direct) const {
+  const auto text = trim(body);
+  const auto low = lower(text);
+  const auto prefix = lower(cfg_.prefix);
+  if (low == prefix) return std::string("help");
+  if (low.rfind(prefix + " ", 0) == 0) return trim(text.substr(prefix.size()));
+  // Addressed by mention: "wagbot: ps", "@wagbot:example.org ps", or a pill with m.mentions.
+  const auto localpart = lower(user_id_.substr(1, user_id_.find(':') - 1));
+  for (const auto& name : {lower(user_id_), localpart, "@" + localpart}) {
+    if (low.rfind(name, 0) == 0 && (low.size() == name.size() || std::string(":, ").find(low[name.size()]) != std::string::npos)) {
+      auto rest = trim(text.substr(name.size()));
+      while (!rest.empty() && (rest.front() == ':' || rest.front() == ',')) rest = trim(rest.substr(1));
+      return rest.empty() ? std::string("help") : rest;
+    }
+  }
+  const auto mentions = pm::mentioned_users(e.content);
+  if (std::find(mentions.begin(), mentions.end(), user_id_) != mentions.end()) {
+    // A pill's plain body is the display name; the command is what follows its first ':'.
+    if (auto colon = text.find(": "); colon != std::string::npos && colon < 64) return trim(text.substr(colon + 2));
+  }
+  if (direct) return text;
+  return std::nullopt;
+}
+
+asio::awaitable<void> bot::leaked_key(const pm::event& e) {
+  auto redacted = co_await outbox_->redact(e.room_id, e.event_id, "contained a WAGMIOS API key");
+  std::string what = redacted ? "I deleted that message because it contained a WAGMIOS API key."
+                              : "That message contains a WAGMIOS API key, and I lack the power to "
+                                "delete it: please delete it yourself.";
+  core::chat_reply r = core::say(core::tone::warning,
+                                 what + " Treat the key as leaked: revoke it in WAGMIOS Settings, "
+                                        "create a new one, and send it to me in a direct chat "
+                                        "with `key add <host> <key>`.");
+  auto content = render(r, {e.sender});
+  content["body"] = e.sender + ": " + content["body"].get<std::string>();
+  content["formatted_body"] = html_escape(e.sender) + ": " + content["formatted_body"].get<std::string>();
+  co_await outbox_->send(e.room_id, "m.room.message", content);
+  log_.warn("a key was pasted in {} by {}; {}", e.room_id, e.sender, redacted ? "redacted" : "could not redact");
+}
+
+asio::awaitable<void> bot::on_message(const pm::event& e) {
+  const auto msgtype = e.content.value("msgtype", "");
+  if (msgtype != "m.text" && msgtype != "m.emote") co_return;
+  const auto body = pm::strip_reply_fallback(e.content.value("body", ""));
+  const bool direct = co_await is_direct(e.room_id);
+  if (!direct && core::contains_key(body)) {
+    co_await leaked_key(e);
+    co_return;
+  }
+  auto text = command_text(e, body, direct);
+  if (!text) co_return;
+
+  const auto age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count() - e.origin_server_ts;
+  if (age_ms > std::int64_t(cfg_.max_command_age_seconds) * 1000) {
+    co_await reply(e, core::say(core::tone::warning,
+                                "I was offline when you sent `" + core::redact(*text) + "` (" +
+                                    std::to_string(age_ms / 60000) +
+                                    " min ago), so I did not run it. Send it again if you still want it."));
+    co_return;
+  }
+
+  core::chat_event ev{"matrix", e.room_id, e.sender, *text, direct, e.event_id};
+  // A typing notice only when the answer takes a while (a slow host, a pull).
+  asio::steady_timer typing_timer(executor_);
+  bool typing = false;
+  bool done = false;
+  typing_timer.expires_after(std::chrono::milliseconds(700));
+  typing_timer.async_wait([&, room = e.room_id](boost::system::error_code ec) {
+    if (ec || done) return;
+    typing = true;
+    spawn([](client& api, std::string room, std::string me) -> asio::awaitable<void> {
+      co_await api.typing(room, me, true);
+    }(api_, room, user_id_), "typing");
+  });
+  auto answer = co_await dispatch_.handle(ev);
+  done = true;
+  typing_timer.cancel();
+  co_await reply(e, answer);
+  if (typing) co_await api_.typing(e.room_id, user_id_, false);
+}
+
+asio::awaitable<void> bot::reply(const pm::event& to, const core::chat_reply& r) {
+  auto content = render(r, matrix_ids(r.mentions));
+  const auto rel = pm::relation_of(to.content);
+  if (rel.rel_type == "m.thread" && !rel.event_id.empty()) {
+    content["m.relates_to"] = {{"rel_type", "m.thread"}, {"event_id", rel.event_id},
+                               {"is_falling_back", true}, {"m.in_reply_to", {{"event_id", to.event_id}}}};
+  } else {
+    content["m.relates_to"] = {{"m.in_reply_to", {{"event_id", to.event_id}}}};
+  }
+  auto sent = co_await outbox_->send(to.room_id, "m.room.message", content);
+  if (!sent || r.confirmation_id.empty()) co_return;
+  dispatch_.eng().confirmations().set_prompt_ref(r.confirmation_id, *sent);
+  for (const char* key : {"✅", "❌"}) {
+    pm::json reaction{{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", key}}}};
+    co_await outbox_->send(to.room_id, "m.reaction", reaction);
+  }
+}
+
+asio::awaitable<void> bot::on_reaction(const pm::event& e) {
+  const auto rel = pm::relation_of(e.content);
+  if (rel.rel_type != "m.annotation" || rel.event_id.empty()) co_return;
+  const auto accept = verdict_of(rel.key);
+  if (!accept) co_return;
+  auto c = dispatch_.eng().confirmations().find_by_prompt("matrix", rel.event_id);
+  if (!c) co_return;
+  core::chat_event ev{"matrix", e.room_id, e.sender, {}, false, e.event_id};
+  auto actor = dispatch_.identify(ev);
+  if (!actor) co_return;
+  const bool approver = std::find(c->approvers.begin(), c->approvers.end(), actor->user) != c->approvers.end();
+  const bool may = c->approvers.empty() ? actor->user == c->requester
+                                        : approver || (actor->user == c->requester && !*accept);
+  if (!may) {
+    log_.info("ignored {}'s reaction on {}'s confirmation {}", actor->user, c->requester, c->id);
+    co_return;
+  }
+  auto answer = co_await dispatch_.resolve(*actor, c->id, *accept);
+  pm::event prompt;
+  prompt.event_id = rel.event_id;
+  prompt.room_id = e.room_id;
+  co_await reply(prompt, answer);
+}
+
+void bot::on_resolved(const app::confirmation_outcome& outcome) {
+  const auto& c = outcome.confirmation;
+  if (c.network != "matrix" || c.prompt_ref.empty()) return;
+  std::string line;
+  switch (c.state) {
+    case store::confirmation_state::confirmed:
+      line = "✅ Confirmed by " + outcome.by + ": " + c.summary + ". " + outcome.result.plain();
+      break;
+    case store::confirmation_state::cancelled:
+      line = "❌ Cancelled by " + outcome.by + ": " + c.summary + ". Nothing was done.";
+      break;
+    case store::confirmation_state::expired:
+      line = "⌛ Expired: " + c.summary + " was not done.";
+      break;
+    case store::confirmation_state::pending:
+      return;
+  }
+  core::chat_reply edited;
+  edited.text(line);
+  auto fresh = render(edited);
+  pm::json content = fresh;
+  content["body"] = "* " + fresh["body"].get<std::string>();
+  content["m.new_content"] = fresh;
+  content["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", c.prompt_ref}};
+  spawn([](outbox& out, std::string room, pm::json content) -> asio::awaitable<void> {
+    co_await out.send(room, "m.room.message", std::move(content));
+  }(*outbox_, c.room, std::move(content)), "prompt edit");
+}
+
+std::vector<std::string> bot::matrix_ids(const std::vector<std::string>& users) const {
+  std::vector<std::string> out;
+  for (const auto& name : users)
+    if (const auto* u = dispatch_.eng().cfg().find_user(name); u && !u->matrix.empty())
+      out.push_back(u->matrix.front());
+  return out;
+}
+
+}  // namespace wagbot::matrix

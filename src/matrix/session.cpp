@@ -1,0 +1,88 @@
+// Log-in and token persistence: the access token and device id are kept (the token sealed
+// with the vault) and reused, so a restart does not create a new device.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "wagbot/matrix/bot.hpp"
+
+namespace wagbot::matrix {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr const char* token_key = "matrix.access_token";
+constexpr const char* device_key = "matrix.device_id";
+constexpr const char* user_key = "matrix.user_id";
+}  // namespace
+
+asio::awaitable<int> bot::start_session() {
+  // The homeserver may still be starting (same compose file, same boot): wait for it a while.
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    auto v = co_await api_.versions();
+    if (v && v->contains("versions")) break;
+    if (v || (v.error().http_status != 0 && v.error().http_status < 500)) {
+      log_.error("{} is not a Matrix homeserver (GET /_matrix/client/versions: {})", cfg_.homeserver,
+                 v ? "no versions" : v.error().message);
+      co_return exit_bad_homeserver;
+    }
+    if (std::chrono::steady_clock::now() >= deadline || stopping_) {
+      log_.error("the Matrix homeserver {} is unreachable: {}", cfg_.homeserver, v.error().message);
+      co_return exit_bad_homeserver;
+    }
+    pause.expires_after(std::chrono::seconds(1));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  std::string token = cfg_.access_token;
+  const bool configured_token = !token.empty();
+  if (!configured_token && kv_.get(user_key) == cfg_.user_id)
+    if (auto sealed = kv_.get(token_key)) token = vault_.open(*sealed, token_key).value_or("");
+
+  if (!token.empty()) {
+    api_.set_token(token);
+    auto me = co_await api_.whoami();
+    if (me) {
+      user_id_ = me->value("user_id", "");
+      device_id_ = me->value("device_id", "");
+      if (user_id_ != cfg_.user_id) {
+        log_.error("the access token belongs to {}, not to matrix.user_id {}", user_id_, cfg_.user_id);
+        co_return exit_bad_credentials;
+      }
+      log_.info("logged in to {} as {} (device {})", cfg_.homeserver, user_id_, device_id_);
+      co_return 0;
+    }
+    if (!me.error().bad_token()) {
+      log_.error("whoami failed: {}", me.error().message);
+      co_return exit_bad_homeserver;
+    }
+    if (configured_token || cfg_.password.empty()) {
+      log_.error("the homeserver rejected the access token ({}); give a valid one or a password",
+                 me.error().errcode);
+      co_return exit_bad_credentials;
+    }
+    log_.warn("the stored access token was rejected; logging in again with the same device");
+  }
+
+  const auto device = !cfg_.device_id.empty() ? cfg_.device_id : kv_.get(device_key).value_or("");
+  const auto localpart = cfg_.user_id.substr(1, cfg_.user_id.find(':') - 1);
+  auto login = co_await api_.login_password(localpart, cfg_.password, device);
+  if (!login) {
+    log_.error("Matrix login as {} failed: {} {}", cfg_.user_id, login.error().errcode, login.error().message);
+    co_return login.error().http_status == 0 || login.error().http_status >= 500 ? exit_bad_homeserver
+                                                                                : exit_bad_credentials;
+  }
+  api_.set_token(login->access_token);
+  user_id_ = login->user_id;
+  device_id_ = login->device_id;
+  kv_.set(user_key, user_id_);
+  kv_.set(device_key, device_id_);
+  kv_.set(token_key, vault_.seal(login->access_token, token_key));
+  log_.info("logged in to {} as {} with a password (device {})", cfg_.homeserver, user_id_, device_id_);
+  co_return 0;
+}
+
+}  // namespace wagbot::matrix
