@@ -278,10 +278,13 @@ class Session:
         self.lines: queue.Queue = queue.Queue()
         self.stderr_lines: list[str] = []
         self.unsolicited: list[str] = []
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines.put),
-                         daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr_lines.append),
-                         daemon=True).start()
+        self.pumps = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines.put), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr_lines.append),
+                             daemon=True)]
+        for t in self.pumps:
+            t.start()
+        self.closed = False
 
     @staticmethod
     def _pump(stream, sink):
@@ -326,6 +329,9 @@ class Session:
         return "\n".join(l for l in self.stderr_lines if l is not None)
 
     def close(self, deadline: float = 10.0) -> int:
+        if self.closed:
+            return self.proc.returncode
+        self.closed = True
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.close()
@@ -336,6 +342,8 @@ class Session:
             except subprocess.TimeoutExpired:
                 self.kill()
                 pytest.fail(f"wagbot shell did not exit within {deadline}s of EOF")
+        for t in self.pumps:
+            t.join(5)
         self.bot.all_stderr.append(self.stderr)
         return self.proc.returncode
 
@@ -352,7 +360,12 @@ def bot(sim, tmp_path):
     b.sessions = []
     yield b
     for s in b.sessions:
-        s.kill()
+        if not s.closed:
+            s.kill()
+            s.closed = True
+            for t in s.pumps:
+                t.join(5)
+            b.all_stderr.append(s.stderr)
         for stream in (s.proc.stdin, s.proc.stdout, s.proc.stderr):
             try:
                 stream.close()

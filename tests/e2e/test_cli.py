@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from conftest import HOSTS, WAGBOT, calls
+from conftest import WAGBOT
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -81,15 +81,6 @@ def test_explain_parse_errors_exit_1(text, error, usage):
     assert out["ok"] is False and out["actions"] == []
     assert error in out["error"]
     assert usage in out.get("usage", "")
-
-
-def test_explain_calls_no_host(sim):
-    for h in HOSTS:
-        sim.control.clear_requests(h)
-    explain(f"ps all")
-    explain("stop nginx @nas")
-    for h in HOSTS:
-        assert calls(sim.control, h) == []
 
 
 # ---------------------------------------------------------------------------- check-config

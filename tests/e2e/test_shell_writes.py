@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import action_calls, calls, container, requests_with, wait_for
+from conftest import SEP, SEP_REPLY, action_calls, calls, container, requests_with, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -337,3 +337,20 @@ def test_template_save_with_bad_json_calls_nothing(bot, ctl):
     reply = bot.say("template save web {not json")
     assert "one JSON object" in reply
     assert requests_with(ctl, "nas", "POST", "/api/containers/templates") == []
+
+
+def test_two_bots_confirming_at_once_run_it_once(bot, ctl):
+    """Single use holds across processes sharing the data_dir: both say yes at the same moment."""
+    bot.grant("alice", "nas")
+    ctl.set_faults("nas", latency_ms=300, path_prefix="/api/containers/nginx/stop")
+    cid = confirmation_id(bot.say("stop nginx"))
+    one, two = bot.session(), bot.session()
+    assert "Commands" in one.send("help") and "Commands" in two.send("help")  # both are up
+    for s in (one, two):
+        s.proc.stdin.write(f"confirm {cid}\n{SEP}\n")
+        s.proc.stdin.flush()
+    replies = [s._read_until(lambda l: l == SEP_REPLY, 30) for s in (one, two)]
+    texts = ["\n".join(r) for r in replies]
+    assert sum("`nginx` stopped on @nas" in t for t in texts) == 1, texts
+    assert sum("already" in t for t in texts) == 1, texts
+    assert len(requests_with(ctl, "nas", "POST", "/api/containers/nginx/stop")) == 1
