@@ -163,7 +163,9 @@ class Bot:
         self.settings = {"confirmation_timeout": 300, "scope_cache_seconds": 60,
                          "log_level": "debug"}
         self.timeouts = {"request": 5, "pull": 120, "marketplace_start": 300}
-        self.keys: dict[tuple[str, str], str] = {}   # (user, host) -> full key
+        self.keys: dict[tuple[str, str], str] = {}   # every full key a test handles
+        self.all_stderr: list[str] = []                # every log the bot wrote, checked at teardown
+        self.sessions: list[Session] = []
         self.write_config()
 
     # -------------------------------------------------------------- configuration
@@ -209,9 +211,6 @@ class Bot:
         return self.ctl.add_key(host, label=label, scopes=list(scopes), role=role)["key"]
 
     # -------------------------------------------------------------- processes
-    def command(self, *args) -> list[str]:
-        return [WAGBOT, *args]
-
     def run_cli(self, *args, env=None, timeout=PROCESS_DEADLINE) -> subprocess.CompletedProcess:
         try:
             return subprocess.run([WAGBOT, *args], capture_output=True, text=True,
@@ -245,7 +244,6 @@ class Bot:
         except subprocess.TimeoutExpired as e:
             pytest.fail(f"wagbot shell hung for {timeout}s on {lines!r}\n"
                         f"stdout: {e.stdout!r}\nstderr: {e.stderr!r}")
-        self.last_stderr = p.stderr
         self.all_stderr.append(p.stderr)
         run = Run(split_replies(p.stdout), p.stdout, p.stderr, p.returncode)
         assert p.returncode == 0, str(run)
@@ -260,9 +258,6 @@ class Bot:
         s = Session(self, user)
         self.sessions.append(s)
         return s
-
-    all_stderr: list[str]
-    sessions: list["Session"]
 
 
 class Session:
@@ -356,8 +351,6 @@ class Session:
 @pytest.fixture
 def bot(sim, tmp_path):
     b = Bot(sim, tmp_path)
-    b.all_stderr = []
-    b.sessions = []
     yield b
     for s in b.sessions:
         if not s.closed:
