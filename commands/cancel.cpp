@@ -5,7 +5,10 @@ namespace wagbot::commands {
 
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
-  co_return co_await ctx.dispatch.resolve(ctx.who, act.args.empty() ? "" : act.args[0], false);
+  // A named local, not a conditional temporary: g++ 12 destroys such a temporary passed by
+  // value into a coroutine twice.
+  std::string id = act.args.empty() ? std::string{} : act.args[0];
+  co_return co_await ctx.dispatch.resolve(ctx.who, std::move(id), false);
 }
 }  // namespace
 

@@ -31,7 +31,7 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
   kv_ = std::make_unique<store::kv_store>(*db_);
   inbox_ = std::make_unique<store::inbox>(*db_);
   engine_ = std::make_unique<engine>(cfg_, log_.child("engine"), *http_, *keys_, *confirmations_,
-                                     *audit_, *rooms_);
+                                     *audit_, *rooms_, *vault_);
   dispatcher_ = std::make_unique<dispatcher>(*engine_, commands::all());
   if (cfg_.matrix.enabled)
     matrix_ = std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *dispatcher_, *http_, *kv_, *inbox_, *vault_,

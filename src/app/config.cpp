@@ -262,7 +262,7 @@ config load_config(const std::filesystem::path& file) {
     }
     if (!m["user_id"]) throw config_error("matrix.user_id", "is required");
     mc.user_id = scalar<std::string>(m["user_id"], "matrix.user_id", "a Matrix user id");
-    static const std::regex mxid_re("^@[^:\s]+:[^\s]+$");
+    static const std::regex mxid_re(R"(^@[^:\s]+:[^\s]+$)");
     if (!std::regex_match(mc.user_id, mxid_re))
       throw config_error("matrix.user_id", "must look like @wagbot:example.org");
     mc.access_token = secret_from(m, "matrix", "access_token", base);

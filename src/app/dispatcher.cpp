@@ -174,6 +174,15 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     }
   }
 
+  // A key that cannot list containers cannot prove that an id prefix is not a system
+  // container: refuse rather than risk one (a name cannot be mistaken for an id).
+  if (core::modifies_container(spec) && !ctx.target && core::could_be_id(literal)) {
+    eng_.record(who, alias, spec.name, literal, "refused: unverifiable id");
+    co_return core::error_reply("`" + literal + "` looks like a container id, and your key for @" + alias +
+                                " lacks `containers:read`, so I cannot check that it is not a WAGMIOS "
+                                "system container. Use the container's name instead.");
+  }
+
   // 4. Destructive: a human says yes first.
   if (verdict.outcome == core::verdict::confirm && !confirmed)
     co_return ask_confirmation(who, cmd, act, alias, ctx.target_name(act));
@@ -197,11 +206,19 @@ chat_reply dispatcher::ask_confirmation(const requester& who, const command& cmd
   c.room = who.room;
   core::action pinned = act;
   pinned.host = alias;  // a confirmation always runs on the host it was asked for
-  c.action_json = nlohmann::json(pinned).dump();
+  // Arguments can carry secrets (`-e TOKEN=…`): the stored plan is sealed like a key.
+  c.action_json = eng_.vault().seal(nlohmann::json(pinned).dump(), "confirmation");
   const auto* user = eng_.cfg().find_user(who.user);
   if (user && user->agent) c.approvers = user->approvers;
   c.summary = cmd.spec.name + (target.empty() ? "" : " `" + target + "`") + " on @" + alias;
   for (std::size_t i = target.empty() ? 0 : 1; i < act.args.size(); ++i) c.summary += " " + act.args[i];
+  // Everything that will run is shown before anyone says yes.
+  for (const auto& [name, value] : act.options) {
+    const core::option_spec* opt = nullptr;
+    for (const auto& o : cmd.spec.options)
+      if (o.name == name) opt = &o;
+    c.summary += opt && opt->short_name ? std::string(" -") + opt->short_name + " " + value : " --" + name + " " + value;
+  }
   c.created_at = eng_.now();
   c.expires_at = c.created_at + eng_.cfg().confirmation_timeout_seconds;
   c.summary = core::redact(c.summary);
@@ -272,7 +289,9 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
 
   core::action act;
   try {
-    act = nlohmann::json::parse(won->action_json).get<core::action>();
+    auto plan = eng_.vault().open(won->action_json, "confirmation");
+    if (!plan) throw std::runtime_error("sealed plan does not open");
+    act = nlohmann::json::parse(*plan).get<core::action>();
   } catch (const std::exception&) {
     co_return core::error_reply("`" + won->id + "` could not be read back; nothing was done.");
   }

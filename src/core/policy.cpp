@@ -16,6 +16,12 @@ bool protection::covers(std::string_view target, const std::vector<protocol::con
   return false;
 }
 
+bool could_be_id(std::string_view target) {
+  return !target.empty() && std::all_of(target.begin(), target.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+  });
+}
+
 bool modifies_container(const command_spec& spec) {
   return spec.targets_container && spec.name != "inspect" && spec.name != "logs" &&
          spec.name != "start";

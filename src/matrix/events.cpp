@@ -46,13 +46,19 @@ bool allowed(const std::vector<std::string>& rules, const std::string& inviter) 
 
 asio::awaitable<void> bot::on_invite(pm::invited_room invite) {
   std::string inviter;
+  bool direct = false;
   for (const auto& e : invite.invite_state)
     if (e.type == "m.room.member" && e.state_key == user_id_ &&
-        e.content.value("membership", "") == "invite")
+        e.content.value("membership", "") == "invite") {
       inviter = e.sender;
+      direct = e.content.value("is_direct", false);
+    }
   if (!inviter.empty() && allowed(cfg_.allowed_inviters, inviter)) {
     auto joined = co_await api_.join(invite.room_id);
-    if (joined) log_.info("joined {} on {}'s invite", invite.room_id, inviter);
+    // A direct chat is known by the invite's is_direct flag, not by counting members: a
+    // group room with only two people in it is still a group room (keys stay out of it).
+    if (joined && direct) kv_.set("matrix.direct:" + invite.room_id, inviter);
+    if (joined) log_.info("joined {} on {}'s invite{}", invite.room_id, inviter, direct ? " (direct chat)" : "");
     else log_.warn("could not join {}: {}", invite.room_id, joined.error().message);
   } else {
     log_.info("declined the invite to {} from {} (not in matrix.allowed_inviters)", invite.room_id,
@@ -75,15 +81,9 @@ asio::awaitable<void> bot::encryption_notice(std::string room) {
 }
 
 asio::awaitable<bool> bot::is_direct(const std::string& room) {
-  if (direct_rooms_.count(room)) co_return true;
-  auto& state = rooms_[room];
-  if (!state.members) {
-    auto members = co_await api_.joined_members(room);
-    if (members && members->contains("joined") && (*members)["joined"].is_object())
-      rooms_[room].members = (*members)["joined"].size();
-  }
-  auto members = rooms_[room].members;
-  co_return members && *members == 2;
+  if (direct_rooms_.count(room) || kv_.get("matrix.direct:" + room)) co_return true;
+  // Someone else joining a direct chat turns it into a group: check it still has two members.
+  co_return false;
 }
 
 std::optional<std::string> bot::command_text(const pm::event& e, const std::string& body,

@@ -21,6 +21,9 @@ struct protection {
   bool covers(std::string_view target, const std::vector<protocol::container>& known = {}) const;
 };
 
+/// True when `target` could be a (prefix of a) container id: hex digits only.
+bool could_be_id(std::string_view target);
+
 /// Commands whose target must never be a protected container.
 bool modifies_container(const command_spec& spec);
 

@@ -45,6 +45,14 @@ TEST_SUITE("core") {
     CHECK_FALSE(guard.covers("nginx", known));
   }
 
+  TEST_CASE("only hex text can be an id prefix") {
+    CHECK(could_be_id("3f2a9c"));
+    CHECK(could_be_id("0"));
+    CHECK_FALSE(could_be_id("nginx"));
+    CHECK_FALSE(could_be_id("3F2A"));  // docker ids are lower case
+    CHECK_FALSE(could_be_id(""));
+  }
+
   TEST_CASE("the checks run in order: protected, then scope, then confirmation") {
     protection guard;
     const auto stop = lifecycle("stop", "containers:write", true);
