@@ -1,0 +1,49 @@
+#include "wagbot/matrix/render.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace wagbot;
+
+TEST_SUITE("matrix") {
+  TEST_CASE("a reply becomes an m.notice with HTML, a plain body and m.mentions") {
+    core::chat_reply r;
+    r.mood = core::tone::success;
+    r.text("`nginx` <restarted> on @nas");
+    auto c = matrix::render(r);
+    CHECK(c["msgtype"] == "m.notice");
+    CHECK(c["format"] == "org.matrix.custom.html");
+    CHECK(c["body"] == "✅ `nginx` <restarted> on @nas");
+    CHECK(c["formatted_body"] == "✅ <code>nginx</code> &lt;restarted&gt; on @nas");
+    CHECK(c["m.mentions"] == nlohmann::json::object());
+    auto with = matrix::render(r, {"@alice:localhost"});
+    CHECK(with["m.mentions"]["user_ids"][0] == "@alice:localhost");
+  }
+
+  TEST_CASE("tables become <table>, code becomes <pre><code>, both escaped") {
+    core::chat_reply r;
+    r.add_table({{"name", "status"}, {{"<x>", "● running"}}});
+    r.code("line <1>\nline 2");
+    auto html = matrix::render(r)["formatted_body"].get<std::string>();
+    CHECK(html.find("<table><thead><tr><th>name</th><th>status</th></tr></thead>") != std::string::npos);
+    CHECK(html.find("<td>&lt;x&gt;</td>") != std::string::npos);
+    CHECK(html.find("<pre><code>line &lt;1&gt;\nline 2</code></pre>") != std::string::npos);
+    auto body = matrix::render(r)["body"].get<std::string>();
+    CHECK(body.find("<x>   ● running") != std::string::npos);
+  }
+
+  TEST_CASE("long output is cut to fit one event, keeping the newest log lines, with a note") {
+    core::chat_reply r;
+    r.text("Last 1000 lines:");
+    std::string logs;
+    for (int i = 0; i < 5000; ++i) logs += "log line number " + std::to_string(i) + "\n";
+    r.code(logs);
+    auto c = matrix::render(r, {}, 4096);
+    const auto html = c["formatted_body"].get<std::string>();
+    const auto body = c["body"].get<std::string>();
+    CHECK(html.size() < 4096 + 256);
+    CHECK(body.size() < 4096 + 256);
+    CHECK(html.find("log line number 4999") != std::string::npos);
+    CHECK(html.find("log line number 0\n") == std::string::npos);
+    CHECK(body.find("output cut to fit one message") != std::string::npos);
+  }
+}

@@ -1,0 +1,72 @@
+#include "wagbot/protocol/matrix.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace pm = wagbot::protocol::matrix;
+
+namespace {
+pm::json fixture(const std::string& name) {
+  std::ifstream in(std::string(WAGBOT_FIXTURES) + "/matrix/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return pm::json::parse(ss.str());
+}
+}  // namespace
+
+TEST_SUITE("protocol") {
+  TEST_CASE("matrix: a /sync body gives rooms, invites, leaves and m.direct") {
+    auto s = pm::parse_sync(fixture("sync.json"));
+    CHECK(s.next_batch == "s72595_4483_1934");
+    REQUIRE(s.joined.size() == 1);
+    const auto& room = s.joined[0];
+    CHECK(room.room_id == "!ops:localhost");
+    CHECK(room.limited);
+    REQUIRE(room.state.size() == 1);
+    CHECK(room.state[0].type == "m.room.encryption");
+    CHECK(room.state[0].state_key == std::optional<std::string>(""));
+    REQUIRE(room.timeline.size() == 2);
+    CHECK(room.timeline[0].event_id == "$cmd/with+slash");
+    CHECK(room.timeline[0].room_id == "!ops:localhost");  // filled in from the room key
+    CHECK(room.timeline[0].origin_server_ts == 1700000001000);
+    REQUIRE(s.invited.size() == 1);
+    CHECK(s.invited[0].invite_state[0].content["is_direct"] == true);
+    CHECK(s.left == std::vector<std::string>{"!gone:localhost"});
+    CHECK(s.direct["@alice:localhost"][0] == "!dm:localhost");
+  }
+
+  TEST_CASE("matrix: relations, mentions and the reply fallback") {
+    auto s = pm::parse_sync(fixture("sync.json"));
+    const auto& msg = s.joined[0].timeline[0];
+    auto rel = pm::relation_of(msg.content);
+    CHECK(rel.rel_type == "m.thread");
+    CHECK(rel.event_id == "$root");
+    CHECK(rel.in_reply_to == "$prev");
+    CHECK(pm::mentioned_users(msg.content) == std::vector<std::string>{"@wagbot:localhost"});
+    CHECK(pm::strip_reply_fallback(msg.content["body"]) == "!wag ps");
+    CHECK(pm::strip_reply_fallback("!wag ps\n> not a fallback") == "!wag ps\n> not a fallback");
+
+    auto reaction = pm::relation_of(s.joined[0].timeline[1].content);
+    CHECK(reaction.rel_type == "m.annotation");
+    CHECK(reaction.key == "✅");
+    CHECK(reaction.event_id == "$prompt");
+  }
+
+  TEST_CASE("matrix: errors carry the errcode and when to retry") {
+    auto limited = pm::parse_error(429, R"({"errcode":"M_LIMIT_EXCEEDED","error":"Too many","retry_after_ms":2000})", "");
+    CHECK(limited.rate_limited());
+    CHECK(limited.transient());
+    CHECK(limited.retry_after_ms == 2000);
+    auto header_only = pm::parse_error(429, "<html>slow down</html>", "1.5");
+    CHECK(header_only.retry_after_ms == 1500);
+    auto token = pm::parse_error(401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"gone","soft_logout":true})", "");
+    CHECK(token.bad_token());
+    CHECK(token.soft_logout);
+    CHECK_FALSE(token.transient());
+    auto forbidden = pm::parse_error(403, R"({"errcode":"M_FORBIDDEN","error":"no"})", "");
+    CHECK_FALSE(forbidden.transient());
+    CHECK(pm::error{}.transient());  // a transport failure is worth a retry
+  }
+}
