@@ -106,8 +106,17 @@ asio::awaitable<int> bot::sync_loop() {
       connected_ = false;
       const auto& e = batch.error();
       if (e.bad_token()) {
-        log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.errcode);
-        co_return exit_bad_credentials;
+        // A soft logout (or a token revoked by an admin) is mended by logging in again with
+        // the same device, when a password is configured; otherwise there is nothing to do.
+        if (cfg_.password.empty()) {
+          log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.errcode);
+          co_return exit_bad_credentials;
+        }
+        log_.warn("the homeserver rejected the token ({}{}); logging in again", e.errcode,
+                  e.soft_logout ? ", soft logout" : "");
+        kv_.erase("matrix.access_token");
+        if (int code = co_await start_session(); code != 0) co_return code;
+        continue;
       }
       auto delay = e.rate_limited() ? std::chrono::milliseconds(std::max<std::int64_t>(e.retry_after_ms, 500))
                                     : backoff + std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 500)(jitter));
