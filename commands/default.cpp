@@ -1,4 +1,5 @@
 #include "commands/commands.hpp"
+#include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
 
 namespace wagbot::commands {
@@ -11,9 +12,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     co_return core::say(core::tone::info, current ? "This room's default host is @" + *current + "."
                                                   : "This room has no default host. `default <host>` sets one.");
   }
-  std::string alias = act.args[0];
-  if (!alias.empty() && alias[0] == '@') alias.erase(0, 1);
-  for (auto& c : alias) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string alias = host_alias(act.args[0]);
   if (alias == "none" || alias == "-") {
     rooms.clear_default_host(ctx.who.network, ctx.who.room);
     co_return core::ok_reply("This room has no default host any more.");

@@ -25,6 +25,12 @@ std::string status_text(const std::string& status) {
   return "○ " + status;
 }
 
+std::string host_alias(std::string text) {
+  if (!text.empty() && text[0] == '@') text.erase(0, 1);
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : sep) + i;

@@ -13,6 +13,8 @@ std::string short_id(const std::string& id);
 std::string ports_text(const std::vector<protocol::port_binding>& ports);
 /// "running" with a marker people can scan: ● running, ○ exited, ◐ restarting…
 std::string status_text(const std::string& status);
+/// A host alias as people type it ("@NAS", "nas") in its stored form ("nas").
+std::string host_alias(std::string text);
 /// Joins with ", ".
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 

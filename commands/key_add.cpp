@@ -12,8 +12,7 @@ namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   auto& eng = ctx.eng;
   const auto& cfg = eng.cfg();
-  std::string alias = act.args[0];
-  for (auto& c : alias) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string alias = host_alias(act.args[0]);
   const bool with_url = act.args.size() == 3;
   const std::string secret = with_url ? act.args[2] : act.args[1];
   std::string url = with_url ? act.args[1] : std::string{};

@@ -1,13 +1,12 @@
 #include "commands/commands.hpp"
+#include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
 
 namespace wagbot::commands {
 
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
-  std::string alias = act.args[0];
-  if (!alias.empty() && alias[0] == '@') alias.erase(0, 1);
-  for (auto& c : alias) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string alias = host_alias(act.args[0]);
   if (!ctx.eng.keys().remove(ctx.who.user, alias))
     co_return core::error_reply("You have no key for @" + alias + ".");
   ctx.eng.forget_scopes(ctx.who.user, alias);

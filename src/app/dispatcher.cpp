@@ -138,9 +138,13 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
   auto host = eng_.host_for(who.user, alias);
   if (!host) co_return core::error_reply("You have no key for @" + alias + " any more.");
 
-  // 2. The key's scopes: cached briefly; re-read when a confirmation is about to run.
-  auto scopes = co_await eng_.scopes(who.user, *host, confirmed);
-  if (!scopes) co_return core::describe_error(scopes.error(), alias);
+  // 2. The key's scopes: cached briefly; re-read when a confirmation is about to run. A
+  // command that needs no scope (status) skips this and asks the host itself.
+  wagmios::result<protocol::key_info> scopes{protocol::key_info{{}, {}, {}, {}, {"*"}}};
+  if (!spec.scope.empty() || spec.targets_container) {
+    scopes = co_await eng_.scopes(who.user, *host, confirmed);
+    if (!scopes) co_return core::describe_error(scopes.error(), alias);
+  }
   auto verdict = core::check(spec, act, guard, *scopes, {}, alias);
   if (verdict.outcome == core::verdict::refuse_scope) {
     eng_.record(who, alias, spec.name, literal, "refused: scope " + spec.scope);
