@@ -109,12 +109,23 @@ class World:
 
 
 @pytest.fixture
-def world(synapse_hs, humans, ctl, make_bot) -> World:
-    alice, bob = humans("alice"), humans("bob")
-    bot = make_bot(synapse_hs)
-    bot.add_user("alice", alice, admin=True)
-    bot.add_user("bob", bob)
-    alice_key = bot.grant("alice", "nas")
-    bob_key = bot.grant("bob", "nas")
-    bot.start()
-    return World(synapse_hs, alice, bob, bot, ctl, alice_key, bob_key)
+def make_world(synapse_hs, humans, ctl, make_bot):
+    """make_world(start=True, matrix={...}, **settings) -> World; see `world`."""
+    def make(start: bool = True, matrix: dict | None = None, **settings) -> World:
+        alice, bob = humans("alice"), humans("bob")
+        bot = make_bot(synapse_hs)
+        bot.add_user("alice", alice, admin=True)
+        bot.add_user("bob", bob)
+        alice_key = bot.grant("alice", "nas")
+        bob_key = bot.grant("bob", "nas")
+        bot.configure(**settings)
+        bot.configure_matrix(**(matrix or {}))
+        if start:
+            bot.start()
+        return World(synapse_hs, alice, bob, bot, ctl, alice_key, bob_key)
+    return make
+
+
+@pytest.fixture
+def world(make_world) -> World:
+    return make_world()
