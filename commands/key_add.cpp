@@ -48,7 +48,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
                                   " Ask the admin to add it.");
     }
     if (url.empty()) co_return core::error_reply("Give the host's URL: `key add " + alias + " <url> <key>`.");
-    if (!net::parse_url(url)) co_return core::error_reply("`" + url + "` is not an http(s) URL.");
+    if (auto u = net::parse_url(url); !u || u->websocket())
+      co_return core::error_reply("`" + url + "` is not an http(s) URL.");
   }
 
   // Check the key against the host before keeping it.

@@ -182,7 +182,7 @@ config load_config(const std::filesystem::path& file) {
       if (!h["url"]) throw config_error(where + ".url", "is required");
       hc.url = scalar<std::string>(h["url"], where + ".url", "a string");
       auto parsed = net::parse_url(hc.url);
-      if (!parsed) throw config_error(where + ".url", "must be an http:// or https:// URL");
+      if (!parsed || parsed->websocket()) throw config_error(where + ".url", "must be an http:// or https:// URL");
       hc.base = *parsed;
       hc.description = strings(h["description"], where + ".description");
       for (auto& d : hc.description) d = lower(d);
@@ -252,7 +252,8 @@ config load_config(const std::filesystem::path& file) {
     if (!m["homeserver"]) throw config_error("matrix.homeserver", "is required");
     mc.homeserver = scalar<std::string>(m["homeserver"], "matrix.homeserver", "a URL");
     auto parsed = net::parse_url(mc.homeserver);
-    if (!parsed) throw config_error("matrix.homeserver", "must be an http:// or https:// URL");
+    if (!parsed || parsed->websocket())
+      throw config_error("matrix.homeserver", "must be an http:// or https:// URL");
     mc.base = *parsed;
     if (m["ca_file"]) {
       std::filesystem::path ca = scalar<std::string>(m["ca_file"], "matrix.ca_file", "a path");

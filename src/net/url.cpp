@@ -12,7 +12,8 @@ std::optional<url> parse_url(std::string_view text) {
   if (sep == std::string_view::npos) return std::nullopt;
   u.scheme = std::string(text.substr(0, sep));
   for (auto& c : u.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (u.scheme != "http" && u.scheme != "https") return std::nullopt;
+  if (u.scheme != "http" && u.scheme != "https" && u.scheme != "ws" && u.scheme != "wss")
+    return std::nullopt;
   text.remove_prefix(sep + 3);
   const auto slash = text.find('/');
   std::string_view authority = text.substr(0, slash);

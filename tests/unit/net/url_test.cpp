@@ -68,7 +68,7 @@ TEST_SUITE("net") {
     CHECK_FALSE(parse_url("nas.local:5179"));
     CHECK_FALSE(parse_url("192.168.1.10"));
     CHECK_FALSE(parse_url("ftp://nas.local"));
-    CHECK_FALSE(parse_url("ws://nas.local:5179"));
+    CHECK_FALSE(parse_url("gopher://nas.local"));
     CHECK_FALSE(parse_url("http://"));
     CHECK_FALSE(parse_url("http://:5179"));
     CHECK_FALSE(parse_url("http:/nas.local"));
@@ -156,5 +156,18 @@ TEST_SUITE("net") {
     CHECK(normalise_fingerprint("sha256/" + good).empty());
     // A SHA-1 fingerprint (40 digits) is not a SHA-256 one.
     CHECK(normalise_fingerprint("3F:1A:9C:0E:5B:7D:2F:4A:6C:8E:0B:1D:3F:5A:7C:9E:2B:4D:6F:8A").empty());
+  }
+
+  TEST_CASE("ws and wss URLs are WebSocket URLs, wss over TLS") {
+    auto ws = wagbot::net::parse_url("ws://127.0.0.1:9000/gateway");
+    REQUIRE(ws.has_value());
+    CHECK(ws->websocket());
+    CHECK_FALSE(ws->tls());
+    CHECK(ws->path == "/gateway");
+    auto wss = wagbot::net::parse_url("wss://gateway.discord.gg");
+    REQUIRE(wss.has_value());
+    CHECK(wss->tls());
+    CHECK(wss->port == 443);
+    CHECK_FALSE(wagbot::net::parse_url("https://x")->websocket());
   }
 }
