@@ -110,10 +110,14 @@ class World:
 
 @pytest.fixture
 def make_world(synapse_hs, humans, ctl, make_bot):
-    """make_world(start=True, matrix={...}, **settings) -> World; see `world`."""
-    def make(start: bool = True, matrix: dict | None = None, **settings) -> World:
-        alice, bob = humans("alice"), humans("bob")
-        bot = make_bot(synapse_hs)
+    """make_world(hs=None, start=True, matrix={...}, **settings) -> World; see `world`.
+    On another homeserver than the session's, the humans are exempt from its rate limits
+    (the bot is not)."""
+    def make(hs=None, start: bool = True, matrix: dict | None = None, **settings) -> World:
+        hs = hs or synapse_hs
+        alice = humans("alice", hs=hs, unlimited=hs is not synapse_hs)
+        bob = humans("bob", hs=hs, unlimited=hs is not synapse_hs)
+        bot = make_bot(hs)
         bot.add_user("alice", alice, admin=True)
         bot.add_user("bob", bob)
         alice_key = bot.grant("alice", "nas")
@@ -122,7 +126,7 @@ def make_world(synapse_hs, humans, ctl, make_bot):
         bot.configure_matrix(**(matrix or {}))
         if start:
             bot.start()
-        return World(synapse_hs, alice, bob, bot, ctl, alice_key, bob_key)
+        return World(hs, alice, bob, bot, ctl, alice_key, bob_key)
     return make
 
 

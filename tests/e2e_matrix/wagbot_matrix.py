@@ -321,6 +321,29 @@ class Wagbot:
             con.close()
         return None if row is None else (row[0].decode() if isinstance(row[0], bytes) else str(row[0]))
 
+    def inbox(self) -> list[tuple[str, str]]:
+        """(event_id, state) of every journalled Matrix event, oldest first."""
+        db = self.data_dir / "wagbot.db"
+        if not db.exists():
+            return []
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = con.execute("SELECT event_id, state FROM inbox WHERE network = 'matrix' "
+                               "ORDER BY received_at, rowid").fetchall()
+        except sqlite3.OperationalError:
+            return []
+        finally:
+            con.close()
+        return [(r[0], r[1]) for r in rows]
+
+    def devices(self) -> list[str]:
+        """The bot account's device ids, from Synapse's admin API."""
+        st, out, _ = self.hs.request(
+            "GET", f"/_synapse/admin/v2/users/{q(self.user_id)}/devices",
+            token=self.hs.admin()["access_token"])
+        assert st == 200, out
+        return sorted(d["device_id"] for d in out["devices"])
+
     # ------------------------------------------------------------------ rooms
     def dm(self, human: Human, timeout: float = REPLY_TIMEOUT) -> str:
         """A direct chat (as Element creates it) between `human` and the bot, once the bot is in."""
