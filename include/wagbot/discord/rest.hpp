@@ -1,0 +1,70 @@
+#pragma once
+// Discord REST with the rate limits the API publishes: per-bucket limits learnt from the
+// X-RateLimit-* headers (keyed by bucket and major parameter), the global 50 requests/s,
+// 429 waits with retry_after, a cap on invalid requests, and a full stop after a 401.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include "wagbot/core/log.hpp"
+#include "wagbot/net/http_client.hpp"
+#include "wagbot/protocol/discord.hpp"
+
+namespace wagbot::discord {
+
+namespace pd = protocol::discord;
+
+struct rest_error {
+  int http_status = 0;  ///< 0: transport failure
+  int code = 0;         ///< Discord's JSON error code (50035, 40060, 10062, …)
+  std::string message;
+};
+template <class T>
+using result = boost::system::result<T, rest_error>;
+
+class rest {
+ public:
+  rest(net::http_client& http, net::url api_base, std::string token, std::string user_agent,
+       core::logger log);
+
+  /// One call; `path` starts with "/" (e.g. "/channels/1/messages"). Waits out known limits
+  /// first; retries a 429 after its retry_after (at most a few times).
+  boost::asio::awaitable<result<pd::json>> call(std::string method, std::string path,
+                                               pd::json body = nullptr);
+
+  bool stopped() const { return unauthorized_; }
+  std::uint64_t rate_limited() const { return rate_limited_; }
+  std::uint64_t requests() const { return requests_; }
+
+  /// The bucket key of a path: the route with ids replaced, except the major parameter.
+  static std::string route_of(const std::string& method, const std::string& path);
+
+ private:
+  struct bucket_state {
+    int remaining = 1;
+    std::chrono::steady_clock::time_point reset{};
+  };
+  boost::asio::awaitable<void> wait_until(std::chrono::steady_clock::time_point t);
+  std::string bucket_key(const std::string& route) const;
+  void learn(const std::string& route, const net::http_response& r);
+  bool exempt_from_global(const std::string& path) const;
+
+  net::http_client& http_;
+  net::url base_;
+  std::string token_, user_agent_;
+  core::logger log_;
+  std::map<std::string, std::string> route_bucket_;  ///< route → X-RateLimit-Bucket
+  std::map<std::string, bucket_state> buckets_;      ///< bucket (+major) → state
+  std::chrono::steady_clock::time_point global_until_{};
+  std::deque<std::chrono::steady_clock::time_point> last_second_;
+  std::deque<std::chrono::steady_clock::time_point> invalid_;
+  bool unauthorized_ = false;
+  std::uint64_t rate_limited_ = 0, requests_ = 0;
+};
+
+}  // namespace wagbot::discord

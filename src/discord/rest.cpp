@@ -1,0 +1,153 @@
+#include "wagbot/discord/rest.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace wagbot::discord {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+namespace {
+constexpr int global_per_second = 50;
+constexpr std::size_t invalid_cap = 9000;  // Discord bans at 10,000 per 10 minutes
+constexpr int max_429_retries = 5;
+
+bool is_snowflake(const std::string& s) {
+  return !s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+}  // namespace
+
+rest::rest(net::http_client& http, net::url api_base, std::string token, std::string user_agent,
+           core::logger log)
+    : http_(http), base_(std::move(api_base)), token_(std::move(token)), user_agent_(std::move(user_agent)),
+      log_(std::move(log)) {}
+
+std::string rest::route_of(const std::string& method, const std::string& path) {
+  // Split into segments; keep literals and the major parameter (the id right after
+  // channels/guilds/webhooks, and a webhook's token with it); replace other ids.
+  std::vector<std::string> parts;
+  std::size_t pos = 1;
+  while (pos <= path.size()) {
+    auto end = path.find('/', pos);
+    if (end == std::string::npos) end = path.size();
+    parts.push_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  std::string out = method + " ";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string seg = parts[i];
+    const std::string prev = i > 0 ? parts[i - 1] : "";
+    const bool major = i > 0 && (prev == "channels" || prev == "guilds" || prev == "webhooks") && i == 1;
+    const bool webhook_token = i == 2 && parts[0] == "webhooks";
+    if (parts[0] == "interactions" && i >= 1 && i <= 2) seg = i == 1 ? ":id" : ":token";
+    else if (!major && !webhook_token && is_snowflake(seg)) seg = ":id";
+    else if (prev == "reactions") seg = ":emoji";
+    out += "/" + seg;
+  }
+  return out;
+}
+
+std::string rest::bucket_key(const std::string& route) const {
+  // The major parameter stays in `route`; a shared bucket id merges routes that share a limit.
+  auto it = route_bucket_.find(route);
+  if (it == route_bucket_.end()) return route;
+  // keep the major parameter: the second path segment for channels/guilds/webhooks routes
+  const auto space = route.find(' ');
+  const auto p = route.substr(space + 1);
+  std::string major;
+  if (p.rfind("/channels/", 0) == 0 || p.rfind("/guilds/", 0) == 0 || p.rfind("/webhooks/", 0) == 0) {
+    auto a = p.find('/', 1);
+    auto b = p.find('/', a + 1);
+    major = p.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+  }
+  return it->second + ":" + major;
+}
+
+void rest::learn(const std::string& route, const net::http_response& r) {
+  const auto bucket = r.header("X-RateLimit-Bucket");
+  if (!bucket.empty()) route_bucket_[route] = bucket;
+  const auto remaining = r.header("X-RateLimit-Remaining");
+  const auto reset_after = r.header("X-RateLimit-Reset-After");
+  if (remaining.empty() || reset_after.empty()) return;
+  auto& b = buckets_[bucket_key(route)];
+  b.remaining = std::atoi(remaining.c_str());
+  b.reset = clock::now() + std::chrono::milliseconds(static_cast<long long>(std::atof(reset_after.c_str()) * 1000));
+}
+
+bool rest::exempt_from_global(const std::string& path) const {
+  // Interaction callbacks and follow-up webhooks do not count towards the global limit.
+  return path.rfind("/interactions/", 0) == 0 || path.rfind("/webhooks/", 0) == 0;
+}
+
+asio::awaitable<void> rest::wait_until(clock::time_point t) {
+  if (t <= clock::now()) co_return;
+  asio::steady_timer timer(co_await asio::this_coro::executor, t);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<result<pd::json>> rest::call(std::string method, std::string path, pd::json body) {
+  const auto route = route_of(method, path);
+  for (int attempt = 0;; ++attempt) {
+    if (unauthorized_) co_return rest_error{401, 0, "stopped after a 401: the bot token is invalid"};
+    const auto now = clock::now();
+    while (!invalid_.empty() && now - invalid_.front() > std::chrono::minutes(10)) invalid_.pop_front();
+    if (invalid_.size() >= invalid_cap)
+      co_return rest_error{429, 0, "too many invalid requests in 10 minutes; holding off"};
+
+    // Pre-empt known limits instead of hitting them.
+    co_await wait_until(global_until_);
+    if (auto it = buckets_.find(bucket_key(route)); it != buckets_.end() && it->second.remaining <= 0)
+      co_await wait_until(it->second.reset);
+    if (!exempt_from_global(path)) {
+      while (!last_second_.empty() && clock::now() - last_second_.front() > std::chrono::seconds(1))
+        last_second_.pop_front();
+      if (last_second_.size() >= global_per_second) co_await wait_until(last_second_.front() + std::chrono::seconds(1));
+      last_second_.push_back(clock::now());
+    }
+    if (auto it = buckets_.find(bucket_key(route)); it != buckets_.end() && it->second.remaining > 0)
+      --it->second.remaining;
+
+    net::http_request req;
+    req.method = method;
+    req.target = path;
+    req.timeout = std::chrono::seconds(15);
+    req.headers.emplace_back("Authorization", "Bot " + token_);
+    req.headers.emplace_back("User-Agent", user_agent_);
+    if (!body.is_null()) {
+      req.headers.emplace_back("Content-Type", "application/json");
+      req.body = body.dump(-1, ' ', false, pd::json::error_handler_t::replace);
+    }
+    ++requests_;
+    auto response = co_await http_.send(base_, {}, req);
+    if (!response) co_return rest_error{0, 0, response.error().message()};
+    learn(route, *response);
+    const int status = response->status;
+    auto doc = pd::json::parse(response->body, nullptr, false);
+    if (status == 204 || (status >= 200 && status < 300))
+      co_return result<pd::json>{boost::system::in_place_value, doc.is_discarded() ? pd::json() : doc};
+
+    rest_error e{status, doc.is_object() ? doc.value("code", 0) : 0,
+                 doc.is_object() ? doc.value("message", "") : response->body.substr(0, 200)};
+    const bool shared = response->header("X-RateLimit-Scope") == "shared";
+    if (status == 401 || status == 403 || (status == 429 && !shared)) invalid_.push_back(clock::now());
+    if (status == 401) {
+      unauthorized_ = true;
+      log_.error("Discord answered 401 Unauthorized: stopping all REST calls (check discord.token)");
+      co_return e;
+    }
+    if (status != 429) co_return e;
+    ++rate_limited_;
+    double retry_after = doc.is_object() ? doc.value("retry_after", 0.0) : 0.0;
+    if (retry_after <= 0) retry_after = std::atof(response->header("Retry-After").c_str());
+    const auto until = clock::now() + std::chrono::milliseconds(static_cast<long long>(retry_after * 1000) + 10);
+    if (doc.is_object() && doc.value("global", false)) global_until_ = until;
+    else buckets_[bucket_key(route)] = bucket_state{0, until};
+    log_.debug("429 on {}: waiting {:.3f} s", route, retry_after);
+    if (attempt >= max_429_retries) co_return e;
+  }
+}
+
+}  // namespace wagbot::discord
