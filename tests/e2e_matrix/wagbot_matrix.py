@@ -155,6 +155,7 @@ class Wagbot:
 
     def __init__(self, hs: Homeserver, sim, tmp: Path, account: dict, auth: str = "token"):
         self.hs = hs
+        self.homeserver = hs.url  # what the config says (a test may point it elsewhere)
         self.sim = sim
         self.ctl = sim.control
         self.dir = tmp
@@ -221,7 +222,7 @@ class Wagbot:
                 for host, file in u["keys"].items():
                     lines.append(f"      - {{host: {host}, key_file: {j(file)}}}")
         lines.append("matrix:")
-        lines.append(f"  homeserver: {j(self.hs.url)}")
+        lines.append(f"  homeserver: {j(self.homeserver)}")
         lines.append(f"  user_id: {j(self.user_id)}")
         if self.auth == "token":
             lines.append("  access_token_file: matrix-token")

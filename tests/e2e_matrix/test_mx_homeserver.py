@@ -1,0 +1,75 @@
+"""The homeserver pushes back: Synapse's DEFAULT rate limits on a burst of replies, and a
+homeserver restart while the bot long-polls /sync (and while it has a reply to send)."""
+
+from __future__ import annotations
+
+import pytest
+
+import wagbot_matrix as wm
+from wagbot_matrix import body, calls, content, from_bot, poll, reply_to
+
+pytestmark = pytest.mark.timeout(180)
+
+LOGS = "/api/containers/nginx/logs"
+BURST = 15
+
+
+def tails(ctl) -> list[int]:
+    return [int(c.rsplit("=", 1)[1]) for c in calls(ctl, "nas") if c.startswith("GET " + LOGS)]
+
+
+def test_a_burst_of_replies_under_default_rate_limits_arrives_complete_and_in_order(
+        synapse_default, make_world):
+    """rc_message 0.2/s, burst 10: 15 replies need ~25 s of 429s; none is lost or reordered."""
+    w = make_world(hs=synapse_default)
+    room = w.bot.dm(w.alice, timeout=30)
+    sent = [w.alice.send_text(room, f"logs nginx {n}") for n in range(1, BURST + 1)]
+    got = {}
+    for n, eid in enumerate(sent, start=1):
+        r = w.alice.wait_for(reply_to(w.bot, room, eid), timeout=60)
+        assert body(r).startswith(f"Last {n} lines of `nginx` on @nas"), body(r)
+        got[eid] = r
+    w.alice.expect_nothing(from_bot(w.bot, room), within=1.5)
+    timeline = [e for e in w.alice.messages(room, limit=200)
+                if e["type"] == "m.room.message" and e["sender"] == w.bot.user_id]
+    assert [content(e)["m.relates_to"]["m.in_reply_to"]["event_id"] for e in timeline] == sent
+    assert tails(w.ctl) == list(range(1, BURST + 1))
+    # The limits were really hit, and honoured.
+    log = w.bot.log()
+    assert "rate limited in" in log, "no 429 was seen: the test did not exercise the limits"
+    assert "send to" not in log, "a reply was given up"
+
+
+def test_homeserver_restart_while_the_bot_syncs(synapse_factory, make_world):
+    hs = synapse_factory()
+    w = make_world(hs=hs)
+    room = w.bot.dm(w.alice)
+    assert "6 containers" in body(w.bot.ask(w.alice, room, "ps"))
+
+    hs.restart()  # the bot is in the middle of a long-poll
+    w.bot.wait_log(r"sync failed")
+    r = w.bot.ask(w.alice, room, "logs nginx 2", timeout=40)
+    assert "Last 2 lines" in body(r)
+    w.bot.wait_log(r"syncing with ")
+
+    # A reply due while the homeserver is down is sent once it is back (same txnId retries).
+    w.ctl.set_faults("nas", latency_ms=1500, path_prefix=LOGS)
+    eid = w.alice.send_text(room, "logs nginx 3")
+    poll(lambda: [x for x in w.ctl.requests("nas") if x["path"] == LOGS and x["query"].get("tail") == "3"],
+         "the command to reach the host")
+    hs.stop()
+    poll(lambda: all(x["status"] is not None for x in w.ctl.requests("nas")),
+         "the host to answer while the homeserver is down", deadline=10)
+    hs.start()
+    late = w.alice.wait_for(reply_to(w.bot, room, eid), timeout=60)
+    assert "Last 3 lines" in body(late)
+    after = w.bot.ask(w.alice, room, "logs nginx 4", timeout=30)
+    assert "Last 4 lines" in body(after)
+    w.alice.expect_nothing(from_bot(w.bot, room), within=1.5)
+    # Nothing was replayed, nothing lost, and every reply exists exactly once.
+    assert tails(w.ctl) == [2, 3, 4]
+    assert calls(w.ctl, "nas").count("GET /api/containers") == 4  # ps, then one look-up per logs
+    replies = [content(e)["m.relates_to"]["m.in_reply_to"]["event_id"]
+               for e in w.alice.messages(room, limit=100)
+               if e["type"] == "m.room.message" and e["sender"] == w.bot.user_id]
+    assert len(replies) == len(set(replies)) == 4
