@@ -36,6 +36,9 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
   if (cfg_.matrix.enabled)
     matrix_ = std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *dispatcher_, *http_, *kv_, *inbox_, *vault_,
                                             log_.child("matrix"));
+  if (cfg_.discord.enabled)
+    discord_ = std::make_unique<discord::bot>(io_.get_executor(), cfg_.discord, *dispatcher_, *http_,
+                                              log_.child("discord"));
   import_preset_keys();
 }
 
@@ -43,7 +46,7 @@ int application::run() {
   namespace asio = boost::asio;
   int code = 0;
   bool stopping = false;
-  if (!matrix_) log_.warn("no chat transport is configured; use `wagbot shell` to talk to the bot");
+  if (!matrix_ && !discord_) log_.warn("no chat transport is configured; use `wagbot shell` to talk to the bot");
 
   // Expired confirmations are announced (and their prompts edited) within a second or two.
   asio::co_spawn(io_, [this, &stopping]() -> asio::awaitable<void> {
@@ -60,10 +63,12 @@ int application::run() {
     // Graceful stop: no new commands; the ones already taken finish (up to a deadline).
     stopping = true;
     if (matrix_) matrix_->stop();
+    if (discord_) discord_->stop();
     asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
       asio::steady_timer wait(io_);
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (matrix_ && !matrix_->idle() && std::chrono::steady_clock::now() < deadline) {
+      auto busy = [this] { return (matrix_ && !matrix_->idle()) || (discord_ && !discord_->idle()); };
+      while (busy() && std::chrono::steady_clock::now() < deadline) {
         wait.expires_after(std::chrono::milliseconds(50));
         co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
       }
@@ -78,6 +83,22 @@ int application::run() {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
           log_.error("matrix transport failed: {}", ex.what());
+        }
+        result = 1;
+      }
+      if (result != 0) {
+        code = result;
+        io_.stop();
+      }
+    });
+
+  if (discord_)
+    asio::co_spawn(io_, discord_->run(), [this, &code](std::exception_ptr e, int result) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log_.error("discord transport failed: {}", ex.what());
         }
         result = 1;
       }

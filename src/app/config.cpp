@@ -287,6 +287,40 @@ config load_config(const std::filesystem::path& file) {
     if (m["max_command_age"]) mc.max_command_age_seconds = positive(m["max_command_age"], "matrix.max_command_age", 600);
   }
 
+  if (const auto d = root["discord"]) {
+    only_keys(d, "discord", {"token", "token_env", "token_file", "api_base", "application_id", "guilds",
+                             "global_commands", "text_commands", "prefix", "shard"});
+    auto& dc = c.discord;
+    dc.enabled = true;
+    dc.token = secret_from(d, "discord", "token", base);
+    if (dc.token.empty()) throw config_error("discord", "needs token_env or token_file");
+    if (d["api_base"]) dc.api_base = scalar<std::string>(d["api_base"], "discord.api_base", "a URL");
+    auto api = net::parse_url(dc.api_base);
+    if (!api || api->websocket()) throw config_error("discord.api_base", "must be an http(s) URL");
+    dc.api = *api;
+    static const std::regex snowflake(R"(^[0-9]{1,20}$)");
+    if (d["application_id"]) {
+      dc.application_id = scalar<std::string>(d["application_id"], "discord.application_id", "an id");
+      if (!std::regex_match(dc.application_id, snowflake)) throw config_error("discord.application_id", "must be a numeric id");
+    }
+    dc.guilds = strings(d["guilds"], "discord.guilds");
+    for (std::size_t i = 0; i < dc.guilds.size(); ++i)
+      if (!std::regex_match(dc.guilds[i], snowflake))
+        throw config_error("discord.guilds[" + std::to_string(i) + "]", "must be a numeric id (quote it)");
+    if (d["global_commands"]) dc.global_commands = scalar<bool>(d["global_commands"], "discord.global_commands", "true or false");
+    if (d["text_commands"]) dc.text_commands = scalar<bool>(d["text_commands"], "discord.text_commands", "true or false");
+    if (d["prefix"]) dc.prefix = scalar<std::string>(d["prefix"], "discord.prefix", "a string");
+    if (const auto shard = d["shard"]) {
+      if (!shard.IsSequence() || shard.size() != 2) throw config_error("discord.shard", "must be [shard_id, shard_count]");
+      dc.shard_id = scalar<int>(shard[0], "discord.shard[0]", "a whole number");
+      dc.shard_count = scalar<int>(shard[1], "discord.shard[1]", "a whole number");
+      if (dc.shard_count < 1 || dc.shard_id < 0 || dc.shard_id >= dc.shard_count)
+        throw config_error("discord.shard", "needs 0 <= shard_id < shard_count");
+    }
+    if (!dc.global_commands && dc.guilds.empty() && !dc.text_commands)
+      throw config_error("discord.guilds", "list the guilds to register slash commands in (or set global_commands)");
+  }
+
   // Cross-references, once everything is read.
   for (std::size_t i = 0; i < c.users.size(); ++i) {
     const auto& u = c.users[i];

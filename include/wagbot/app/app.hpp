@@ -7,6 +7,7 @@
 #include "wagbot/app/config.hpp"
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/app/engine.hpp"
+#include "wagbot/discord/bot.hpp"
 #include "wagbot/matrix/bot.hpp"
 #include "wagbot/store/database.hpp"
 #include "wagbot/store/inbox.hpp"
@@ -27,6 +28,8 @@ class application {
   const config& cfg() const { return cfg_; }
   /// The Matrix transport, when configured.
   matrix::bot* matrix() { return matrix_.get(); }
+  /// The Discord transport, when configured.
+  discord::bot* discord() { return discord_.get(); }
 
   /// `wagbot run`: every configured transport until SIGINT/SIGTERM; returns the exit code.
   int run();
@@ -50,6 +53,7 @@ class application {
   std::unique_ptr<engine> engine_;
   std::unique_ptr<dispatcher> dispatcher_;
   std::unique_ptr<matrix::bot> matrix_;
+  std::unique_ptr<discord::bot> discord_;
 };
 
 }  // namespace wagbot::app

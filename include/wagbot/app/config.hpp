@@ -70,6 +70,20 @@ struct matrix_config {
   int max_command_age_seconds = 600;      ///< older commands (sent while offline) are skipped
 };
 
+/// The Discord transport; present when the file has a `discord:` section.
+struct discord_config {
+  bool enabled = false;
+  std::string token;                       ///< secret (token_env / token_file)
+  std::string api_base = "https://discord.com/api/v10";
+  net::url api;
+  std::string application_id;              ///< optional: learnt from READY otherwise
+  std::vector<std::string> guilds;         ///< slash commands are registered here (instantly)
+  bool global_commands = false;            ///< also register globally (takes up to an hour)
+  bool text_commands = false;              ///< `!wag …` in channels; needs the Message Content intent
+  std::string prefix = "!wag";
+  int shard_id = 0, shard_count = 1;
+};
+
 struct config {
   std::filesystem::path path;           ///< the file it came from
   std::filesystem::path data_dir = "data";
@@ -84,6 +98,7 @@ struct config {
   std::vector<host_config> hosts;
   std::vector<user_config> users;
   matrix_config matrix;
+  discord_config discord;
 
   const host_config* find_host(const std::string& alias) const;
   const user_config* find_user(const std::string& name) const;

@@ -1,0 +1,74 @@
+#pragma once
+// The Discord transport: the gateway for events, REST for answers. Slash commands (generated
+// from the command specs), buttons for confirmations, a modal for keys, autocomplete from the
+// invoking user's own key, and optional `!wag` text commands.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "wagbot/app/config.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/discord/gateway.hpp"
+#include "wagbot/discord/rest.hpp"
+
+namespace wagbot::discord {
+
+class bot {
+ public:
+  bot(boost::asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
+      net::http_client& http, core::logger log);
+
+  /// Runs the gateway until stop() (0) or a fatal error (exit code).
+  boost::asio::awaitable<int> run();
+  void stop();
+  bool connected() const { return gateway_->ready(); }
+  bool idle() const { return running_ == 0; }
+  const rest& api() const { return *rest_; }
+
+ private:
+  struct prompt {
+    std::string application_id, token;  ///< the interaction that posted it (valid 15 min)
+    std::string channel_id, message_id;
+    std::chrono::steady_clock::time_point at;
+  };
+  struct cached_list {
+    std::vector<std::string> values;
+    std::chrono::steady_clock::time_point at;
+  };
+
+  void on_dispatch(const std::string& type, const pd::json& data);
+  void spawn(boost::asio::awaitable<void> work, const char* what);
+  boost::asio::awaitable<void> register_commands();
+  boost::asio::awaitable<void> on_message(pd::message m);
+  // interactions.cpp
+  boost::asio::awaitable<void> on_interaction(pd::interaction i);
+  boost::asio::awaitable<void> on_command(const pd::interaction& i);
+  boost::asio::awaitable<void> on_component(const pd::interaction& i);
+  boost::asio::awaitable<void> on_autocomplete(const pd::interaction& i);
+  boost::asio::awaitable<void> on_modal(const pd::interaction& i);
+  boost::asio::awaitable<void> respond(const pd::interaction& i, int type, pd::json data);
+  boost::asio::awaitable<void> answer(const pd::interaction& i, const core::chat_reply& reply, bool deferred);
+  boost::asio::awaitable<std::vector<std::string>> suggestions(const app::requester& who, core::value_kind kind,
+                                                               const std::string& host);
+  void on_resolved(const app::confirmation_outcome& outcome);
+  core::chat_event event_for(const std::string& channel, const std::string& guild, const pd::user& u,
+                             std::string text) const;
+  std::vector<std::string> discord_ids(const std::vector<std::string>& users) const;
+
+  boost::asio::any_io_executor executor_;
+  const app::discord_config& cfg_;
+  app::dispatcher& dispatch_;
+  core::logger log_;
+  std::unique_ptr<rest> rest_;
+  std::unique_ptr<gateway> gateway_;
+  std::string application_id_, bot_user_id_;
+  bool commands_registered_ = false;
+  std::map<std::string, prompt> prompts_;          ///< confirmation id → where its prompt is
+  std::map<std::string, cached_list> completions_; ///< user|host|kind → recent values
+  std::size_t running_ = 0;
+};
+
+}  // namespace wagbot::discord

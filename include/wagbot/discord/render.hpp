@@ -1,0 +1,29 @@
+#pragma once
+// chat_reply → a Discord message body: markdown within the 2000-character limit (tables and
+// logs as code blocks), no pings unless meant, private replies ephemeral, confirmation buttons.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "wagbot/core/reply.hpp"
+
+namespace wagbot::discord {
+
+constexpr int ephemeral_flag = 64;
+
+/// The markdown text of a reply, cut to `limit` characters with a note when longer.
+std::string markdown(const core::chat_reply& reply, std::size_t limit = 2000);
+
+/// The message body: content, allowed_mentions (only `ping_user_ids`), flags, and for a
+/// confirmation the Confirm/Cancel buttons (`disabled` once resolved).
+nlohmann::json message_body(const core::chat_reply& reply,
+                            const std::vector<std::string>& ping_user_ids = {});
+
+/// The action row of a confirmation: danger Confirm, secondary Cancel.
+nlohmann::json confirmation_buttons(const std::string& id, bool disabled);
+
+/// "wagbot:confirm:<id>" → (id, true); "wagbot:cancel:<id>" → (id, false).
+std::optional<std::pair<std::string, bool>> parse_button(const std::string& custom_id);
+
+}  // namespace wagbot::discord

@@ -1,0 +1,165 @@
+// Gateway events in, REST out: set-up, command registration, text commands, prompt updates.
+#include "wagbot/discord/bot.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
+#include "wagbot/core/redact.hpp"
+#include "wagbot/discord/render.hpp"
+#include "wagbot/discord/slash.hpp"
+
+namespace wagbot::discord {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr int intent_guilds = 1, intent_guild_messages = 512, intent_direct_messages = 4096,
+              intent_message_content = 32768;
+}
+
+bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
+         net::http_client& http, core::logger log)
+    : executor_(executor), cfg_(cfg), dispatch_(dispatch), log_(std::move(log)), application_id_(cfg.application_id) {
+  const std::string agent = "DiscordBot (https://github.com/wagbot/wagbot, " WAGBOT_VERSION ")";
+  rest_ = std::make_unique<rest>(http, cfg.api, cfg.token, agent, log_.child("discord.rest"));
+  gateway_options g;
+  g.token = cfg.token;
+  // Slash commands and buttons need no intent; the privileged Message Content intent is asked
+  // for only when text commands are on.
+  g.intents = intent_guilds;
+  if (cfg.text_commands) g.intents |= intent_guild_messages | intent_direct_messages | intent_message_content;
+  g.shard_id = cfg.shard_id;
+  g.shard_count = cfg.shard_count;
+  g.user_agent = agent;
+  gateway_ = std::make_unique<gateway>(executor, *rest_, g, log_.child("discord.gateway"),
+                                       [this](const std::string& t, const pd::json& d) { on_dispatch(t, d); });
+  dispatch_.on_resolved([this](const app::confirmation_outcome& o) { on_resolved(o); });
+}
+
+asio::awaitable<int> bot::run() { co_return co_await gateway_->run(); }
+
+void bot::stop() { gateway_->stop(); }
+
+void bot::spawn(asio::awaitable<void> work, const char* what) {
+  ++running_;
+  asio::co_spawn(executor_, std::move(work), [this, what](std::exception_ptr e) {
+    --running_;
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log_.error("{} failed: {}", what, ex.what());
+    }
+  });
+}
+
+void bot::on_dispatch(const std::string& type, const pd::json& data) {
+  if (type == "READY") {
+    auto r = data.get<pd::ready>();
+    bot_user_id_ = r.me.id;
+    if (application_id_.empty()) application_id_ = r.application_id;
+    if (!commands_registered_) spawn(register_commands(), "command registration");
+  } else if (type == "INTERACTION_CREATE") {
+    spawn(on_interaction(data.get<pd::interaction>()), "interaction");
+  } else if (type == "MESSAGE_CREATE" && cfg_.text_commands) {
+    spawn(on_message(data.get<pd::message>()), "message");
+  }
+}
+
+asio::awaitable<void> bot::register_commands() {
+  commands_registered_ = true;
+  std::vector<core::command_spec> specs = dispatch_.grammar().specs();
+  const auto body = application_commands(specs);
+  for (const auto& guild : cfg_.guilds) {
+    auto done = co_await rest_->call("PUT", "/applications/" + application_id_ + "/guilds/" + guild + "/commands", body);
+    if (done) log_.info("registered {} slash commands in guild {}", body.size(), guild);
+    else log_.error("registering slash commands in guild {} failed: {} {}", guild, done.error().code, done.error().message);
+  }
+  if (cfg_.global_commands) {
+    auto done = co_await rest_->call("PUT", "/applications/" + application_id_ + "/commands", body);
+    if (!done) log_.error("registering global slash commands failed: {}", done.error().message);
+  }
+}
+
+core::chat_event bot::event_for(const std::string& channel, const std::string& guild, const pd::user& u,
+                                std::string text) const {
+  return core::chat_event{"discord", channel, u.id, std::move(text), guild.empty(), {}};
+}
+
+std::vector<std::string> bot::discord_ids(const std::vector<std::string>& users) const {
+  std::vector<std::string> out;
+  for (const auto& name : users)
+    if (const auto* u = dispatch_.eng().cfg().find_user(name); u && !u->discord.empty()) out.push_back(u->discord.front());
+  return out;
+}
+
+asio::awaitable<void> bot::on_message(pd::message m) {
+  if (m.author.bot || m.author.id == bot_user_id_) co_return;
+  const bool direct = m.guild_id.empty();
+  if (!direct && core::contains_key(m.content)) {
+    // A key in a channel is leaked: delete it if allowed, and say so either way.
+    auto deleted = co_await rest_->call("DELETE", "/channels/" + m.channel_id + "/messages/" + m.id);
+    core::chat_reply r = core::say(core::tone::warning,
+                                   std::string(deleted ? "I deleted that message: it contained a WAGMIOS API key."
+                                                       : "That message contains a WAGMIOS API key; please delete it.") +
+                                       " Treat the key as leaked: revoke it in WAGMIOS Settings and add a new one "
+                                       "with `/key add` (it opens a private form).");
+    auto body = message_body(r, {m.author.id});
+    co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", body);
+    co_return;
+  }
+  std::string text = m.content;
+  const auto low = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  if (low(text).rfind(low(cfg_.prefix) + " ", 0) == 0) text = text.substr(cfg_.prefix.size() + 1);
+  else if (low(text) == low(cfg_.prefix)) text = "help";
+  else if (!direct) co_return;
+  auto reply = co_await dispatch_.handle(event_for(m.channel_id, m.guild_id, m.author, text));
+  reply.is_private = false;  // a channel message cannot be ephemeral
+  auto body = message_body(reply, discord_ids(reply.mentions));
+  body["message_reference"] = {{"message_id", m.id}, {"fail_if_not_exists", false}};
+  auto sent = co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", body);
+  if (sent && !reply.confirmation_id.empty()) {
+    const auto id = sent->value("id", "");
+    dispatch_.eng().confirmations().set_prompt_ref(reply.confirmation_id, m.channel_id + ":" + id);
+    prompts_[reply.confirmation_id] = prompt{{}, {}, m.channel_id, id, std::chrono::steady_clock::now()};
+  }
+}
+
+void bot::on_resolved(const app::confirmation_outcome& outcome) {
+  const auto& c = outcome.confirmation;
+  if (c.network != "discord") return;
+  std::string line;
+  switch (c.state) {
+    case store::confirmation_state::confirmed:
+      line = "✅ Confirmed by " + outcome.by + ": " + c.summary + ".";
+      break;
+    case store::confirmation_state::cancelled:
+      line = "❌ Cancelled by " + outcome.by + ": " + c.summary + ". Nothing was done.";
+      break;
+    case store::confirmation_state::expired:
+      line = "⌛ Expired: " + c.summary + " was not done.";
+      break;
+    case store::confirmation_state::pending:
+      return;
+  }
+  pd::json body{{"content", line}, {"components", {confirmation_buttons(c.id, true)}},
+                {"allowed_mentions", {{"parse", pd::json::array()}}}};
+  auto where = prompts_.find(c.id);
+  std::string path;
+  if (where != prompts_.end() && !where->second.token.empty() &&
+      std::chrono::steady_clock::now() - where->second.at < std::chrono::minutes(14)) {
+    path = "/webhooks/" + where->second.application_id + "/" + where->second.token + "/messages/@original";
+  } else if (auto colon = c.prompt_ref.find(':'); colon != std::string::npos) {
+    path = "/channels/" + c.prompt_ref.substr(0, colon) + "/messages/" + c.prompt_ref.substr(colon + 1);
+  } else {
+    return;
+  }
+  prompts_.erase(c.id);
+  spawn([](rest& api, std::string path, pd::json body) -> asio::awaitable<void> {
+    co_await api.call("PATCH", std::move(path), std::move(body));
+  }(*rest_, path, std::move(body)), "prompt update");
+}
+
+}  // namespace wagbot::discord

@@ -1,0 +1,95 @@
+#include "wagbot/discord/render.hpp"
+
+namespace wagbot::discord {
+
+namespace {
+std::string mood_marker(core::tone mood) {
+  switch (mood) {
+    case core::tone::success: return "✅ ";
+    case core::tone::warning: return "⚠️ ";
+    case core::tone::error: return "❌ ";
+    case core::tone::info: break;
+  }
+  return "";
+}
+
+/// Code blocks must not be closed early by the text they show.
+std::string fence(const std::string& text) {
+  std::string safe;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 3, "```") == 0) {
+      safe += "`\u200b``";
+      i += 2;
+    } else {
+      safe.push_back(text[i]);
+    }
+  }
+  return "```\n" + safe + "\n```";
+}
+
+std::size_t utf8_cut(const std::string& s, std::size_t max) {
+  if (s.size() <= max) return s.size();
+  while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
+  return max;
+}
+}  // namespace
+
+std::string markdown(const core::chat_reply& reply, std::size_t limit) {
+  std::string out;
+  const std::string note = "\n*(output cut to fit one message)*";
+  bool first = true;
+  for (const auto& b : reply.blocks) {
+    std::string piece;
+    switch (b.type) {
+      case core::block::kind::text: piece = (first ? mood_marker(reply.mood) : "") + b.text; break;
+      case core::block::kind::code: piece = fence(b.text); break;
+      case core::block::kind::table: piece = fence(core::render_table_plain(b.grid)); break;
+    }
+    if (!out.empty()) piece = "\n" + piece;
+    if (out.size() + piece.size() > limit) {
+      const std::size_t room = limit > out.size() + note.size() + 16 ? limit - out.size() - note.size() - 16 : 0;
+      if (b.type != core::block::kind::text && room > 64) {
+        // Logs keep their newest lines.
+        std::string body = b.type == core::block::kind::code ? b.text : core::render_table_plain(b.grid);
+        std::string tail = body.substr(body.size() - std::min(body.size(), room));
+        if (auto nl = tail.find('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);
+        out += (out.empty() ? "" : "\n") + fence(tail);
+      } else if (b.type == core::block::kind::text && room > 16) {
+        out += piece.substr(0, utf8_cut(piece, room));
+      }
+      out += note;
+      return out;
+    }
+    out += piece;
+    first = false;
+  }
+  return out;
+}
+
+nlohmann::json confirmation_buttons(const std::string& id, bool disabled) {
+  return {{"type", 1},
+          {"components",
+           {{{"type", 2}, {"style", 4}, {"label", "Confirm"}, {"custom_id", "wagbot:confirm:" + id}, {"disabled", disabled}},
+            {{"type", 2}, {"style", 2}, {"label", "Cancel"}, {"custom_id", "wagbot:cancel:" + id}, {"disabled", disabled}}}}};
+}
+
+nlohmann::json message_body(const core::chat_reply& reply, const std::vector<std::string>& ping_user_ids) {
+  std::string content = markdown(reply);
+  for (const auto& id : ping_user_ids) content = "<@" + id + "> " + content;
+  if (content.size() > 2000) content.resize(utf8_cut(content, 2000));
+  nlohmann::json body{{"content", content},
+                      {"allowed_mentions", {{"parse", nlohmann::json::array()}, {"users", ping_user_ids}}},
+                      {"components", nlohmann::json::array()}};
+  if (reply.is_private) body["flags"] = ephemeral_flag;
+  if (!reply.confirmation_id.empty()) body["components"].push_back(confirmation_buttons(reply.confirmation_id, false));
+  return body;
+}
+
+std::optional<std::pair<std::string, bool>> parse_button(const std::string& custom_id) {
+  static const std::string yes = "wagbot:confirm:", no = "wagbot:cancel:";
+  if (custom_id.rfind(yes, 0) == 0 && custom_id.size() > yes.size()) return std::pair{custom_id.substr(yes.size()), true};
+  if (custom_id.rfind(no, 0) == 0 && custom_id.size() > no.size()) return std::pair{custom_id.substr(no.size()), false};
+  return std::nullopt;
+}
+
+}  // namespace wagbot::discord
