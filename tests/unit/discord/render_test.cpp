@@ -1,0 +1,92 @@
+#include "wagbot/discord/render.hpp"
+
+#include <doctest/doctest.h>
+
+#include "wagbot/discord/rest.hpp"
+#include "wagbot/protocol/discord.hpp"
+
+using namespace wagbot;
+namespace pd = wagbot::protocol::discord;
+
+TEST_SUITE("discord") {
+  TEST_CASE("replies are markdown within 2000 characters; logs keep their newest lines") {
+    core::chat_reply r;
+    r.text("Last lines of `nginx`:");
+    std::string logs;
+    for (int i = 0; i < 400; ++i) logs += "request " + std::to_string(i) + "\n";
+    r.code(logs);
+    const auto text = discord::markdown(r);
+    CHECK(text.size() <= 2000);
+    CHECK(text.find("request 399") != std::string::npos);
+    CHECK(text.find("request 0\n") == std::string::npos);
+    CHECK(text.find("output cut") != std::string::npos);
+    CHECK(text.rfind("Last lines of `nginx`:", 0) == 0);
+  }
+
+  TEST_CASE("a code block cannot be closed by the text it shows") {
+    core::chat_reply r;
+    r.code("evil ``` @everyone");
+    const auto text = discord::markdown(r);
+    CHECK(text.find("``` @everyone") == std::string::npos);
+    const auto body = discord::message_body(r);
+    CHECK(body["allowed_mentions"]["parse"].empty());  // never pings from echoed text
+  }
+
+  TEST_CASE("private replies are ephemeral; confirmations carry two buttons") {
+    core::chat_reply r = core::say(core::tone::warning, "Confirm: stop `nginx` on @nas?");
+    r.confirmation_id = "k3x9p2";
+    r.is_private = true;
+    const auto body = discord::message_body(r, {"42"});
+    CHECK(body["flags"] == discord::ephemeral_flag);
+    CHECK(body["allowed_mentions"]["users"][0] == "42");
+    CHECK(body["content"].get<std::string>().rfind("<@42> ", 0) == 0);
+    const auto& row = body["components"][0];
+    CHECK(row["type"] == 1);
+    CHECK(row["components"][0]["style"] == 4);
+    CHECK(row["components"][0]["custom_id"] == "wagbot:confirm:k3x9p2");
+    CHECK(row["components"][1]["style"] == 2);
+    CHECK(discord::parse_button("wagbot:cancel:k3x9p2") == std::optional<std::pair<std::string, bool>>({"k3x9p2", false}));
+    CHECK_FALSE(discord::parse_button("other:confirm:x").has_value());
+    CHECK_FALSE(discord::parse_button("wagbot:confirm:").has_value());
+  }
+
+  TEST_CASE("rate-limit routes keep only the major parameter") {
+    using discord::rest;
+    CHECK(rest::route_of("POST", "/channels/123/messages") == "POST /channels/123/messages");
+    CHECK(rest::route_of("PATCH", "/channels/123/messages/456") == "PATCH /channels/123/messages/:id");
+    CHECK(rest::route_of("PUT", "/channels/1/messages/2/reactions/%E2%9C%85/@me") ==
+          "PUT /channels/1/messages/:id/reactions/:emoji/@me");
+    CHECK(rest::route_of("POST", "/interactions/99/tok/callback") == "POST /interactions/:id/:token/callback");
+    CHECK(rest::route_of("PATCH", "/webhooks/7/tok/messages/@original") == "PATCH /webhooks/7/tok/messages/@original");
+  }
+
+  TEST_CASE("gateway close codes: resume, new session, or stop") {
+    using pd::close_action;
+    for (int code : {4000, 4001, 4002, 1006, 4900}) CHECK(pd::classify_close(code) == close_action::resume);
+    for (int code : {4003, 4005, 4007, 4008, 4009}) CHECK(pd::classify_close(code) == close_action::new_session);
+    for (int code : {4004, 4010, 4011, 4012, 4013, 4014}) CHECK(pd::classify_close(code) == close_action::fatal);
+    CHECK(pd::close_meaning(4014).find("Message Content") != std::string::npos);
+  }
+
+  TEST_CASE("interactions: invoker from member or user, options, components and modal fields") {
+    auto guild = pd::json::parse(R"({"id":"1","application_id":"2","type":2,"token":"t","guild_id":"3","channel_id":"4",
+      "member":{"user":{"id":"5","username":"alice"}},
+      "data":{"name":"key","options":[{"name":"add","type":1,"options":[{"name":"host","type":3,"value":"nas","focused":true}]}]}})").get<pd::interaction>();
+    CHECK(guild.invoker.id == "5");
+    CHECK(guild.type == pd::interaction_type::command);
+    REQUIRE(guild.options.size() == 1);
+    CHECK(guild.options[0].options[0].focused);
+    auto dm = pd::json::parse(R"({"id":"1","type":5,"token":"t","channel_id":"4","user":{"id":"6"},
+      "data":{"custom_id":"wagbot:key","components":[{"type":1,"components":[{"type":4,"custom_id":"key","value":"wag_live_x"}]}]}})").get<pd::interaction>();
+    CHECK(dm.invoker.id == "6");
+    CHECK(dm.guild_id.empty());
+    CHECK(dm.fields == std::vector<std::pair<std::string, std::string>>{{"key", "wag_live_x"}});
+    auto payload = pd::parse_gateway(R"({"op":0,"s":42,"t":"READY","d":{"session_id":"abc","resume_gateway_url":"wss://r","user":{"id":"9","username":"wagbot","bot":true},"application":{"id":"2"}}})");
+    REQUIRE(payload.has_value());
+    CHECK(payload->s == 42);
+    auto ready = payload->d.get<pd::ready>();
+    CHECK(ready.application_id == "2");
+    CHECK(ready.me.bot);
+    CHECK_FALSE(pd::parse_gateway("not json").has_value());
+  }
+}
