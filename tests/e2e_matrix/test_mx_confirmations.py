@@ -138,3 +138,18 @@ def test_yes_in_a_direct_chat(world):
     assert "`nginx` stopped on @nas" in body(done)
     w.alice.wait_for(edit_of(w.bot, room, prompt["event_id"]))
     assert stops(w.ctl) == [STOP]
+
+
+def test_a_prompt_survives_a_restart_of_the_bot(world):
+    w = world
+    room = w.bot.group(w.alice, w.bob)
+    prompt, _cid = ask_stop(w, room)
+    w.bot.restart()
+    w.bob.react(room, prompt["event_id"], "✅")  # still not bob's
+    w.alice.react(room, prompt["event_id"], "✅")
+    done = w.alice.wait_for(reply_to(w.bot, room, prompt["event_id"]), timeout=15)
+    assert "`nginx` stopped on @nas" in body(done)
+    edit = w.alice.wait_for(edit_of(w.bot, room, prompt["event_id"]))
+    assert new_body(edit).startswith("✅ Confirmed by alice: stop `nginx` on @nas.")
+    w.alice.expect_nothing(wm.any_bot_event(w.bot, room), within=1.5)
+    assert stops(w.ctl) == [STOP]

@@ -91,3 +91,14 @@ def test_a_revoked_stored_token_logs_in_again_with_the_same_device(make_world):
     assert device in bot.devices()
     dm = bot.dm(w.alice)
     assert "@nas" in body(bot.ask(w.alice, dm, "hosts"))
+
+
+def test_a_token_revoked_while_running_stops_the_bot_with_code_3(world):
+    w = world
+    dm = w.bot.dm(w.alice)
+    assert "@nas" in body(w.bot.ask(w.alice, dm, "hosts"))
+    st, out, _ = w.hs.request("POST", "/_matrix/client/v3/logout", {}, token=w.bot.account["access_token"])
+    assert st == 200, out
+    w.bot.expected_exit = 3
+    assert w.bot.wait_exit(30) == 3, w.bot.log()
+    assert "no longer accepts the bot's token" in w.bot.log()
