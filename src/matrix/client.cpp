@@ -13,7 +13,7 @@ const std::string v3 = "/_matrix/client/v3";
 client::client(net::http_client& http, net::url homeserver, net::tls_options tls)
     : http_(http), base_(std::move(homeserver)), tls_(std::move(tls)) {}
 
-task<json> client::call(const char* method, std::string target, const json* body,
+task<json> client::call(const char* method, std::string target, std::optional<json> body,
                         std::chrono::milliseconds timeout, bool auth) {
   net::http_request req;
   req.method = method;
@@ -22,7 +22,7 @@ task<json> client::call(const char* method, std::string target, const json* body
   if (auth && !token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
   if (body) {
     req.headers.emplace_back("Content-Type", "application/json");
-    req.body = body->dump(-1, ' ', false, json::error_handler_t::replace);
+    req.body = body->dump(-1, ' ', false, json::error_handler_t::replace);  // body is engaged here
   }
   auto response = co_await http_.send(base_, tls_, std::move(req));
   if (!response) {
@@ -42,7 +42,7 @@ task<json> client::call(const char* method, std::string target, const json* body
   co_return result<json>{boost::system::in_place_value, std::move(doc)};
 }
 
-task<json> client::versions() { return call("GET", "/_matrix/client/versions", nullptr, normal, false); }
+task<json> client::versions() { return call("GET", "/_matrix/client/versions", std::nullopt, normal, false); }
 
 task<login_result> client::login_password(std::string_view user, std::string_view password,
                                           std::string_view device_id) {
@@ -51,16 +51,16 @@ task<login_result> client::login_password(std::string_view user, std::string_vie
             {"password", password},
             {"initial_device_display_name", "wagbot"}};
   if (!device_id.empty()) body["device_id"] = device_id;
-  auto doc = co_await call("POST", v3 + "/login", &body, normal, false);
+  auto doc = co_await call("POST", v3 + "/login", std::move(body), normal, false);
   if (!doc) co_return doc.error();
   co_return login_result{doc->value("user_id", ""), doc->value("access_token", ""),
                          doc->value("device_id", "")};
 }
 
-task<json> client::whoami() { return call("GET", v3 + "/account/whoami", nullptr, normal); }
+task<json> client::whoami() { return call("GET", v3 + "/account/whoami", std::nullopt, normal); }
 
 task<std::string> client::upload_filter(std::string_view user_id, const json& filter) {
-  auto doc = co_await call("POST", v3 + "/user/" + percent_encode(user_id) + "/filter", &filter, normal);
+  auto doc = co_await call("POST", v3 + "/user/" + percent_encode(user_id) + "/filter", filter, normal);
   if (!doc) co_return doc.error();
   co_return doc->value("filter_id", "");
 }
@@ -70,7 +70,7 @@ task<pm::sync_response> client::sync(std::string_view since, std::string_view fi
   std::string target = v3 + "/sync?timeout=" + std::to_string(timeout.count()) + "&set_presence=offline";
   if (!since.empty()) target += "&since=" + percent_encode(since);
   if (!filter_id.empty()) target += "&filter=" + percent_encode(filter_id);
-  auto doc = co_await call("GET", std::move(target), nullptr, timeout + std::chrono::seconds(15));
+  auto doc = co_await call("GET", std::move(target), std::nullopt, timeout + std::chrono::seconds(15));
   if (!doc) co_return doc.error();
   try {
     co_return pm::parse_sync(*doc);
@@ -86,7 +86,7 @@ task<std::string> client::send(std::string_view room, std::string_view type, std
                                const json& content) {
   auto doc = co_await call("PUT", v3 + "/rooms/" + percent_encode(room) + "/send/" + percent_encode(type) +
                                       "/" + percent_encode(txn),
-                           &content, normal);
+                           content, normal);
   if (!doc) co_return doc.error();
   co_return doc->value("event_id", "");
 }
@@ -96,30 +96,30 @@ task<std::string> client::redact(std::string_view room, std::string_view event_i
   json body{{"reason", reason}};
   auto doc = co_await call("PUT", v3 + "/rooms/" + percent_encode(room) + "/redact/" +
                                       percent_encode(event_id) + "/" + percent_encode(txn),
-                           &body, normal);
+                           std::move(body), normal);
   if (!doc) co_return doc.error();
   co_return doc->value("event_id", "");
 }
 
 task<json> client::join(std::string_view room) {
   json body = json::object();
-  return call("POST", v3 + "/rooms/" + percent_encode(room) + "/join", &body, normal);
+  return call("POST", v3 + "/rooms/" + percent_encode(room) + "/join", std::move(body), normal);
 }
 
 task<json> client::leave(std::string_view room) {
   json body = json::object();
-  return call("POST", v3 + "/rooms/" + percent_encode(room) + "/leave", &body, normal);
+  return call("POST", v3 + "/rooms/" + percent_encode(room) + "/leave", std::move(body), normal);
 }
 
 task<json> client::typing(std::string_view room, std::string_view user_id, bool on) {
   json body{{"typing", on}};
   if (on) body["timeout"] = 30000;
-  return call("PUT", v3 + "/rooms/" + percent_encode(room) + "/typing/" + percent_encode(user_id), &body,
+  return call("PUT", v3 + "/rooms/" + percent_encode(room) + "/typing/" + percent_encode(user_id), std::move(body),
               normal);
 }
 
 task<json> client::joined_members(std::string_view room) {
-  return call("GET", v3 + "/rooms/" + percent_encode(room) + "/joined_members", nullptr, normal);
+  return call("GET", v3 + "/rooms/" + percent_encode(room) + "/joined_members", std::nullopt, normal);
 }
 
 task<json> client::state(std::string_view room, std::string_view type, std::string_view state_key) {

@@ -158,9 +158,10 @@ asio::awaitable<void> bot::on_message(const pm::event& e) {
   typing_timer.async_wait([&, room = e.room_id](boost::system::error_code ec) {
     if (ec || done) return;
     typing = true;
-    spawn([](client& api, std::string room, std::string me) -> asio::awaitable<void> {
-      co_await api.typing(room, me, true);
-    }(api_, room, user_id_), "typing");
+    spawn([](client& api, std::string room, std::string me, core::logger log) -> asio::awaitable<void> {
+      auto sent = co_await api.typing(room, me, true);
+      if (!sent) log.debug("typing notice failed: {}", sent.error().message);
+    }(api_, room, user_id_, log_), "typing");
   });
   auto answer = co_await dispatch_.handle(ev);
   done = true;

@@ -36,7 +36,7 @@ void outbox::finish_turn(lane& l) {
 }
 
 template <class Call>
-task<std::string> outbox::with_retries(const std::string& room, Call call) {
+task<std::string> outbox::with_retries(std::string room, Call call) {
   auto& l = lanes_[room];
   const auto ticket = l.next_ticket++;
   ++depth_;

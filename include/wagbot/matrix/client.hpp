@@ -2,6 +2,7 @@
 // Typed calls to a Matrix homeserver's Client-Server API (v3). Every identifier in a path is
 // percent-encoded; every call has a deadline; /sync's deadline exceeds its long-poll timeout.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,7 +54,8 @@ class client {
   task<pm::json> state(std::string_view room, std::string_view type, std::string_view state_key = "");
 
  private:
-  task<pm::json> call(const char* method, std::string target, const pm::json* body,
+  /// The body is taken by value: a coroutine starts lazily, after the caller's locals are gone.
+  task<pm::json> call(const char* method, std::string target, std::optional<pm::json> body,
                       std::chrono::milliseconds timeout, bool auth = true);
 
   net::http_client& http_;

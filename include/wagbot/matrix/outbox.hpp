@@ -41,7 +41,7 @@ class outbox {
   boost::asio::awaitable<void> wait_turn(lane& l, std::uint64_t ticket);
   void finish_turn(lane& l);
   template <class Call>
-  task<std::string> with_retries(const std::string& room, Call call);
+  task<std::string> with_retries(std::string room, Call call);
 
   client& api_;
   core::logger log_;
