@@ -73,3 +73,45 @@ def test_homeserver_restart_while_the_bot_syncs(synapse_factory, make_world):
                for e in w.alice.messages(room, limit=100)
                if e["type"] == "m.room.message" and e["sender"] == w.bot.user_id]
     assert len(replies) == len(set(replies)) == 4
+
+
+
+
+
+def use_up_the_burst(w, room) -> dict:
+    """Asks `stop nginx` (a prompt and two reactions), then `hosts` until the bot's message
+    burst (rc_message burst_count 10, the join included) is spent. Returns the prompt."""
+    from wagbot_matrix import confirmation_id
+    prompt = w.bot.ask(w.alice, room, "stop nginx", timeout=30)
+    confirmation_id(prompt)
+    for _ in range(6):
+        w.bot.ask(w.alice, room, "hosts", timeout=30)
+    return prompt
+
+
+def test_an_invite_while_rate_limited_is_still_joined(synapse_default, make_world):
+    """Synapse rate-limits joins with rc_message too: a 429 on /join is waited out, not taken
+    as a refusal (the invite shows up in /sync once; dropping it loses the room for good)."""
+    w = make_world(hs=synapse_default)
+    room = w.bot.dm(w.alice, timeout=30)
+    use_up_the_burst(w, room)
+    other = w.bob.create_room(invite=[w.bot.user_id], is_direct=True)
+    w.bob.wait_for(wm.member(other, w.bot.user_id, "join"), timeout=20)
+    r = w.bot.ask(w.bob, other, "hosts", timeout=30)
+    assert "@nas" in body(r)
+
+
+def test_a_graceful_stop_does_not_drop_an_expiry_edit_waiting_out_a_429(synapse_default, make_world):
+    """The edit of an expired prompt is not a command's reply: a SIGTERM that arrives while it
+    waits out a 429 must not drop it (send it before exiting, or after the restart); otherwise
+    the prompt keeps saying "React ✅ to confirm" forever."""
+    from wagbot_matrix import edit_of
+    w = make_world(hs=synapse_default, confirmation_timeout=3)
+    room = w.bot.dm(w.alice, timeout=30)
+    prompt = use_up_the_burst(w, room)
+    w.bot.wait_log(r"rate limited in " + room.replace("!", r"\!"), deadline=15)  # the expiry edit
+    w.bot.stop()
+    w.bot.start()
+    edit = w.alice.wait_for(edit_of(w.bot, room, prompt["event_id"]), timeout=20)
+    assert content(edit)["m.new_content"]["body"] == "⌛ Expired: stop `nginx` on @nas was not done."
+    assert calls(w.ctl, "nas").count("POST /api/containers/nginx/stop") == 0
