@@ -42,14 +42,18 @@ bot::bot(asio::any_io_executor executor, const app::matrix_config& cfg, app::dis
 }
 
 bool bot::idle() const {
-  if (running_ > 0) return false;
+  // Idle means nothing left to do: no command running or queued, no task (an invite, a prompt
+  // edit) under way, and nothing waiting in the outbox (a reply sitting out a 429).
+  if (running_ > 0 || tasks_ > 0 || outbox_->depth() > 0) return false;
   for (const auto& [id, room] : rooms_)
     if (!room.queue.empty() || room.working) return false;
   return true;
 }
 
 void bot::spawn(asio::awaitable<void> work, const char* what) {
+  ++tasks_;
   asio::co_spawn(executor_, std::move(work), [this, what](std::exception_ptr e) {
+    --tasks_;
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -85,16 +89,26 @@ asio::awaitable<int> bot::sync_loop() {
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
   }
 
+  // Interrupted ones first: re-queued commands start at once and would look interrupted.
+  for (const auto& entry : inbox_.interrupted("matrix")) {
+    log_.warn("event {} in {} was interrupted by a restart; not running it again", entry.event_id, entry.room);
+    inbox_.finish("matrix", entry.event_id);
+    // Its requester hears back rather than never: it may or may not have taken effect.
+    auto payload = pm::json::parse(entry.payload, nullptr, false);
+    if (!payload.is_object() || payload.value("type", "") != "m.room.message") continue;
+    auto e = payload.get<pm::event>();
+    spawn([](bot& self, pm::event e) -> asio::awaitable<void> {
+      co_await self.reply(e, core::say(core::tone::warning,
+                                       "I was restarted while running this command, so I do not know whether "
+                                       "it finished. Check (e.g. `ps`) before sending it again."));
+    }(*this, std::move(e)), "interrupted notice");
+  }
+
   // Commands journalled before a restart but never started run now, in order.
   for (const auto& entry : inbox_.queued("matrix")) {
     auto payload = pm::json::parse(entry.payload, nullptr, false);
     if (payload.is_object()) enqueue(entry.room, std::move(payload));
   }
-  for (const auto& entry : inbox_.interrupted("matrix")) {
-    log_.warn("event {} in {} was interrupted by a restart; not running it again", entry.event_id, entry.room);
-    inbox_.finish("matrix", entry.event_id);
-  }
-
   auto since = kv_.get(next_batch_key).value_or("");
   const bool first_ever = since.empty();
   while (!stopping_) {
@@ -154,7 +168,17 @@ void bot::handle_batch(const pm::sync_response& batch, bool initial) {
       }
     if (state.encrypted && !was_encrypted) spawn(encryption_notice(joined.room_id), "encryption notice");
     if (initial) continue;  // the backlog of the first ever sync is never executed
-    for (const auto& e : joined.timeline) take(e);
+    // A room just joined shows history from before the join: only what follows the bot's own
+    // join event is meant for it.
+    std::size_t first = 0;
+    for (std::size_t k = 0; k < joined.timeline.size(); ++k) {
+      const auto& e = joined.timeline[k];
+      if (e.type == "m.room.member" && e.state_key == user_id_ && e.content.value("membership", "") == "join")
+        first = k + 1;
+    }
+    // (A join hidden by a limited timeline leaves history older than max_command_age as the
+    // backstop: a bot's own member event in `state` also appears after a plain restart.)
+    for (std::size_t k = first; k < joined.timeline.size(); ++k) take(joined.timeline[k]);
   }
 }
 

@@ -54,7 +54,16 @@ asio::awaitable<void> bot::on_invite(pm::invited_room invite) {
       direct = e.content.value("is_direct", false);
     }
   if (!inviter.empty() && allowed(cfg_.allowed_inviters, inviter)) {
+    // A join can meet a 429 or a restarting homeserver like any request: retry it.
     auto joined = co_await api_.join(invite.room_id);
+    asio::steady_timer pause(executor_);
+    for (int attempt = 0; !joined && joined.error().transient() && attempt < 8 && !stopping_; ++attempt) {
+      const auto wait = joined.error().rate_limited() ? std::max<std::int64_t>(joined.error().retry_after_ms, 200)
+                                                      : std::int64_t(500) << attempt;
+      pause.expires_after(std::chrono::milliseconds(wait));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      joined = co_await api_.join(invite.room_id);
+    }
     // A direct chat is known by the invite's is_direct flag, not by counting members: a
     // group room with only two people in it is still a group room (keys stay out of it).
     if (joined && direct) kv_.set("matrix.direct:" + invite.room_id, inviter);

@@ -88,6 +88,7 @@ class bot {
   bool stopping_ = false;
   bool connected_ = false;
   std::size_t running_ = 0;
+  std::size_t tasks_ = 0;  ///< spawned tasks under way
 };
 
 }  // namespace wagbot::matrix
