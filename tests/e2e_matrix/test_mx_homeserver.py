@@ -3,6 +3,8 @@ homeserver restart while the bot long-polls /sync (and while it has a reply to s
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import wagbot_matrix as wm
@@ -46,11 +48,12 @@ def test_homeserver_restart_while_the_bot_syncs(synapse_factory, make_world):
     room = w.bot.dm(w.alice)
     assert "6 containers" in body(w.bot.ask(w.alice, room, "ps"))
 
+    mark = w.bot.log_mark()
     hs.restart()  # the bot is in the middle of a long-poll
-    w.bot.wait_log(r"sync failed")
+    w.bot.wait_log(r"sync failed", since=mark)
     r = w.bot.ask(w.alice, room, "logs nginx 2", timeout=40)
     assert "Last 2 lines" in body(r)
-    w.bot.wait_log(r"syncing with ")
+    w.bot.wait_log(r"syncing with ", since=mark)  # it says when it is back
 
     # A reply due while the homeserver is down is sent once it is back (same txnId retries).
     w.ctl.set_faults("nas", latency_ms=1500, path_prefix=LOGS)
@@ -109,7 +112,8 @@ def test_a_graceful_stop_does_not_drop_an_expiry_edit_waiting_out_a_429(synapse_
     w = make_world(hs=synapse_default, confirmation_timeout=3)
     room = w.bot.dm(w.alice, timeout=30)
     prompt = use_up_the_burst(w, room)
-    w.bot.wait_log(r"rate limited in " + room.replace("!", r"\!"), deadline=15)  # the expiry edit
+    mark = w.bot.log_mark()  # every reply so far has arrived: the next 429 is the expiry edit's
+    w.bot.wait_log(r"rate limited in " + re.escape(room), deadline=15, since=mark)
     w.bot.stop()
     w.bot.start()
     edit = w.alice.wait_for(edit_of(w.bot, room, prompt["event_id"]), timeout=20)

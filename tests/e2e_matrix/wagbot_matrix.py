@@ -265,12 +265,17 @@ class Wagbot:
     def all_logs(self) -> str:
         return "\n".join(f"===== {p.name}\n{p.read_text(errors='replace')}" for p in self.runs)
 
-    def wait_log(self, pattern: str, deadline: float = 10.0) -> re.Match:
-        """Waits until the current run's log matches `pattern`; fails early if the bot exits."""
+    def log_mark(self) -> int:
+        """The current length of this run's log: pass it as wait_log(since=) to see only newer lines."""
+        return len(self.log())
+
+    def wait_log(self, pattern: str, deadline: float = 10.0, since: int = 0) -> re.Match:
+        """Waits until the current run's log (from offset `since`) matches `pattern`; fails early
+        if the bot exits."""
         rx = re.compile(pattern)
         end = time.monotonic() + deadline
         while True:
-            m = rx.search(self.log())
+            m = rx.search(self.log(), since)
             if m:
                 return m
             if self.proc is not None and self.proc.poll() is not None:
