@@ -236,8 +236,9 @@ chat_reply dispatcher::ask_confirmation(const requester& who, const command& cmd
   // How to answer depends on the network: reactions on Matrix, words in the shell.
   const std::string prefix = who.network == "matrix" ? eng_.cfg().matrix.prefix + " " : "";
   const std::string text_way = "`" + prefix + "confirm " + id + "` / `" + prefix + "cancel " + id + "`";
-  const std::string how = who.network == "matrix" ? "React ✅ to confirm or ❌ to cancel (or " + text_way + ")"
-                                                  : "Reply `yes` or `no` (or " + text_way + ")";
+  std::string how = "Reply `yes` or `no` (or " + text_way + ")";
+  if (who.network == "matrix") how = "React ✅ to confirm or ❌ to cancel (or " + text_way + ")";
+  if (who.network == "discord") how = "Press Confirm or Cancel (or `/confirm " + id + "`)";
   const std::string within = " within " + std::to_string(minutes) + " min.";
   if (c.approvers.empty()) {
     r.text("Confirm: " + c.summary + "? " + how + within);

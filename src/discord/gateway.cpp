@@ -92,7 +92,8 @@ asio::awaitable<bool> gateway::connect_once(const std::string& url) {
     log_.error("bad gateway URL {}", url);
     co_return false;
   }
-  auto ec = co_await ws_.connect(*where, "/?v=10&encoding=json", {}, 15s);
+  const net::tls_options system_trust;  // named: see rest.cpp on g++ 12 and braced temporaries
+  auto ec = co_await ws_.connect(*where, "/?v=10&encoding=json", system_trust, 15s);
   if (ec) {
     log_.warn("gateway connect to {} failed: {}", url, ec.message());
     co_return false;

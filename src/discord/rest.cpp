@@ -121,7 +121,9 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
       req.body = body.dump(-1, ' ', false, pd::json::error_handler_t::replace);
     }
     ++requests_;
-    auto response = co_await http_.send(base_, {}, req);
+    // A named object: g++ 12 destroys a braced temporary in a co_await expression twice.
+    const net::tls_options system_trust;
+    auto response = co_await http_.send(base_, system_trust, req);
     if (!response) co_return rest_error{0, 0, response.error().message()};
     learn(route, *response);
     const int status = response->status;
