@@ -8,7 +8,7 @@ EXAMPLE = os.path.join(ROOT, "config", "wagbot.example.yaml")
 
 
 def test_example_config_validates_with_its_secret_set():
-    env = dict(os.environ, WAGBOT_MATRIX_PASSWORD="example-only")
+    env = dict(os.environ, WAGBOT_MATRIX_PASSWORD="example-only", WAGBOT_DISCORD_TOKEN="example-only")
     done = subprocess.run([WAGBOT, "check-config", EXAMPLE], env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "config ok: 2 host(s), 2 user(s)" in done.stdout
