@@ -45,6 +45,13 @@ bool allowed(const std::vector<std::string>& rules, const std::string& inviter) 
 }  // namespace
 
 asio::awaitable<void> bot::on_invite(pm::invited_room invite) {
+  // The invite shows in every sync until the join lands: answer it once.
+  if (!invites_.insert(invite.room_id).second) co_return;
+  struct forget {
+    std::set<std::string>& set;
+    std::string room;
+    ~forget() { set.erase(room); }
+  } in_progress{invites_, invite.room_id};
   std::string inviter;
   bool direct = false;
   for (const auto& e : invite.invite_state)
@@ -78,15 +85,16 @@ asio::awaitable<void> bot::on_invite(pm::invited_room invite) {
 
 asio::awaitable<void> bot::encryption_notice(std::string room) {
   const auto flag = "matrix.e2ee_notice:" + room;
-  if (kv_.get(flag)) co_return;
-  kv_.set(flag, "sent");
+  if (kv_.get(flag) || !notices_.insert(room).second) co_return;
   core::chat_reply r = core::say(
       core::tone::warning,
       "This room is end-to-end encrypted, and wagbot cannot read encrypted messages yet, so it "
       "will not see your commands here. To use it, create a room with encryption turned off (in "
       "Element: New room → turn off \"Enable end-to-end encryption\"), invite me there, or talk "
       "to me in an unencrypted direct chat.");
-  co_await outbox_->send(room, "m.room.message", render(r));
+  // Remembered only once it is out: a crash before that sends it again rather than never.
+  if (co_await outbox_->send(room, "m.room.message", render(r))) kv_.set(flag, "sent");
+  notices_.erase(room);
 }
 
 asio::awaitable<bool> bot::is_direct(const std::string& room) {

@@ -85,6 +85,8 @@ class bot {
   std::string user_id_, device_id_, filter_id_;
   std::map<std::string, room_state> rooms_;
   std::set<std::string> direct_rooms_;  ///< from m.direct account data
+  std::set<std::string> invites_;       ///< invites being answered
+  std::set<std::string> notices_;       ///< encryption notices being sent
   bool stopping_ = false;
   bool connected_ = false;
   std::size_t running_ = 0;
