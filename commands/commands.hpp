@@ -33,6 +33,9 @@ app::command make_key_remove();
 app::command make_key_list();
 app::command make_default();
 app::command make_audit();
+app::command make_alerts();
+app::command make_alerts_on();
+app::command make_alerts_off();
 app::command make_confirm();
 app::command make_cancel();
 

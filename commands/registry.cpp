@@ -8,7 +8,8 @@ std::vector<app::command> all() {
           make_run(),      make_images(),   make_pull(),       make_rmi(),         make_apps(),
           make_app(),      make_installed(), make_install(),   make_templates(),   make_template(),
           make_template_save(), make_key_add(), make_key_remove(), make_key_list(), make_default(),
-          make_audit(),    make_confirm(),  make_cancel()};
+          make_audit(),    make_alerts(),   make_alerts_on(),  make_alerts_off(),  make_confirm(),
+          make_cancel()};
 }
 
 }  // namespace wagbot::commands

@@ -30,8 +30,9 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
   rooms_ = std::make_unique<store::room_settings>(*db_);
   kv_ = std::make_unique<store::kv_store>(*db_);
   inbox_ = std::make_unique<store::inbox>(*db_);
+  subscriptions_ = std::make_unique<store::subscriptions>(*db_);
   engine_ = std::make_unique<engine>(cfg_, log_.child("engine"), *http_, *keys_, *confirmations_,
-                                     *audit_, *rooms_, *vault_);
+                                     *audit_, *rooms_, *vault_, *subscriptions_);
   dispatcher_ = std::make_unique<dispatcher>(*engine_, commands::all());
   if (cfg_.matrix.enabled)
     matrix_ = std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *dispatcher_, *http_, *kv_, *inbox_, *vault_,
@@ -39,6 +40,9 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
   if (cfg_.discord.enabled)
     discord_ = std::make_unique<discord::bot>(io_.get_executor(), cfg_.discord, *dispatcher_, *http_,
                                               log_.child("discord"));
+  router_ = std::make_unique<alerts::router>(*subscriptions_, log_.child("alerts"));
+  if (matrix_) router_->add(*matrix_);
+  if (discord_) router_->add(*discord_);
   import_preset_keys();
 }
 
@@ -59,11 +63,27 @@ int application::run() {
     }
   }, asio::detached);
 
+  // Every host with a monitor key is watched; rooms get what they subscribed to.
+  for (const auto& host : cfg_.hosts) {
+    if (host.monitor_key.empty()) continue;
+    watchers_.push_back(std::make_unique<alerts::watcher>(io_.get_executor(), host, cfg_.alerts, *http_, *router_,
+                                                          log_.child("alerts." + host.alias)));
+    asio::co_spawn(io_, watchers_.back()->run(), [this, alias = host.alias](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log_.error("watching @{} failed: {}", alias, ex.what());
+      }
+    });
+  }
+
   auto finish = [this, &stopping]() {
     // Graceful stop: no new commands; the ones already taken finish (up to a deadline).
     stopping = true;
     if (matrix_) matrix_->stop();
     if (discord_) discord_->stop();
+    for (auto& w : watchers_) w->stop();
     asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
       asio::steady_timer wait(io_);
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -171,8 +171,8 @@ config load_config(const std::filesystem::path& file) {
     for (std::size_t i = 0; i < hosts.size(); ++i) {
       const auto where = "hosts[" + std::to_string(i) + "]";
       const auto h = hosts[i];
-      only_keys(h, where, {"alias", "url", "description", "ca_file", "pinned_sha256", "monitor_key_env",
-                           "monitor_key_file"});
+      only_keys(h, where, {"alias", "url", "description", "ca_file", "pinned_sha256", "monitor_key",
+                           "monitor_key_env", "monitor_key_file"});
       host_config hc;
       if (!h["alias"]) throw config_error(where + ".alias", "is required");
       hc.alias = lower(scalar<std::string>(h["alias"], where + ".alias", "a string"));
@@ -198,6 +198,9 @@ config load_config(const std::filesystem::path& file) {
         if (hc.tls.pinned_sha256.empty())
           throw config_error(where + ".pinned_sha256", "must be 64 hex digits (':' separators allowed)");
       }
+      hc.monitor_key = secret_from(h, where, "monitor_key", base);
+      if (!hc.monitor_key.empty() && !core::is_key(hc.monitor_key))
+        throw config_error(where + ".monitor_key", "is not a WAGMIOS key (wag_live_ followed by 44 characters)");
       if (!hc.base.tls() && (!hc.tls.ca_file.empty() || !hc.tls.pinned_sha256.empty()))
         throw config_error(where + ".url", "TLS settings need an https:// URL");
       c.hosts.push_back(std::move(hc));
@@ -319,6 +322,17 @@ config load_config(const std::filesystem::path& file) {
     }
     if (!dc.global_commands && dc.guilds.empty() && !dc.text_commands)
       throw config_error("discord.guilds", "list the guilds to register slash commands in (or set global_commands)");
+  }
+
+  if (const auto a = root["alerts"]) {
+    only_keys(a, "alerts", {"poll_interval", "unreachable_after", "flap_window", "flap_threshold", "digest_threshold"});
+    auto& ac = c.alerts;
+    ac.poll_interval_seconds = positive(a["poll_interval"], "alerts.poll_interval", 10);
+    ac.unreachable_after = positive(a["unreachable_after"], "alerts.unreachable_after", 3);
+    ac.flap_window_seconds = positive(a["flap_window"], "alerts.flap_window", 600);
+    ac.flap_threshold = positive(a["flap_threshold"], "alerts.flap_threshold", 3);
+    ac.digest_threshold = positive(a["digest_threshold"], "alerts.digest_threshold", 5);
+    if (ac.poll_interval_seconds < 2) throw config_error("alerts.poll_interval", "must be at least 2 seconds");
   }
 
   // Cross-references, once everything is read.

@@ -266,9 +266,11 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
                                  c->state == store::confirmation_state::pending};
   const auto now = eng_.now();
   switch (core::resolve(facts, actor.user, now, accept)) {
-    case core::resolution::already_resolved:
-      co_return core::say(tone::info, "`" + c->id + "` was already " +
-                                          std::string(store::to_string(c->state)) + ".");
+    case core::resolution::already_resolved: {
+      auto r = core::say(tone::info, "`" + c->id + "` was already " + std::string(store::to_string(c->state)) + ".");
+      r.is_private = true;
+      co_return r;
+    }
     case core::resolution::expired:
       expire_due();
       co_return core::say(tone::warning, "`" + c->id + "` expired; nothing was done. Ask again if "
@@ -280,7 +282,11 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
     }
     case core::resolution::cancel: {
       auto cancelled = eng_.confirmations().resolve(c->id, store::confirmation_state::cancelled, now);
-      if (!cancelled) co_return core::say(tone::info, "`" + c->id + "` was already resolved.");
+      if (!cancelled) {
+        auto r = core::say(tone::info, "`" + c->id + "` was already resolved.");
+        r.is_private = true;
+        co_return r;
+      }
       eng_.record(actor, "", "cancel", c->id, "cancelled: " + c->summary);
       auto reply = core::say(tone::info, "Cancelled: " + c->summary + ". Nothing was done.");
       notify(*cancelled, actor.user, reply);
@@ -290,7 +296,11 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
       break;
   }
   auto won = eng_.confirmations().resolve(c->id, store::confirmation_state::confirmed, now);
-  if (!won) co_return core::say(tone::info, "`" + c->id + "` was already resolved.");
+  if (!won) {
+    auto r = core::say(tone::info, "`" + c->id + "` was already resolved.");
+    r.is_private = true;  // a second click or a race: nothing for the room to see
+    co_return r;
+  }
 
   core::action act;
   try {

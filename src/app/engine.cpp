@@ -23,7 +23,8 @@ core::chat_reply command_context::fail(const api_error& error) const {
 
 engine::engine(const config& cfg, core::logger log, net::http_client& http, store::key_store& keys,
                store::confirmation_store& confirmations, store::audit_log& audit,
-               store::room_settings& rooms, const store::vault& vault, clock_fn now)
+               store::room_settings& rooms, const store::vault& vault, store::subscriptions& subscriptions,
+               clock_fn now)
     : cfg_(cfg),
       log_(std::move(log)),
       http_(http),
@@ -32,6 +33,7 @@ engine::engine(const config& cfg, core::logger log, net::http_client& http, stor
       audit_(audit),
       rooms_(rooms),
       vault_(vault),
+      subscriptions_(subscriptions),
       now_(std::move(now)) {
   guard_.names = cfg.protected_containers;
   limits_.normal = std::chrono::seconds(cfg.timeouts.request_seconds);

@@ -18,7 +18,8 @@ boost::system::result<std::vector<std::string>, std::string> route(
   using out = boost::system::result<std::vector<std::string>, std::string>;
   if (user_hosts.empty())
     return out{boost::system::in_place_error,
-               "You have no WAGMIOS keys yet. In a direct chat with me: `key add <host> <wag_live_…>`."};
+               "You have no WAGMIOS keys yet: add one with `key add <host> <wag_live_…>` in a direct chat "
+               "with me (on Discord, `/key add` opens a private form)."};
   auto holds = [&](const std::string& alias) {
     return std::find(user_hosts.begin(), user_hosts.end(), alias) != user_hosts.end();
   };

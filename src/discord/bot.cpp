@@ -21,6 +21,7 @@ bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, app::di
     : executor_(executor), cfg_(cfg), dispatch_(dispatch), log_(std::move(log)), application_id_(cfg.application_id) {
   const std::string agent = "DiscordBot (https://github.com/wagbot/wagbot, " WAGBOT_VERSION ")";
   rest_ = std::make_unique<rest>(http, cfg.api, cfg.token, agent, log_.child("discord.rest"));
+  rest_->on_unauthorized([this] { gateway_->fail(exit_gateway_fatal); });
   gateway_options g;
   g.token = cfg.token;
   // Slash commands and buttons need no intent; the privileged Message Content intent is asked
@@ -117,14 +118,30 @@ asio::awaitable<void> bot::on_message(pd::message m) {
   else if (!direct) co_return;
   auto reply = co_await dispatch_.handle(event_for(m.channel_id, m.guild_id, m.author, text));
   reply.is_private = false;  // a channel message cannot be ephemeral
-  auto body = message_body(reply, discord_ids(reply.mentions));
-  body["message_reference"] = {{"message_id", m.id}, {"fail_if_not_exists", false}};
-  auto sent = co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", body);
+  auto bodies = message_bodies(reply, discord_ids(reply.mentions));
+  bodies.front()["message_reference"] = {{"message_id", m.id}, {"fail_if_not_exists", false}};
+  auto sent = co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", bodies.front());
+  for (std::size_t k = 1; k < bodies.size(); ++k)
+    co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", bodies[k]);
   if (sent && !reply.confirmation_id.empty()) {
     const auto id = sent->value("id", "");
     dispatch_.eng().confirmations().set_prompt_ref(reply.confirmation_id, m.channel_id + ":" + id);
     prompts_[reply.confirmation_id] = prompt{{}, {}, m.channel_id, id, std::chrono::steady_clock::now()};
   }
+}
+
+void bot::post(const std::string& channel, core::chat_reply reply, std::vector<core::alert_action> actions) {
+  std::vector<std::pair<std::string, std::string>> buttons;
+  for (const auto& a : actions) {
+    const auto id = "wagbot:act:" + std::to_string(++next_action_);
+    action_commands_[id] = a.command;
+    buttons.emplace_back(a.label, id);
+  }
+  // Bounded: old alerts' buttons answer "expired" once forgotten.
+  while (action_commands_.size() > 2000) action_commands_.erase(action_commands_.begin());
+  spawn([](rest& api, std::string channel, pd::json body) -> asio::awaitable<void> {
+    co_await api.call("POST", "/channels/" + channel + "/messages", std::move(body));
+  }(*rest_, channel, alert_body(reply, buttons)), "alert");
 }
 
 void bot::on_resolved(const app::confirmation_outcome& outcome) {

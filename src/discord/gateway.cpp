@@ -39,6 +39,11 @@ void gateway::stop() {
   ws_.abort();
 }
 
+void gateway::fail(int code) {
+  failed_with_ = code;
+  stop();
+}
+
 asio::awaitable<void> gateway::pause(std::chrono::milliseconds d) {
   asio::steady_timer t(executor_, d);
   co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -175,6 +180,7 @@ asio::awaitable<bool> gateway::connect_once(const std::string& url) {
     }
   }
   ++generation_;  // stops this connection's heartbeats
+  const bool reached_ready = ready_;
   ready_ = false;
   const auto code = ws_.close_code();
   if (code != 0 && !stopping_) {
@@ -194,12 +200,13 @@ asio::awaitable<bool> gateway::connect_once(const std::string& url) {
         break;
     }
   }
-  co_return hello && clock::now() - started > 30s;
+  co_return hello && (reached_ready || clock::now() - started > 30s);
 }
 
 asio::awaitable<int> gateway::run() {
   std::chrono::milliseconds backoff = 1s;
-  while (!stopping_) {
+  while (!stopping_ || failed_with_) {
+    if (failed_with_) co_return failed_with_;
     if (gateway_url_.empty()) {
       auto info = co_await api_.call("GET", "/gateway/bot");
       if (!info) {
@@ -213,6 +220,7 @@ asio::awaitable<int> gateway::run() {
     }
     const auto url = resumable_ && !resume_url_.empty() ? resume_url_ : gateway_url_;
     const bool lived = co_await connect_once(url);
+    if (failed_with_) co_return failed_with_;
     if (stopping_) break;
     if (fatal_code_) co_return exit_gateway_fatal;
     ++reconnects_;

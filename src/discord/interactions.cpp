@@ -68,31 +68,35 @@ core::chat_reply private_error(std::string text) {
 }
 }  // namespace
 
-asio::awaitable<void> bot::respond(const pd::interaction& i, int type, pd::json data) {
+asio::awaitable<bool> bot::respond(const pd::interaction& i, int type, pd::json data) {
   pd::json body{{"type", type}};
   if (!data.is_null()) body["data"] = std::move(data);
   auto done = co_await rest_->call("POST", "/interactions/" + i.id + "/" + i.token + "/callback", body);
   if (!done) log_.warn("interaction callback failed: {} {}", done.error().code, done.error().message);
+  co_return static_cast<bool>(done);
 }
 
-asio::awaitable<void> bot::answer(const pd::interaction& i, const core::chat_reply& reply, bool deferred) {
-  auto body = message_body(reply, discord_ids(reply.mentions));
+asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply reply, bool deferred) {
+  // Errors, like keys and scopes, are for the asker's eyes only.
+  if (reply.mood == core::tone::error) reply.is_private = true;
+  auto bodies = message_bodies(reply, discord_ids(reply.mentions));
+  const std::string hook = "/webhooks/" + application_id_ + "/" + i.token;
   std::optional<pd::json> message;
   if (!deferred) {
-    co_await respond(i, reply_now, body);
+    co_await respond(i, reply_now, bodies.front());
     if (!reply.confirmation_id.empty()) {
-      auto got = co_await rest_->call("GET", "/webhooks/" + application_id_ + "/" + i.token + "/messages/@original");
+      auto got = co_await rest_->call("GET", hook + "/messages/@original");
       if (got) message = *got;
     }
   } else if (reply.is_private) {
     // The deferred answer is public; a private one goes out as an ephemeral follow-up.
-    co_await rest_->call("PATCH", "/webhooks/" + application_id_ + "/" + i.token + "/messages/@original",
-                         content_only("🔒 Answered privately."));
-    co_await rest_->call("POST", "/webhooks/" + application_id_ + "/" + i.token, body);
+    co_await rest_->call("PATCH", hook + "/messages/@original", content_only("🔒 Answered privately."));
+    co_await rest_->call("POST", hook, bodies.front());
   } else {
-    auto edited = co_await rest_->call("PATCH", "/webhooks/" + application_id_ + "/" + i.token + "/messages/@original", body);
+    auto edited = co_await rest_->call("PATCH", hook + "/messages/@original", bodies.front());
     if (edited) message = *edited;
   }
+  for (std::size_t k = 1; k < bodies.size(); ++k) co_await rest_->call("POST", hook, bodies[k]);
   if (!reply.confirmation_id.empty()) {
     const auto message_id = message ? message->value("id", "") : std::string{};
     if (!message_id.empty())
@@ -144,12 +148,29 @@ asio::awaitable<void> bot::on_command(const pd::interaction& i) {
   }
   // A host may be slow; "thinking…" first, then the answer edits it.
   const bool deferred = call.spec->uses_host;
-  if (deferred) co_await respond(i, defer_reply, nullptr);
+  // No answer slot, no action: a command must never run unseen.
+  if (deferred && !co_await respond(i, defer_reply, nullptr)) co_return;
   auto reply = co_await dispatch_.run(*who, *parsed);
   co_await answer(i, reply, deferred);
 }
 
 asio::awaitable<void> bot::on_component(const pd::interaction& i) {
+  if (i.custom_id.rfind("wagbot:act:", 0) == 0) {
+    // An alert's button runs its command as whoever clicked, through the usual checks.
+    auto it = action_commands_.find(i.custom_id);
+    if (it == action_commands_.end()) {
+      co_await respond(i, reply_now, message_body(private_error("That alert is too old for its buttons; type the command instead.")));
+      co_return;
+    }
+    auto ev = event_for(i.channel_id, i.guild_id, i.invoker, it->second);
+    if (!dispatch_.identify(ev)) {
+      co_await answer(i, co_await dispatch_.handle(ev), false);
+      co_return;
+    }
+    if (!co_await respond(i, defer_reply, nullptr)) co_return;
+    co_await answer(i, co_await dispatch_.handle(ev), true);
+    co_return;
+  }
   auto button = parse_button(i.custom_id);
   if (!button) co_return;
   auto c = dispatch_.eng().confirmations().get(button->first);
@@ -174,7 +195,7 @@ asio::awaitable<void> bot::on_component(const pd::interaction& i) {
   // Acknowledge the click at once; the prompt is edited when the confirmation resolves.
   if (auto p = prompts_.find(c->id); p == prompts_.end() || p->second.token.empty())
     prompts_[c->id] = prompt{application_id_, i.token, i.channel_id, i.message_id, std::chrono::steady_clock::now()};
-  co_await respond(i, defer_update, nullptr);
+  if (!co_await respond(i, defer_update, nullptr)) co_return;
   auto result = co_await dispatch_.resolve(*who, c->id, button->second);
   auto body = message_body(result, {});
   body.erase("components");
@@ -265,7 +286,7 @@ asio::awaitable<void> bot::on_modal(const pd::interaction& i) {
                                                               i.invoker.id + "` to `users` in wagbot's config.")));
     co_return;
   }
-  co_await respond(i, defer_reply, ephemeral_only());
+  if (!co_await respond(i, defer_reply, ephemeral_only())) co_return;
   core::action act;
   act.command = "key add";
   act.args = url.empty() ? std::vector<std::string>{host, key} : std::vector<std::string>{host, url, key};

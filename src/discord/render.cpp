@@ -66,6 +66,92 @@ std::string markdown(const core::chat_reply& reply, std::size_t limit) {
   return out;
 }
 
+nlohmann::json alert_body(const core::chat_reply& reply,
+                          const std::vector<std::pair<std::string, std::string>>& buttons) {
+  int colour = 0x5865F2;  // blurple: information
+  switch (reply.mood) {
+    case core::tone::success: colour = 0x2ECC71; break;
+    case core::tone::warning: colour = 0xF1C40F; break;
+    case core::tone::error: colour = 0xE74C3C; break;
+    case core::tone::info: break;
+  }
+  core::chat_reply plain = reply;
+  plain.mood = core::tone::info;  // the colour says it; no emoji marker inside the embed
+  nlohmann::json embed = {{"description", markdown(plain, 4000)}, {"color", colour}};
+  nlohmann::json body = {{"embeds", nlohmann::json::array({embed})},
+                         {"allowed_mentions", {{"parse", nlohmann::json::array()}}},
+                         {"components", nlohmann::json::array()}};
+  if (!buttons.empty()) {
+    nlohmann::json row = {{"type", 1}, {"components", nlohmann::json::array()}};
+    for (const auto& [label, id] : buttons)
+      row["components"].push_back({{"type", 2}, {"style", 2}, {"label", label}, {"custom_id", id}});
+    body["components"].push_back(row);
+  }
+  return body;
+}
+
+std::vector<std::string> pages(const core::chat_reply& reply, std::size_t limit) {
+  std::vector<std::string> out;
+  std::string page;
+  const std::size_t fence_cost = 10;
+  auto flush = [&] {
+    if (!page.empty()) out.push_back(std::move(page));
+    page.clear();
+  };
+  bool first = true;
+  for (const auto& b : reply.blocks) {
+    if (b.type == core::block::kind::table) {
+      // Split between rows, each page with its own code fence.
+      std::string rows = core::render_table_plain(b.grid);
+      std::string chunk;
+      std::size_t pos = 0;
+      while (pos < rows.size()) {
+        auto end = rows.find('\n', pos);
+        if (end == std::string::npos) end = rows.size();
+        std::string line = rows.substr(pos, end - pos);
+        pos = end + 1;
+        if (page.size() + chunk.size() + line.size() + fence_cost + 2 > limit && !chunk.empty()) {
+          page += (page.empty() ? "" : "\n") + fence(chunk);
+          flush();
+          chunk.clear();
+        }
+        chunk += (chunk.empty() ? "" : "\n") + line.substr(0, limit - fence_cost - 2);
+      }
+      if (!chunk.empty()) {
+        if (page.size() + chunk.size() + fence_cost > limit) flush();
+        page += (page.empty() ? "" : "\n") + fence(chunk);
+      }
+    } else {
+      core::chat_reply one;
+      one.mood = first ? reply.mood : core::tone::info;
+      one.blocks.push_back(b);
+      std::string piece = markdown(one, limit);
+      if (page.size() + piece.size() + 1 > limit) flush();
+      page += (page.empty() ? "" : "\n") + piece;
+    }
+    first = false;
+  }
+  flush();
+  if (out.empty()) out.push_back("");
+  return out;
+}
+
+std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply, const std::vector<std::string>& ping_user_ids) {
+  std::vector<nlohmann::json> out;
+  auto texts = pages(reply);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    nlohmann::json body = message_body(reply, i == 0 ? ping_user_ids : std::vector<std::string>{});
+    std::string content = texts[i];
+    if (i == 0)
+      for (const auto& id : ping_user_ids) content = "<@" + id + "> " + content;
+    if (content.size() > 2000) content.resize(utf8_cut(content, 2000));
+    body["content"] = content;
+    if (i > 0) body["components"] = nlohmann::json::array();
+    out.push_back(std::move(body));
+  }
+  return out;
+}
+
 nlohmann::json confirmation_buttons(const std::string& id, bool disabled) {
   return {{"type", 1},
           {"components",

@@ -136,6 +136,7 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     const bool shared = response->header("X-RateLimit-Scope") == "shared";
     if (status == 401 || status == 403 || (status == 429 && !shared)) invalid_.push_back(clock::now());
     if (status == 401) {
+      if (!unauthorized_ && on_unauthorized_) on_unauthorized_();
       unauthorized_ = true;
       log_.error("Discord answered 401 Unauthorized: stopping all REST calls (check discord.token)");
       co_return e;

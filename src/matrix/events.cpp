@@ -205,9 +205,41 @@ asio::awaitable<void> bot::reply(const pm::event& to, const core::chat_reply& r)
   }
 }
 
+void bot::post(const std::string& room, core::chat_reply reply, std::vector<core::alert_action> actions) {
+  spawn([](bot& self, std::string room, core::chat_reply reply,
+           std::vector<core::alert_action> actions) -> asio::awaitable<void> {
+    auto sent = co_await self.outbox_->send(room, "m.room.message", render(reply));
+    if (!sent || actions.empty()) co_return;
+    self.alert_actions_[*sent] = actions;
+    self.alert_order_.push_back(*sent);
+    if (self.alert_order_.size() > 1000) {
+      self.alert_actions_.erase(self.alert_order_.front());
+      self.alert_order_.pop_front();
+    }
+    for (const auto& a : actions) {
+      pm::json reaction = pm::json::object();
+      reaction["m.relates_to"] = {{"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", a.emoji}};
+      co_await self.outbox_->send(room, "m.reaction", reaction);
+    }
+  }(*this, room, std::move(reply), std::move(actions)), "alert");
+}
+
 asio::awaitable<void> bot::on_reaction(const pm::event& e) {
   const auto rel = pm::relation_of(e.content);
   if (rel.rel_type != "m.annotation" || rel.event_id.empty()) co_return;
+  // A reaction on an alert runs its action as the person who reacted, through the usual checks.
+  if (auto acts = alert_actions_.find(rel.event_id); acts != alert_actions_.end()) {
+    for (const auto& a : acts->second) {
+      if (a.emoji != rel.key) continue;
+      core::chat_event ev{"matrix", e.room_id, e.sender, a.command, false, e.event_id};
+      auto answer = co_await dispatch_.handle(ev);
+      pm::event alert_event;
+      alert_event.event_id = rel.event_id;
+      alert_event.room_id = e.room_id;
+      co_await reply(alert_event, answer);
+    }
+    co_return;
+  }
   const auto accept = verdict_of(rel.key);
   if (!accept) co_return;
   auto c = dispatch_.eng().confirmations().find_by_prompt("matrix", rel.event_id);

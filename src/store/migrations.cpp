@@ -7,7 +7,7 @@ namespace wagbot::store {
 namespace {
 
 // Column names avoid SQL keywords (user, key, action, time) so no statement needs quoting.
-constexpr std::array<std::string_view, 2> all_migrations{
+constexpr std::array<std::string_view, 3> all_migrations{
     // 1: host keys, confirmations, audit log, room settings, small named values.
     R"sql(
 CREATE TABLE host_keys (
@@ -82,6 +82,18 @@ CREATE TABLE inbox (
   PRIMARY KEY (network, event_id)
 );
 CREATE INDEX inbox_by_state ON inbox (network, state, received_at);
+)sql",
+    // 3: which rooms want alerts from which hosts (container name patterns, space separated).
+    R"sql(
+CREATE TABLE alert_subscriptions (
+  network    TEXT    NOT NULL,
+  room       TEXT    NOT NULL,
+  host       TEXT    NOT NULL,
+  patterns   TEXT    NOT NULL,
+  created_by TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (network, room, host)
+);
 )sql",
 };
 

@@ -7,6 +7,8 @@
 #include "wagbot/app/config.hpp"
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/app/engine.hpp"
+#include "wagbot/alerts/router.hpp"
+#include "wagbot/alerts/watcher.hpp"
 #include "wagbot/discord/bot.hpp"
 #include "wagbot/matrix/bot.hpp"
 #include "wagbot/store/database.hpp"
@@ -50,6 +52,9 @@ class application {
   std::unique_ptr<store::room_settings> rooms_;
   std::unique_ptr<store::kv_store> kv_;
   std::unique_ptr<store::inbox> inbox_;
+  std::unique_ptr<store::subscriptions> subscriptions_;
+  std::unique_ptr<alerts::router> router_;
+  std::vector<std::unique_ptr<alerts::watcher>> watchers_;
   std::unique_ptr<engine> engine_;
   std::unique_ptr<dispatcher> dispatcher_;
   std::unique_ptr<matrix::bot> matrix_;

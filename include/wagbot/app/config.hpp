@@ -30,6 +30,7 @@ struct host_config {
   net::url base;                         ///< parsed
   net::tls_options tls;
   std::vector<std::string> description;  ///< words people use for it ("the nas")
+  std::string monitor_key;               ///< secret (monitor_key_env / _file): watches it for alerts
 };
 
 /// A key given in the config instead of by `key add` (imported into the vault at start).
@@ -84,6 +85,15 @@ struct discord_config {
   int shard_id = 0, shard_count = 1;
 };
 
+/// How hosts are watched for alerts.
+struct alerts_config {
+  int poll_interval_seconds = 10;
+  int unreachable_after = 3;     ///< failed polls in a row before "unreachable"
+  int flap_window_seconds = 600;
+  int flap_threshold = 3;
+  int digest_threshold = 5;
+};
+
 struct config {
   std::filesystem::path path;           ///< the file it came from
   std::filesystem::path data_dir = "data";
@@ -99,6 +109,7 @@ struct config {
   std::vector<user_config> users;
   matrix_config matrix;
   discord_config discord;
+  alerts_config alerts;
 
   const host_config* find_host(const std::string& alias) const;
   const user_config* find_user(const std::string& name) const;

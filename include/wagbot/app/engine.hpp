@@ -21,6 +21,7 @@
 #include "wagbot/store/confirmation_store.hpp"
 #include "wagbot/store/key_store.hpp"
 #include "wagbot/store/room_settings.hpp"
+#include "wagbot/store/subscriptions.hpp"
 #include "wagbot/store/vault.hpp"
 #include "wagbot/wagmios/client.hpp"
 
@@ -34,7 +35,8 @@ class engine {
  public:
   engine(const config& cfg, core::logger log, net::http_client& http, store::key_store& keys,
          store::confirmation_store& confirmations, store::audit_log& audit,
-         store::room_settings& rooms, const store::vault& vault, clock_fn now = system_now);
+         store::room_settings& rooms, const store::vault& vault, store::subscriptions& subscriptions,
+         clock_fn now = system_now);
 
   const config& cfg() const { return cfg_; }
   const core::logger& log() const { return log_; }
@@ -42,6 +44,7 @@ class engine {
   store::confirmation_store& confirmations() { return confirmations_; }
   store::audit_log& audit() { return audit_; }
   store::room_settings& rooms() { return rooms_; }
+  store::subscriptions& subscriptions() { return subscriptions_; }
   /// Seals other secrets at rest (confirmation plans, the Matrix token).
   const store::vault& vault() const { return vault_; }
   const core::protection& guard() const { return guard_; }
@@ -79,6 +82,7 @@ class engine {
   store::audit_log& audit_;
   store::room_settings& rooms_;
   const store::vault& vault_;
+  store::subscriptions& subscriptions_;
   clock_fn now_;
   core::protection guard_;
   wagmios::timeouts limits_;

@@ -11,12 +11,13 @@
 
 #include "wagbot/app/config.hpp"
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/transport.hpp"
 #include "wagbot/discord/gateway.hpp"
 #include "wagbot/discord/rest.hpp"
 
 namespace wagbot::discord {
 
-class bot {
+class bot : public core::chat_transport {
  public:
   bot(boost::asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
       net::http_client& http, core::logger log);
@@ -27,6 +28,10 @@ class bot {
   bool connected() const { return gateway_->ready(); }
   bool idle() const { return running_ == 0; }
   const rest& api() const { return *rest_; }
+
+  std::string network() const override { return "discord"; }
+  /// Posts an alert as an embed; its actions become buttons that run as whoever clicks.
+  void post(const std::string& channel, core::chat_reply reply, std::vector<core::alert_action> actions) override;
 
  private:
   struct prompt {
@@ -49,8 +54,9 @@ class bot {
   boost::asio::awaitable<void> on_component(const pd::interaction& i);
   boost::asio::awaitable<void> on_autocomplete(const pd::interaction& i);
   boost::asio::awaitable<void> on_modal(const pd::interaction& i);
-  boost::asio::awaitable<void> respond(const pd::interaction& i, int type, pd::json data);
-  boost::asio::awaitable<void> answer(const pd::interaction& i, const core::chat_reply& reply, bool deferred);
+  /// True when Discord took the callback.
+  boost::asio::awaitable<bool> respond(const pd::interaction& i, int type, pd::json data);
+  boost::asio::awaitable<void> answer(const pd::interaction& i, core::chat_reply reply, bool deferred);
   boost::asio::awaitable<std::vector<std::string>> suggestions(const app::requester& who, core::value_kind kind,
                                                                const std::string& host);
   void on_resolved(const app::confirmation_outcome& outcome);
@@ -69,6 +75,8 @@ class bot {
   std::map<std::string, prompt> prompts_;          ///< confirmation id → where its prompt is
   std::map<std::string, cached_list> completions_; ///< user|host|kind → recent values
   std::size_t running_ = 0;
+  std::map<std::string, std::string> action_commands_;  ///< button id → command line
+  std::uint64_t next_action_ = 0;
 };
 
 }  // namespace wagbot::discord

@@ -38,6 +38,8 @@ class gateway {
   /// Runs until stop() (returns 0) or a fatal close (returns exit_gateway_fatal).
   boost::asio::awaitable<int> run();
   void stop();
+  /// Ends the connection for good: run() returns `code` (a 401 from REST, say).
+  void fail(int code);
   /// READY or RESUMED received on the current connection.
   bool ready() const { return ready_; }
   std::uint64_t identifies() const { return identifies_; }
@@ -67,6 +69,7 @@ class gateway {
   bool stopping_ = false;
   std::uint64_t generation_ = 0;
   int fatal_code_ = 0;
+  int failed_with_ = 0;
   std::chrono::milliseconds delay_next_{0};  ///< set by op 9 false (1–5 s) or backoff
   std::deque<std::chrono::steady_clock::time_point> identify_times_;
   std::uint64_t identifies_ = 0, resumes_ = 0, reconnects_ = 0;

@@ -15,10 +15,22 @@ constexpr int ephemeral_flag = 64;
 /// The markdown text of a reply, cut to `limit` characters with a note when longer.
 std::string markdown(const core::chat_reply& reply, std::size_t limit = 2000);
 
+/// A long reply as several messages, each within `limit`: tables are split between rows (and
+/// stay whole across pages); logs keep their newest lines; text is cut with a note.
+std::vector<std::string> pages(const core::chat_reply& reply, std::size_t limit = 2000);
+
+/// The message bodies of a long reply: the first carries the buttons; every one the flags.
+std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply,
+                                           const std::vector<std::string>& ping_user_ids = {});
+
 /// The message body: content, allowed_mentions (only `ping_user_ids`), flags, and for a
 /// confirmation the Confirm/Cancel buttons (`disabled` once resolved).
 nlohmann::json message_body(const core::chat_reply& reply,
                             const std::vector<std::string>& ping_user_ids = {});
+
+/// An alert: one embed coloured by its tone, and a row of buttons (custom ids given).
+nlohmann::json alert_body(const core::chat_reply& reply,
+                          const std::vector<std::pair<std::string, std::string>>& buttons);
 
 /// The action row of a confirmation: danger Confirm, secondary Cancel.
 nlohmann::json confirmation_buttons(const std::string& id, bool disabled);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -38,6 +39,8 @@ class rest {
                                                pd::json body = nullptr);
 
   bool stopped() const { return unauthorized_; }
+  /// Called once when a 401 stops every call (the token is no longer valid).
+  void on_unauthorized(std::function<void()> f) { on_unauthorized_ = std::move(f); }
   std::uint64_t rate_limited() const { return rate_limited_; }
   std::uint64_t requests() const { return requests_; }
 
@@ -64,6 +67,7 @@ class rest {
   std::deque<std::chrono::steady_clock::time_point> last_second_;
   std::deque<std::chrono::steady_clock::time_point> invalid_;
   bool unauthorized_ = false;
+  std::function<void()> on_unauthorized_;
   std::uint64_t rate_limited_ = 0, requests_ = 0;
 };
 

@@ -16,6 +16,7 @@
 #include "wagbot/app/config.hpp"
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/core/log.hpp"
+#include "wagbot/core/transport.hpp"
 #include "wagbot/matrix/client.hpp"
 #include "wagbot/matrix/outbox.hpp"
 #include "wagbot/store/inbox.hpp"
@@ -28,7 +29,7 @@ namespace wagbot::matrix {
 constexpr int exit_bad_credentials = 3;
 constexpr int exit_bad_homeserver = 4;
 
-class bot {
+class bot : public core::chat_transport {
  public:
   bot(boost::asio::any_io_executor executor, const app::matrix_config& cfg,
       app::dispatcher& dispatch, net::http_client& http,
@@ -43,6 +44,10 @@ class bot {
   /// True after the first successful /sync since the last failure.
   bool connected() const { return connected_; }
   const outbox& sender() const { return *outbox_; }
+
+  std::string network() const override { return "matrix"; }
+  /// Posts an alert; its actions become reactions that run as whoever reacts.
+  void post(const std::string& room, core::chat_reply reply, std::vector<core::alert_action> actions) override;
 
  private:
   struct room_state {
@@ -87,6 +92,8 @@ class bot {
   std::set<std::string> direct_rooms_;  ///< from m.direct account data
   std::set<std::string> invites_;       ///< invites being answered
   std::set<std::string> notices_;       ///< encryption notices being sent
+  std::map<std::string, std::vector<core::alert_action>> alert_actions_;  ///< alert event → actions
+  std::deque<std::string> alert_order_;  ///< oldest first, to keep alert_actions_ bounded
   bool stopping_ = false;
   bool connected_ = false;
   std::size_t running_ = 0;

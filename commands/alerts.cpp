@@ -1,0 +1,32 @@
+#include "commands/commands.hpp"
+#include "commands/format.hpp"
+#include "wagbot/app/dispatcher.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
+  const auto subs = ctx.eng.subscriptions().of_room(ctx.who.network, ctx.who.room);
+  if (subs.empty())
+    co_return core::say(core::tone::info, "This room gets no alerts. `alerts on [@host|all] [container patterns…]` "
+                                          "turns them on.");
+  core::table t{{"host", "containers", "since", "by"}, {}};
+  for (const auto& s : subs)
+    t.rows.push_back({"@" + s.host, s.patterns.empty() ? "all" : join(s.patterns, " "),
+                      std::to_string((ctx.eng.now() - s.created_at) / 60) + " min ago", s.created_by});
+  core::chat_reply r;
+  r.text("Alerts this room receives:");
+  r.add_table(std::move(t));
+  co_return r;
+}
+}  // namespace
+
+app::command make_alerts() {
+  core::command_spec s;
+  s.name = "alerts";
+  s.summary = "Which alerts this room receives";
+  s.usage = "alerts";
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

@@ -1,0 +1,26 @@
+#include "commands/commands.hpp"
+#include "wagbot/app/dispatcher.hpp"
+
+namespace wagbot::commands {
+
+namespace {
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
+  if (!ctx.eng.subscriptions().remove(ctx.who.network, ctx.who.room, ctx.host.alias))
+    co_return core::say(core::tone::info, "This room got no alerts from @" + ctx.host.alias + ".");
+  ctx.eng.record(ctx.who, ctx.host.alias, "alerts off", "*", "ok");
+  co_return core::ok_reply("No more alerts from @" + ctx.host.alias + " in this room.");
+}
+}  // namespace
+
+app::command make_alerts_off() {
+  core::command_spec s;
+  s.name = "alerts off";
+  s.summary = "Stop this room's alerts from a host";
+  s.usage = "alerts off [@host|all]";
+  s.uses_host = true;
+  s.fans_out = true;
+  s.examples = {"alerts off @nas", "alerts off all"};
+  return {s, run};
+}
+
+}  // namespace wagbot::commands

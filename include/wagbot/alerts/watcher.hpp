@@ -1,0 +1,45 @@
+#pragma once
+// Watches one WAGMIOS host with its monitor key: polls /api/containers (what the activity feed
+// cannot see: crashes, restarts by Docker, changes outside the API) and follows the activity
+// WebSocket (what was done through the API), reconnecting with backoff.
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "wagbot/alerts/router.hpp"
+#include "wagbot/app/config.hpp"
+#include "wagbot/core/alerts.hpp"
+#include "wagbot/net/websocket.hpp"
+#include "wagbot/wagmios/client.hpp"
+
+namespace wagbot::alerts {
+
+class watcher {
+ public:
+  watcher(boost::asio::any_io_executor executor, const app::host_config& host, const app::alerts_config& settings,
+          net::http_client& http, router& out, core::logger log);
+
+  /// Polls and follows the feed until stop().
+  boost::asio::awaitable<void> run();
+  void stop();
+
+ private:
+  boost::asio::awaitable<void> poll_loop();
+  boost::asio::awaitable<void> feed_loop();
+  void emit(std::vector<core::alert> alerts);
+
+  boost::asio::any_io_executor executor_;
+  const app::host_config& host_;
+  const app::alerts_config& settings_;
+  wagmios::client api_;
+  router& out_;
+  core::logger log_;
+  core::host_watch watch_;
+  core::alert_settings alert_settings_;
+  net::websocket ws_;
+  bool stopping_ = false;
+};
+
+}  // namespace wagbot::alerts

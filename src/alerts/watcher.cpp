@@ -1,0 +1,105 @@
+#include "wagbot/alerts/watcher.hpp"
+
+#include <random>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace wagbot::alerts {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+core::alert_settings from_config(const app::alerts_config& c) {
+  core::alert_settings s;
+  s.unreachable_after = c.unreachable_after;
+  s.flap_window = c.flap_window_seconds;
+  s.flap_threshold = c.flap_threshold;
+  s.digest_threshold = c.digest_threshold;
+  return s;
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+watcher::watcher(asio::any_io_executor executor, const app::host_config& host, const app::alerts_config& settings,
+                 net::http_client& http, router& out, core::logger log)
+    : executor_(executor),
+      host_(host),
+      settings_(settings),
+      api_(http, wagmios::endpoint{host.base, host.tls}),
+      out_(out),
+      log_(std::move(log)),
+      watch_(host.alias, from_config(settings)),
+      alert_settings_(from_config(settings)),
+      ws_(executor, "wagbot/" WAGBOT_VERSION) {}
+
+void watcher::stop() {
+  stopping_ = true;
+  ws_.abort();
+}
+
+void watcher::emit(std::vector<core::alert> alerts) {
+  if (alerts.empty()) return;
+  out_.deliver(core::group_bursts(std::move(alerts), alert_settings_));
+}
+
+asio::awaitable<void> watcher::run() { co_await (poll_loop() && feed_loop()); }
+
+asio::awaitable<void> watcher::poll_loop() {
+  asio::steady_timer tick(executor_);
+  // Spread the hosts' polls: 1000 hosts must not all ask in the same second.
+  std::mt19937 rng{std::random_device{}()};
+  tick.expires_after(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 999)(rng)));
+  co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+  while (!stopping_) {
+    const auto started = std::chrono::steady_clock::now();
+    auto list = co_await api_.containers(host_.monitor_key);
+    if (stopping_) break;
+    if (list) emit(watch_.on_poll(*list, now_seconds()));
+    else emit(watch_.on_poll_failed(list.error().message, now_seconds()));
+    tick.expires_at(started + std::chrono::seconds(settings_.poll_interval_seconds));
+    co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> watcher::feed_loop() {
+  asio::steady_timer pause(executor_);
+  std::chrono::milliseconds backoff{1000};
+  bool warned = false;
+  net::url where = host_.base;
+  where.scheme = host_.base.tls() ? "wss" : "ws";
+  // The key goes in the query: the feed's documented alternative to the header.
+  const std::string target = "/api/ws/activity?key=" + net::percent_encode(host_.monitor_key);
+  while (!stopping_) {
+    auto ec = co_await ws_.connect(where, target, host_.tls, std::chrono::seconds(10));
+    if (!ec) {
+      backoff = std::chrono::milliseconds(1000);
+      warned = false;
+      log_.debug("following the activity feed of @{}", host_.alias);
+      for (;;) {
+        auto frame = co_await ws_.read();
+        if (!frame) break;
+        auto doc = protocol::json::parse(*frame, nullptr, false);
+        if (!doc.is_object()) continue;
+        emit(watch_.on_activity(doc.get<protocol::activity_event>(), now_seconds()));
+      }
+    } else if (!warned) {
+      // A key without system:read is refused at the upgrade: polling still sees most things.
+      log_.warn("cannot follow the activity feed of @{} ({}); polling only, retrying with backoff",
+                host_.alias, ec.message());
+      warned = true;
+    }
+    if (stopping_) break;
+    pause.expires_after(backoff);
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
+  }
+}
+
+}  // namespace wagbot::alerts
