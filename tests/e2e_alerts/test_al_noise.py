@@ -1,0 +1,218 @@
+"""What keeps alerts quiet and useful, with ONE bot running both transports: a Matrix room and
+a Discord channel subscribe, and every scenario checks that each of them received exactly the
+expected alerts — no more, no fewer:
+
+- a restart loop: individual alerts, then one summary, then nothing during the back-off;
+- a host going down and coming back: one alert each;
+- a reboot of 20 containers: one digest (and one when they come back), not 20 messages;
+- an API action by someone else: one alert from the activity feed naming the key, and the
+  poll that then sees the change reports nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+import wagbot_alerts as wa
+from wagbot_alerts import MARGIN, POLL, api_call, poll, texts
+
+pytestmark = pytest.mark.timeout(120)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+def subscribe_all(w, what: str = "@nas") -> dict:
+    """One room per network, subscribed to `what`: {side: room}."""
+    rooms = {}
+    for side in w.sides:
+        rooms[side] = side.room("alerts")
+        assert "This room now gets alerts from @" in side.subscribe(rooms[side], what)
+    return rooms
+
+
+def wait_count(rooms: dict, count: int, deadline: float) -> dict:
+    """Waits until every room holds `count` alerts; returns {network: [Alert]}."""
+    out = {}
+    for side, room in rooms.items():
+        out[side.network] = poll(lambda: len(a := side.alerts(room)) >= count and a,
+                                 f"{count} alert(s) on {side.network}", deadline, interval=0.1)
+    return out
+
+
+def all_alerts(rooms: dict) -> dict:
+    return {side.network: side.alerts(room) for side, room in rooms.items()}
+
+
+def change_then_poll(w, host: str, names, status: str) -> None:
+    """Sets containers' state from outside the API, all between two polls, then waits for the
+    poll that sees the change."""
+    if len(names) > 1:
+        w.bot.just_polled(host)  # a whole interval ahead for the changes
+    before = w.bot.mark(host)
+    for n in names:
+        w.wctl.set_container_state(host, n, status)
+    after = w.bot.mark(host)
+    suffix = w.bot.monitor_keys[host][-8:]
+    sneaked = [r for r in w.wctl.requests(host)[before:after]
+               if r["path"] == "/api/containers" and r["key_suffix"] == suffix]
+    assert not sneaked, "a poll came in the middle of the changes (harness timing)"
+    w.bot.wait_poll(host, since=after)
+
+
+# ---------------------------------------------------------------------------- restart loop
+
+def test_a_restart_loop_is_damped_and_summarised(make_world):
+    w = make_world(("matrix", "discord"), start=False)
+    w.wctl.add_container("nas", "worker", image="alpine:3.20", status="running")
+    w.bot.start()
+    rooms = subscribe_all(w, "@nas worker")
+    down = "`worker` on @nas stopped unexpectedly (exited)."
+    up = "`worker` on @nas is running again."
+    loop = re.compile(r"`worker` on @nas is flapping: it went down 3 times in \d+ s\. "
+                      r"Further alerts about it are held back for a while\.")
+
+    expected: list[str] = []
+    for status, alert in (("exited", down), ("running", up), ("exited", down), ("running", up),
+                          ("exited", "flapping")):
+        change_then_poll(w, "nas", ["worker"], status)
+        expected.append(alert)
+        got = wait_count(rooms, len(expected), MARGIN)
+        for net, alerts in got.items():
+            assert alert in alerts[-1].text, (net, texts(alerts))
+
+    # Damped: more bounces inside the back-off say nothing, not even "running again".
+    for status in ("running", "exited"):
+        change_then_poll(w, "nas", ["worker"], status)
+    w.bot.settle()
+
+    for side, room in rooms.items():
+        alerts = side.alerts(room)
+        assert texts(alerts)[:4] == [down, up, down, up], (side.network, texts(alerts))
+        assert len(alerts) == 5, (side.network, texts(alerts))
+        summary = alerts[4]
+        assert loop.fullmatch(summary.text), summary.text
+        side.check_native(summary, "error")
+        assert side.wait_actions(summary, ["Restart", "Logs"]).actions == ["Restart", "Logs"]
+
+
+# ---------------------------------------------------------------------------- host down / up
+
+def test_a_host_going_down_and_back_is_alerted_once_each(both):
+    w = both
+    rooms = subscribe_all(w, "@nas")
+    down_at = time.monotonic()
+    w.wctl.down("nas")
+    got = wait_count(rooms, 1, 3 * POLL + MARGIN + 1)
+    elapsed = time.monotonic() - down_at
+    # After unreachable_after (3) failed polls: not at the first failure, not much later.
+    assert 2 * POLL - 0.3 <= elapsed <= 3 * POLL + MARGIN, f"host_down after {elapsed:.1f}s"
+    for net, (alert,) in got.items():
+        assert re.fullmatch(r"@nas is unreachable \(3 checks in a row failed: .+\)\.", alert.text), alert.text
+
+    # Still down at the next poll: nothing more (real time must pass; a failed poll leaves no
+    # trace in the simulator to wait for).
+    with pytest.raises(AssertionError, match="timed out"):
+        wait_count(rooms, 2, POLL + 0.5)
+
+    w.wctl.up("nas")
+    w.bot.wait_poll("nas", since=w.bot.mark("nas"))
+    wait_count(rooms, 2, MARGIN)
+    w.bot.settle()
+    for side, room in rooms.items():
+        down, up = side.alerts(room)
+        assert up.text == "@nas is reachable again.", up.text
+        side.check_native(down, "error")
+        side.check_native(up, "success")
+        assert down.actions == [] and up.actions == [], (down, up)
+
+
+# ---------------------------------------------------------------------------- reboot digest
+
+def test_a_reboot_of_20_containers_yields_one_digest(make_world):
+    w = make_world(("matrix", "discord"), start=False)
+    names = [f"app-{i:02d}" for i in range(1, 21)]
+    for n in names:
+        w.wctl.add_container("nas", n, image="alpine:3.20", status="running")
+    w.bot.start()  # its first poll is the baseline: the 20 containers are no news
+    rooms = subscribe_all(w, "@nas")
+
+    change_then_poll(w, "nas", names, "exited")
+    wait_count(rooms, 1, MARGIN)
+    w.bot.settle()
+    for side, room in rooms.items():
+        (digest,) = side.alerts(room)
+        assert digest.text.startswith("20 changes on @nas at once (a reboot?):"), digest.text
+        assert "stopped" in digest.text and ", ".join(names) in digest.text, digest.text
+        assert "unexpectedly" not in digest.text
+        side.check_native(digest, "warning")
+        assert digest.actions == []
+        if side.network == "matrix":
+            assert "app-01" in digest.html and "app-20" in digest.html, digest.html
+
+    # They all come back: one more digest.
+    change_then_poll(w, "nas", names, "running")
+    wait_count(rooms, 2, MARGIN)
+    w.bot.settle()
+    for side, room in rooms.items():
+        first, back = side.alerts(room)
+        assert back.text.startswith("20 changes on @nas at once (a reboot?):"), back.text
+        assert "recovered" in back.text and ", ".join(names) in back.text, back.text
+        side.check_native(back, "warning")
+
+
+def test_a_digest_names_only_the_containers_a_room_subscribed_to(make_world):
+    """A room subscribed to some containers gets nothing about the others, digests included."""
+    w = make_world(("matrix", "discord"), start=False)
+    names = [f"app-{i:02d}" for i in range(1, 21)]
+    for n in names:
+        w.wctl.add_container("nas", n, image="alpine:3.20", status="running")
+    w.bot.start()
+    narrow = subscribe_all(w, "@nas app-0*")      # app-01 … app-09
+    unrelated = subscribe_all(w, "@nas nginx")
+
+    change_then_poll(w, "nas", names, "exited")
+    wait_count(narrow, 1, MARGIN)
+    w.bot.settle()
+    for side, room in narrow.items():
+        (digest,) = side.alerts(room)
+        assert all(n in digest.text for n in names[:9]), digest.text
+        leaked = [n for n in names[9:] if n in digest.text]
+        assert not leaked, f"{side.network}: a room subscribed to app-0* was told about {leaked}:\n{digest.text}"
+    for side, room in unrelated.items():
+        assert side.alerts(room) == [], side.network
+
+
+# ---------------------------------------------------------------------------- API actions
+
+def test_an_api_action_by_someone_else_comes_from_the_activity_feed(both, wsim):
+    w = both
+    rooms = subscribe_all(w, "@nas")
+    ops = w.wctl.add_key("nas", label="ops-script", scopes=["*"], role="admin")["key"]
+    url = wsim.hosts["nas"]
+
+    done = time.monotonic()
+    assert api_call(url, "POST", "/api/containers/nginx/stop", ops)[0] == 200
+    mark = w.bot.mark("nas")
+    got = wait_count(rooms, 1, MARGIN)
+    assert time.monotonic() - done <= MARGIN
+    stop = f"`nginx` on @nas: stop by key …{ops[-8:]} through the WAGMIOS API."
+    for net, (alert,) in got.items():
+        assert alert.text == stop, (net, alert.text)
+    # The polls that then see nginx exited do not report it again.
+    w.bot.wait_poll("nas", since=mark, count=2)
+    assert wa.wd.container(w.wctl, "nas", "nginx")["status"] == "exited"
+
+    assert api_call(url, "POST", "/api/containers/nginx/start", ops)[0] == 200
+    mark = w.bot.mark("nas")
+    wait_count(rooms, 2, MARGIN)
+    w.bot.wait_poll("nas", since=mark, count=2)
+    start = f"`nginx` on @nas: start by key …{ops[-8:]} through the WAGMIOS API."
+    for side, room in rooms.items():
+        alerts = side.alerts(room)
+        assert texts(alerts) == [stop, start], (side.network, texts(alerts))
+        for a in alerts:
+            side.check_native(a, "info")
+            assert a.actions == []
