@@ -8,6 +8,7 @@
 
 #include "commands/commands.hpp"
 #include "wagbot/app/app.hpp"
+#include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/grammar.hpp"
 #include "wagbot/shell/shell.hpp"
 
@@ -28,17 +29,35 @@ int explain(const std::string& text) {
   std::vector<wagbot::core::command_spec> specs;
   for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
   wagbot::core::grammar grammar(specs);
+  auto describe = [&](const wagbot::core::action& act) {
+    const auto* spec = grammar.find(act.command);
+    nlohmann::json a = act;
+    a["scope"] = spec->scope;
+    a["destructive"] = spec->destructive;
+    a["runs_on_host"] = spec->uses_host;
+    return a;
+  };
+  if (wagbot::core::has_agent_block(text)) {
+    nlohmann::json out{{"ok", true}, {"actions", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
+    for (const auto& req : wagbot::core::parse_agent_requests(text, grammar)) {
+      if (req.act) {
+        auto a = describe(*req.act);
+        a["request_id"] = req.id;
+        out["actions"].push_back(a);
+      } else {
+        out["ok"] = false;
+        out["errors"].push_back({{"id", req.id}, {"code", req.error_code}, {"message", req.error_message}});
+      }
+    }
+    std::cout << out.dump(2) << "\n";
+    return out["ok"].get<bool>() ? 0 : 1;
+  }
   auto parsed = grammar.parse(text);
   nlohmann::json out;
   if (!parsed) {
     out = {{"ok", false}, {"error", parsed.error().message}, {"usage", parsed.error().usage}, {"actions", nlohmann::json::array()}};
   } else {
-    const auto* spec = grammar.find(parsed->command);
-    nlohmann::json a = *parsed;
-    a["scope"] = spec->scope;
-    a["destructive"] = spec->destructive;
-    a["runs_on_host"] = spec->uses_host;
-    out = {{"ok", true}, {"actions", nlohmann::json::array({a})}};
+    out = {{"ok", true}, {"actions", nlohmann::json::array({describe(*parsed)})}};
   }
   std::cout << out.dump(2) << "\n";
   return parsed ? 0 : 1;

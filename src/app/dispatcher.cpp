@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/error_text.hpp"
 #include "wagbot/core/redact.hpp"
 #include "wagbot/core/routing.hpp"
@@ -46,8 +47,15 @@ std::vector<protocol::container> match_containers(const std::vector<protocol::co
 }
 }  // namespace
 
+namespace {
+chat_reply coded(chat_reply r, std::string code) {
+  r.error_code = std::move(code);
+  return r;
+}
+}  // namespace
+
 chat_reply usage_reply(const core::parse_error& error) {
-  chat_reply r = core::error_reply(error.message);
+  chat_reply r = coded(core::error_reply(error.message), "INVALID_REQUEST");
   if (!error.usage.empty()) r.code(error.usage);
   return r;
 }
@@ -70,8 +78,9 @@ std::optional<requester> dispatcher::identify(const core::chat_event& ev) const 
 asio::awaitable<chat_reply> dispatcher::handle(const core::chat_event& ev) {
   auto who = identify(ev);
   if (!who) {
-    auto r = core::error_reply("I don't know you yet. Ask the bot's admin to add your " + ev.network +
-                               " id `" + ev.sender + "` to `users` in wagbot's config.");
+    auto r = coded(core::error_reply("I don't know you yet. Ask the bot's admin to add your " + ev.network +
+                                     " id `" + ev.sender + "` to `users` in wagbot's config."),
+                   "UNKNOWN_USER");
     r.is_private = true;
     co_return r;
   }
@@ -79,9 +88,35 @@ asio::awaitable<chat_reply> dispatcher::handle(const core::chat_event& ev) {
   if (word == "yes" || word == "y" || word == "confirm") co_return co_await resolve(*who, {}, true);
   if (word == "no" || word == "n" || word == "cancel") co_return co_await resolve(*who, {}, false);
 
+  if (core::has_agent_block(ev.text)) co_return co_await run_agent(*who, core::parse_agent_requests(ev.text, grammar_));
+
   auto parsed = grammar_.parse(ev.text);
   if (!parsed) co_return usage_reply(parsed.error());
   co_return co_await run(*who, *parsed);
+}
+
+asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vector<core::agent_request> requests) {
+  // Each request runs like a typed command (same key, same checks, same confirmations) and is
+  // answered with a machine-readable result the agent can match by id.
+  chat_reply out;
+  for (auto& req : requests) {
+    chat_reply r;
+    if (!req.act) {
+      r = coded(core::error_reply(req.error_message), req.error_code);
+    } else {
+      req.act->request_id = req.id;
+      r = co_await run(who, *req.act);
+    }
+    auto result = core::result_of(req.id, r);
+    if (!r.confirmation_id.empty()) out.confirmation_id = r.confirmation_id;
+    for (const auto& m : r.mentions) out.mentions.push_back(m);
+    if (!r.confirmation_id.empty()) for (auto& b : r.blocks) out.blocks.push_back(b);  // the prompt, for humans
+    const auto line = core::result_block(result);
+    out.text(line.substr(0, line.find('\n')));
+    out.code(result.dump(), "wagmios-result");
+    if (r.mood == tone::error) out.mood = tone::error;
+  }
+  co_return out;
 }
 
 asio::awaitable<chat_reply> dispatcher::run(const requester& who, const core::action& act) {
@@ -98,7 +133,7 @@ asio::awaitable<chat_reply> dispatcher::run(const requester& who, const core::ac
   const auto hosts = eng_.hosts_of(who.user);
   auto targets = core::route(act.host, eng_.rooms().default_host(who.network, who.room), hosts,
                              cmd->spec.fans_out);
-  if (!targets) co_return core::error_reply(targets.error());
+  if (!targets) co_return coded(core::error_reply(targets.error()), "NO_HOST");
   if (targets->size() == 1) co_return co_await run_on_host(who, *cmd, act, targets->front(), false);
 
   // Fan-out: every host at once; the answers come back in host order.
@@ -132,8 +167,9 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
   // 1. A protected container named outright is refused before any call.
   if (core::modifies_container(spec) && guard.covers(literal)) {
     eng_.record(who, alias, spec.name, literal, "refused: protected");
-    co_return core::error_reply("`" + literal + "` is a WAGMIOS system container; wagbot never "
-                                "stops, restarts or deletes it.");
+    co_return coded(core::error_reply("`" + literal + "` is a WAGMIOS system container; wagbot never "
+                                      "stops, restarts or deletes it."),
+                    "PROTECTED");
   }
   auto host = eng_.host_for(who.user, alias);
   if (!host) co_return core::error_reply("You have no key for @" + alias + " any more.");
@@ -148,7 +184,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
   auto verdict = core::check(spec, act, guard, *scopes, {}, alias);
   if (verdict.outcome == core::verdict::refuse_scope) {
     eng_.record(who, alias, spec.name, literal, "refused: scope " + spec.scope);
-    auto r = core::error_reply(verdict.reason);
+    auto r = coded(core::error_reply(verdict.reason), "SCOPE_REQUIRED");
     r.is_private = true;
     co_return r;
   }
@@ -160,8 +196,9 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     if (!all) co_return core::describe_error(all.error(), alias);
     auto matches = match_containers(*all, literal);
     if (matches.empty())
-      co_return core::error_reply("No container matching `" + literal + "` on @" + alias +
-                                  ". `ps @" + alias + "` lists them.");
+      co_return coded(core::error_reply("No container matching `" + literal + "` on @" + alias +
+                                        ". `ps @" + alias + "` lists them."),
+                      "NOT_FOUND");
     if (matches.size() > 1) {
       std::string names;
       for (const auto& m : matches) names += (names.empty() ? "" : ", ") + m.name;
@@ -173,8 +210,9 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     if (verdict.outcome == core::verdict::refuse_protected ||
         (core::modifies_container(spec) && guard.covers(ctx.target->name))) {
       eng_.record(who, alias, spec.name, ctx.target->name, "refused: protected");
-      co_return core::error_reply("`" + ctx.target->name + "` is a WAGMIOS system container; "
-                                  "wagbot never stops, restarts or deletes it.");
+      co_return coded(core::error_reply("`" + ctx.target->name + "` is a WAGMIOS system container; "
+                                        "wagbot never stops, restarts or deletes it."),
+                      "PROTECTED");
     }
   }
 
@@ -319,6 +357,8 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
   if (actor.user != won->requester) eng_.record(actor, act.host, "approve", won->id, "approved");
   auto reply = co_await run_on_host(as, *cmd, act, act.host, true);
   notify(*won, actor.user, reply);
+  // An agent's request, approved: the agent gets its result block now.
+  if (!act.request_id.empty()) reply.code(core::result_of(act.request_id, reply).dump(), "wagmios-result");
   co_return reply;
 }
 

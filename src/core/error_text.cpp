@@ -10,7 +10,24 @@ std::string scope_from_message(std::string_view message) {
   return word.find(':') != std::string::npos || word == "*" ? word : std::string{};
 }
 
+namespace {
+chat_reply describe(const api_error& e, std::string_view host_alias);
+}
+
 chat_reply describe_error(const api_error& e, std::string_view host_alias) {
+  auto r = describe(e, host_alias);
+  if (!e.code.empty()) r.error_code = e.code;
+  else {
+    static const char* names[] = {"OK", "HOST_UNREACHABLE", "TIMEOUT", "TLS_FAILURE", "BAD_RESPONSE", "RATE_LIMITED",
+                                  "UNAUTHORIZED", "SCOPE_REQUIRED", "FORBIDDEN", "NOT_FOUND", "INVALID_INPUT",
+                                  "SERVER_ERROR", "STILL_RUNNING"};
+    r.error_code = names[static_cast<int>(e.kind)];
+  }
+  return r;
+}
+
+namespace {
+chat_reply describe(const api_error& e, std::string_view host_alias) {
   const std::string host = "@" + std::string(host_alias);
   const std::string code = e.code.empty() ? std::string{} : " (" + e.code + ")";
   switch (e.kind) {
@@ -53,5 +70,6 @@ chat_reply describe_error(const api_error& e, std::string_view host_alias) {
   }
   return error_reply(host + " failed: " + e.message + code + ".");
 }
+}  // namespace
 
 }  // namespace wagbot::core

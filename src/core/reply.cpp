@@ -5,17 +5,17 @@
 namespace wagbot::core {
 
 chat_reply& chat_reply::text(std::string t) {
-  blocks.push_back({block::kind::text, std::move(t), {}});
+  blocks.push_back({block::kind::text, std::move(t), {}, {}});
   return *this;
 }
 
-chat_reply& chat_reply::code(std::string t) {
-  blocks.push_back({block::kind::code, std::move(t), {}});
+chat_reply& chat_reply::code(std::string t, std::string lang) {
+  blocks.push_back({block::kind::code, std::move(t), std::move(lang), {}});
   return *this;
 }
 
 chat_reply& chat_reply::add_table(table t) {
-  blocks.push_back({block::kind::table, {}, std::move(t)});
+  blocks.push_back({block::kind::table, {}, {}, std::move(t)});
   return *this;
 }
 
@@ -61,7 +61,7 @@ std::string chat_reply::plain() const {
     if (!out.empty() && out.back() != '\n') out += "\n";
     switch (b.type) {
       case block::kind::text: out += b.text; break;
-      case block::kind::code: out += b.text; break;
+      case block::kind::code: out += b.lang.empty() ? b.text : "```" + b.lang + "\n" + b.text + "\n```"; break;
       case block::kind::table: out += render_table_plain(b.grid); break;
     }
   }

@@ -14,7 +14,7 @@ std::string mood_marker(core::tone mood) {
 }
 
 /// Code blocks must not be closed early by the text they show.
-std::string fence(const std::string& text) {
+std::string fence(const std::string& text, const std::string& lang = {}) {
   std::string safe;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text.compare(i, 3, "```") == 0) {
@@ -24,7 +24,7 @@ std::string fence(const std::string& text) {
       safe.push_back(text[i]);
     }
   }
-  return "```\n" + safe + "\n```";
+  return "```" + lang + "\n" + safe + "\n```";
 }
 
 std::size_t utf8_cut(const std::string& s, std::size_t max) {
@@ -42,7 +42,7 @@ std::string markdown(const core::chat_reply& reply, std::size_t limit) {
     std::string piece;
     switch (b.type) {
       case core::block::kind::text: piece = (first ? mood_marker(reply.mood) : "") + b.text; break;
-      case core::block::kind::code: piece = fence(b.text); break;
+      case core::block::kind::code: piece = fence(b.text, b.lang); break;
       case core::block::kind::table: piece = fence(core::render_table_plain(b.grid)); break;
     }
     if (!out.empty()) piece = "\n" + piece;

@@ -186,7 +186,8 @@ void bot::take(const pm::event& e) {
   if (e.sender == user_id_ || e.event_id.empty()) return;
   const bool message = e.type == "m.room.message";
   const bool reaction = e.type == "m.reaction";
-  if (!message && !reaction) return;
+  const bool agent = e.type == agent_event_type;
+  if (!message && !reaction && !agent) return;
   if (message) {
     if (e.content.value("msgtype", "") == "m.notice") return;  // bots never answer bots' notices
     if (pm::relation_of(e.content).rel_type == "m.replace") return;  // edits are not new commands

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/redact.hpp"
 #include "wagbot/matrix/bot.hpp"
 #include "wagbot/matrix/render.hpp"
@@ -106,6 +107,7 @@ asio::awaitable<bool> bot::is_direct(const std::string& room) {
 std::optional<std::string> bot::command_text(const pm::event& e, const std::string& body,
                                              bool direct) const {
   const auto text = trim(body);
+  if (core::has_agent_block(text)) return text;  // a structured request addresses the bot itself
   const auto low = lower(text);
   const auto prefix = lower(cfg_.prefix);
   if (low == prefix) return std::string("help");
@@ -144,7 +146,22 @@ asio::awaitable<void> bot::leaked_key(const pm::event& e) {
   log_.warn("a key was pasted in {} by {}; {}", e.room_id, e.sender, redacted ? "redacted" : "could not redact");
 }
 
+asio::awaitable<void> bot::on_agent_event(const pm::event& e) {
+  core::chat_event ev{"matrix", e.room_id, e.sender, {}, false, e.event_id};
+  auto who = dispatch_.identify(ev);
+  if (!who) {
+    co_await reply(e, co_await dispatch_.handle(ev));
+    co_return;
+  }
+  auto answer = co_await dispatch_.run_agent(*who, core::parse_agent_json(e.content, dispatch_.grammar()));
+  co_await reply(e, answer);
+}
+
 asio::awaitable<void> bot::on_message(const pm::event& e) {
+  if (e.type == agent_event_type) {
+    co_await on_agent_event(e);
+    co_return;
+  }
   const auto msgtype = e.content.value("msgtype", "");
   if (msgtype != "m.text" && msgtype != "m.emote") co_return;
   const auto body = pm::strip_reply_fallback(e.content.value("body", ""));

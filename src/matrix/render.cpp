@@ -90,8 +90,9 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
         if (!first) piece_html = "<br>" + piece_html;
         break;
       case core::block::kind::code:
-        piece_html = "<pre><code>" + html_escape(b.text) + "</code></pre>";
-        piece_body = b.text;
+        piece_html = (b.lang.empty() ? "<pre><code>" : "<pre><code class=\"language-" + html_escape(b.lang) + "\">") +
+                     html_escape(b.text) + "</code></pre>";
+        piece_body = b.lang.empty() ? b.text : "```" + b.lang + "\n" + b.text + "\n```";
         break;
       case core::block::kind::table:
         piece_html = table_html(b.grid);

@@ -9,6 +9,7 @@
 
 #include "wagbot/app/command.hpp"
 #include "wagbot/app/engine.hpp"
+#include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/chat_event.hpp"
 #include "wagbot/core/grammar.hpp"
 
@@ -39,6 +40,10 @@ class dispatcher {
 
   /// Runs a parsed action for `who` (text, slash commands, agent requests and buttons all end here).
   boost::asio::awaitable<core::chat_reply> run(const requester& who, const core::action& act);
+
+  /// Structured agent requests (```wagmios blocks, Matrix custom events): each runs like a
+  /// command and is answered with a ```wagmios-result block.
+  boost::asio::awaitable<core::chat_reply> run_agent(const requester& who, std::vector<core::agent_request> requests);
 
   /// Yes (accept) or no to confirmation `id`; an empty id means the actor's latest pending one
   /// in this room.

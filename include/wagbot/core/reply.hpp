@@ -16,6 +16,7 @@ struct table {
 struct block {
   enum class kind { text, table, code } type = kind::text;
   std::string text;  ///< text or code
+  std::string lang;  ///< code: a language tag; such a block is shown fenced even in plain text
   table grid;        ///< when type == table
 };
 
@@ -25,9 +26,10 @@ struct chat_reply {
   bool is_private = false;        ///< keys, scopes, errors: ephemeral where the network can
   std::string confirmation_id;    ///< set when this reply asks for a confirmation
   std::vector<std::string> mentions;  ///< wagbot user names to notify (e.g. approvers)
+  std::string error_code;       ///< machine-readable reason of an error (SCOPE_REQUIRED, …)
 
   chat_reply& text(std::string t);
-  chat_reply& code(std::string t);
+  chat_reply& code(std::string t, std::string lang = {});
   chat_reply& add_table(table t);
   /// Every block as plain text (what `shell` prints and what tests read).
   std::string plain() const;

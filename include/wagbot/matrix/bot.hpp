@@ -28,6 +28,8 @@ namespace wagbot::matrix {
 /// Exit codes of `wagbot run` for Matrix start-up failures.
 constexpr int exit_bad_credentials = 3;
 constexpr int exit_bad_homeserver = 4;
+/// The custom event type agents may use instead of a ```wagmios block; same JSON as content.
+constexpr const char* agent_event_type = "org.wagmios.request";
 
 class bot : public core::chat_transport {
  public:
@@ -69,6 +71,7 @@ class bot : public core::chat_transport {
   // events.cpp
   boost::asio::awaitable<void> on_invite(pm::invited_room invite);
   boost::asio::awaitable<void> on_message(const pm::event& e);
+  boost::asio::awaitable<void> on_agent_event(const pm::event& e);
   boost::asio::awaitable<void> on_reaction(const pm::event& e);
   boost::asio::awaitable<void> encryption_notice(std::string room);
   boost::asio::awaitable<bool> is_direct(const std::string& room);
