@@ -46,9 +46,18 @@ void router::deliver(const std::vector<core::alert>& alerts) {
     log_.info("alert {} {} on {} → {} subscriber(s)", core::to_string(a.kind), a.container, a.host, subs.size());
     for (const auto& s : subs) {
       if (!wants(s, a)) continue;
+      // A digest shows a room only the containers it asked about; one left is a plain alert.
+      core::alert shown = a;
+      if (a.kind == core::alert_kind::digest && !s.patterns.empty()) {
+        shown.members.clear();
+        for (const auto& m : a.members)
+          if (wants(s, m)) shown.members.push_back(m);
+        shown.count = shown.members.size();
+        if (shown.members.size() == 1) shown = shown.members.front();
+      }
       for (auto* t : transports_)
         if (t->network() == s.network) {
-          t->post(s.room, core::render_alert(a), actions_for(a));
+          t->post(s.room, core::render_alert(shown), actions_for(shown));
           ++sent_;
         }
     }
