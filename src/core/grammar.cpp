@@ -161,6 +161,7 @@ boost::system::result<action, parse_error> grammar::parse(std::string_view line)
     }
     if (!tok.quoted && word == "on" && spec->uses_host && i + 1 < tokens.size() && act.host.empty() &&
         !act.args.empty()) {
+      if (lower(tokens[i + 1].text) == "the" && i + 2 < tokens.size()) ++i;  // "on the nas"
       act.host = lower(tokens[++i].text);
       if (!act.host.empty() && act.host[0] == '@') act.host.erase(0, 1);
       continue;
