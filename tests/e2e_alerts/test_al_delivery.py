@@ -11,7 +11,7 @@ import time
 import pytest
 
 import wagbot_alerts as wa
-from wagbot_alerts import MARGIN, POLL, restarts, texts, wait_alert
+from wagbot_alerts import DELIVERY, MARGIN, POLL, restarts, texts, wait_alert
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -41,7 +41,7 @@ def test_a_crash_reaches_the_subscribed_room_within_one_poll_and_only_it(world):
         assert "<code>nginx</code> on @nas stopped unexpectedly" in alert.html, alert.html
 
     ctl.set_container_state("nas", "nginx", "running")
-    back = wait_alert(s, subscribed, BACK, POLL + MARGIN)
+    back = wait_alert(s, subscribed, BACK, POLL + DELIVERY)
     s.check_native(back, "success")
     back = s.wait_actions(back, ["Logs"])
     assert back.actions == ["Logs"], back
@@ -62,7 +62,7 @@ def test_the_restart_action_is_refused_without_containers_write_and_runs_with_it
     room = s.room("ops")
     assert "This room now gets alerts from @nas." in s.subscribe(room)
     ctl.crash("nas", "nginx")
-    alert = s.wait_actions(wait_alert(s, room, CRASH, POLL + MARGIN), ["Restart", "Logs"])
+    alert = s.wait_actions(wait_alert(s, room, CRASH, POLL + DELIVERY), ["Restart", "Logs"])
 
     # carol's key has containers:read only: told which scope she lacks, nothing reaches WAGMIOS.
     refused = s.click(alert, "Restart", "carol")
