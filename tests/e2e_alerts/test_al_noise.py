@@ -3,7 +3,8 @@ a Discord channel subscribe, and every scenario checks that each of them receive
 expected alerts — no more, no fewer:
 
 - a restart loop: individual alerts, then one summary, then nothing during the back-off;
-- a host going down and coming back: one alert each;
+- a host going down and coming back: one alert each; an API action just after it is back is
+  still told as one (the activity feed's reconnection backed off while the host was down);
 - a reboot of 20 containers: one digest (and one when they come back), not 20 messages;
 - an API action by someone else: one alert from the activity feed naming the key, and the
   poll that then sees the change reports nothing.
@@ -128,6 +129,34 @@ def test_a_host_going_down_and_back_is_alerted_once_each(both):
         side.check_native(down, "error")
         side.check_native(up, "success")
         assert down.actions == [] and up.actions == [], (down, up)
+
+
+def test_an_api_action_right_after_the_host_is_back_is_not_called_a_crash(both, wsim):
+    """While the host was down the activity feed's reconnection backed off; once the host is
+    back, an API action must still be told as one, not as "stopped unexpectedly"."""
+    w = both
+    rooms = subscribe_all(w, "@nas")
+    ops = w.wctl.add_key("nas", label="ops-script", scopes=["*"], role="admin")["key"]
+    w.wctl.down("nas")
+    wait_count(rooms, 1, 3 * POLL + DELIVERY)          # unreachable
+    # A reboot takes a while: down for one more poll (real time must pass; nothing to observe).
+    with pytest.raises(AssertionError, match="timed out"):
+        wait_count(rooms, 2, POLL + 0.5)
+    w.wctl.up("nas")
+    wait_count(rooms, 2, POLL + DELIVERY)              # reachable again
+    assert api_call(wsim.hosts["nas"], "POST", "/api/containers/nginx/stop", ops)[0] == 200
+    stop = f"`nginx` on @nas: stop by key …{ops[-8:]} through the WAGMIOS API."
+    # The feed's alert (live, or caught up once reconnected), and polls that report nothing more.
+    try:
+        poll(lambda: all(stop in texts(side.alerts(room)) for side, room in rooms.items()),
+             "the API action's alert", 10)
+    except AssertionError:
+        pass  # the comparison below says what came instead
+    w.bot.settle(polls=2)
+    for side, room in rooms.items():
+        got = texts(side.alerts(room))[2:]
+        assert got == [stop], (f"{side.network}: after @nas came back, an API stop was told as "
+                               f"{got} instead of once from the activity feed")
 
 
 # ---------------------------------------------------------------------------- reboot digest
