@@ -10,6 +10,7 @@
 #include "wagbot/app/app.hpp"
 #include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/grammar.hpp"
+#include "wagbot/core/intents.hpp"
 #include "wagbot/shell/shell.hpp"
 
 namespace {
@@ -25,10 +26,14 @@ wagbot::app::config load_or_exit(const std::string& file) {
   }
 }
 
-int explain(const std::string& text) {
+int explain(const std::string& text, const std::string& config_file) {
   std::vector<wagbot::core::command_spec> specs;
   for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
   wagbot::core::grammar grammar(specs);
+  // Host descriptions ("the nas") come from the config when one is given.
+  std::vector<wagbot::core::host_words> hosts;
+  if (!config_file.empty())
+    for (const auto& h : load_or_exit(config_file).hosts) hosts.push_back({h.alias, h.description});
   auto describe = [&](const wagbot::core::action& act) {
     const auto* spec = grammar.find(act.command);
     nlohmann::json a = act;
@@ -52,7 +57,25 @@ int explain(const std::string& text) {
     std::cout << out.dump(2) << "\n";
     return out["ok"].get<bool>() ? 0 : 1;
   }
+  // The same order as the dispatcher: a compound sentence as language first, then the
+  // grammar, then language for anything that is not a command.
+  auto sentence = [&](bool only_if_planned) -> std::optional<int> {
+    auto plan = wagbot::core::understand(text, hosts, grammar);
+    if (!plan || (only_if_planned && plan->question.empty() && plan->actions.empty())) return std::nullopt;
+    nlohmann::json out{{"ok", plan->question.empty()}, {"actions", nlohmann::json::array()}};
+    if (!plan->question.empty()) out["question"] = plan->question;
+    for (const auto& a : plan->actions) out["actions"].push_back(describe(a));
+    std::cout << out.dump(2) << "\n";
+    return plan->question.empty() ? 0 : 1;
+  };
+  std::string lowered = " " + text + " ";
+  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool compound = lowered.find(" and ") != std::string::npos || lowered.find(" then ") != std::string::npos;
+  if (compound)
+    if (auto code = sentence(true)) return *code;
   auto parsed = grammar.parse(text);
+  if (!parsed && (parsed.error().command.empty() || compound))
+    if (auto code = sentence(false)) return *code;
   nlohmann::json out;
   if (!parsed) {
     out = {{"ok", false}, {"error", parsed.error().message}, {"usage", parsed.error().usage}, {"actions", nlohmann::json::array()}};
@@ -83,6 +106,8 @@ int main(int argc, char** argv) {
   std::string text;
   auto* explain_cmd = cli.add_subcommand("explain", "Print, as JSON, the actions a message would turn into");
   explain_cmd->add_option("text", text, "The message")->required();
+  std::string explain_config;
+  explain_cmd->add_option("-c,--config", explain_config, "Configuration file (for host descriptions)");
 
   std::string check_file;
   auto* check = cli.add_subcommand("check-config", "Validate a configuration file (exit 2 if bad)");
@@ -96,7 +121,7 @@ int main(int argc, char** argv) {
     std::cout << "wagbot " << WAGBOT_VERSION << "\n";
     return 0;
   }
-  if (*explain_cmd) return explain(text);
+  if (*explain_cmd) return explain(text, explain_config);
   if (*check) {
     auto cfg = load_or_exit(check_file);
     std::cout << "config ok: " << cfg.hosts.size() << " host(s), " << cfg.users.size() << " user(s)\n";

@@ -114,8 +114,14 @@ asio::awaitable<chat_reply> dispatcher::handle(const core::chat_event& ev) {
   const auto lowered = " " + lower_trim(ev.text) + " ";
   const bool compound = lowered.find(" and ") != std::string::npos || lowered.find(" then ") != std::string::npos;
   if (compound)
-    if (auto plan = core::understand(ev.text, hosts, grammar_); plan && plan->question.empty() && !plan->actions.empty())
-      co_return co_await run_plan(*plan);
+    if (auto plan = core::understand(ev.text, hosts, grammar_)) {
+      if (!plan->question.empty()) {
+        auto r = core::say(tone::info, plan->question);
+        r.error_code = "AMBIGUOUS";
+        co_return r;
+      }
+      if (!plan->actions.empty()) co_return co_await run_plan(*plan);
+    }
 
   auto parsed = grammar_.parse(ev.text);
   if (!parsed) {
@@ -155,8 +161,11 @@ asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vec
     const auto line = core::result_block(result);
     out.text(line.substr(0, line.find('\n')));
     out.code(result.dump(), "wagmios-result");
-    if (r.mood == tone::error) out.mood = tone::error;
+    if (r.mood == tone::error && out.error_code.empty()) out.error_code = r.error_code;
   }
+  // Each line carries its own mark (✅ ❌ ⏳): the reply as a whole stays neutral, or one
+  // failed request would paint the successful ones as failures.
+  out.mood = tone::info;
   co_return out;
 }
 
@@ -368,6 +377,15 @@ asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::str
       }
       eng_.record(actor, "", "cancel", c->id, "cancelled: " + c->summary);
       auto reply = core::say(tone::info, "Cancelled: " + c->summary + ". Nothing was done.");
+      // An agent's request hears that it will not run.
+      if (auto plan = eng_.vault().open(cancelled->action_json, "confirmation")) {
+        auto act = nlohmann::json::parse(*plan, nullptr, false);
+        if (act.is_object() && !act.value("request_id", "").empty()) {
+          nlohmann::json result{{"id", act["request_id"]}, {"status", "cancelled"}, {"data", {{"text", reply.plain()}}},
+                                {"error", nullptr}};
+          reply.code(result.dump(), "wagmios-result");
+        }
+      }
       notify(*cancelled, actor.user, reply);
       co_return reply;
     }
