@@ -43,10 +43,6 @@ def wait_count(rooms: dict, count: int, deadline: float) -> dict:
     return out
 
 
-def all_alerts(rooms: dict) -> dict:
-    return {side.network: side.alerts(room) for side, room in rooms.items()}
-
-
 def change_then_poll(w, host: str, names, status: str) -> None:
     """Sets containers' state from outside the API, all between two polls, then waits for the
     poll that sees the change."""
