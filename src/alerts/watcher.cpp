@@ -37,11 +37,42 @@ watcher::watcher(asio::any_io_executor executor, const app::host_config& host, c
       log_(std::move(log)),
       watch_(host.alias, from_config(settings)),
       alert_settings_(from_config(settings)),
-      ws_(executor, "wagbot/" WAGBOT_VERSION) {}
+      ws_(executor, "wagbot/" WAGBOT_VERSION),
+      feed_pause_(executor) {}
 
 void watcher::stop() {
   stopping_ = true;
   ws_.abort();
+  feed_pause_.cancel();
+}
+
+void watcher::seen(const protocol::activity_event& e) {
+  const auto position = e.timestamp + "|" + e.id;
+  if (position > last_event_) last_event_ = position;
+  feed_baseline_ = true;
+}
+
+asio::awaitable<void> watcher::catch_up() {
+  // The feed has no replay: while it is down, the activity list tells which changes were API
+  // actions, before a poll would call them crashes. The first read only sets the baseline.
+  if (no_activity_scope_) co_return;
+  auto events = co_await api_.activity(host_.monitor_key);
+  if (!events) {
+    if (events.error().kind == errc::scope_required) {
+      no_activity_scope_ = true;  // the monitor key has no system:read: polling alone it is
+      log_.warn("the monitor key of @{} lacks system:read: API actions will be seen by polling only", host_.alias);
+    }
+    co_return;
+  }
+  const bool report = feed_baseline_;
+  std::vector<core::alert> alerts;
+  for (const auto& e : *events) {
+    if (report && e.timestamp + "|" + e.id > last_event_)
+      for (auto& a : watch_.on_activity(e, now_seconds())) alerts.push_back(std::move(a));
+    seen(e);
+  }
+  feed_baseline_ = true;
+  emit(std::move(alerts));
 }
 
 void watcher::emit(std::vector<core::alert> alerts) {
@@ -59,17 +90,22 @@ asio::awaitable<void> watcher::poll_loop() {
   co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
   while (!stopping_) {
     const auto started = std::chrono::steady_clock::now();
+    const bool was_reachable = watch_.reachable();
+    if (!feed_connected_) co_await catch_up();
     auto list = co_await api_.containers(host_.monitor_key);
     if (stopping_) break;
-    if (list) emit(watch_.on_poll(*list, now_seconds()));
-    else emit(watch_.on_poll_failed(list.error().message, now_seconds()));
+    if (list) {
+      emit(watch_.on_poll(*list, now_seconds()));
+      if (!was_reachable || !feed_connected_) feed_pause_.cancel();  // the host is back: reconnect the feed now
+    } else {
+      emit(watch_.on_poll_failed(list.error().message, now_seconds()));
+    }
     tick.expires_at(started + std::chrono::seconds(settings_.poll_interval_seconds));
     co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 
 asio::awaitable<void> watcher::feed_loop() {
-  asio::steady_timer pause(executor_);
   std::chrono::milliseconds backoff{1000};
   bool warned = false;
   net::url where = host_.base;
@@ -82,13 +118,18 @@ asio::awaitable<void> watcher::feed_loop() {
       backoff = std::chrono::milliseconds(1000);
       warned = false;
       log_.debug("following the activity feed of @{}", host_.alias);
+      feed_connected_ = true;
+      co_await catch_up();  // what happened while it was down
       for (;;) {
         auto frame = co_await ws_.read();
         if (!frame) break;
         auto doc = protocol::json::parse(*frame, nullptr, false);
         if (!doc.is_object()) continue;
-        emit(watch_.on_activity(doc.get<protocol::activity_event>(), now_seconds()));
+        const auto e = doc.get<protocol::activity_event>();
+        seen(e);
+        emit(watch_.on_activity(e, now_seconds()));
       }
+      feed_connected_ = false;
     } else if (!warned) {
       // A key without system:read is refused at the upgrade: polling still sees most things.
       log_.warn("cannot follow the activity feed of @{} ({}); polling only, retrying with backoff",
@@ -96,8 +137,8 @@ asio::awaitable<void> watcher::feed_loop() {
       warned = true;
     }
     if (stopping_) break;
-    pause.expires_after(backoff);
-    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    feed_pause_.expires_after(backoff);
+    co_await feed_pause_.async_wait(asio::as_tuple(asio::use_awaitable));
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
   }
 }

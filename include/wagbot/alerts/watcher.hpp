@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -29,6 +31,8 @@ class watcher {
   boost::asio::awaitable<void> poll_loop();
   boost::asio::awaitable<void> feed_loop();
   void emit(std::vector<core::alert> alerts);
+  boost::asio::awaitable<void> catch_up();
+  void seen(const protocol::activity_event& e);
 
   boost::asio::any_io_executor executor_;
   const app::host_config& host_;
@@ -39,6 +43,11 @@ class watcher {
   core::host_watch watch_;
   core::alert_settings alert_settings_;
   net::websocket ws_;
+  boost::asio::steady_timer feed_pause_;
+  bool feed_connected_ = false;
+  bool no_activity_scope_ = false;
+  bool feed_baseline_ = false;     ///< the feed's position is known (catch-up may report)
+  std::string last_event_;         ///< timestamp|id of the newest activity event handled
   bool stopping_ = false;
 };
 
