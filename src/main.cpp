@@ -57,33 +57,22 @@ int explain(const std::string& text, const std::string& config_file) {
     std::cout << out.dump(2) << "\n";
     return out["ok"].get<bool>() ? 0 : 1;
   }
-  // The same order as the dispatcher: a compound sentence as language first, then the
-  // grammar, then language for anything that is not a command.
-  auto sentence = [&](bool only_if_planned) -> std::optional<int> {
-    auto plan = wagbot::core::understand(text, hosts, grammar);
-    if (!plan || (only_if_planned && plan->question.empty() && plan->actions.empty())) return std::nullopt;
-    nlohmann::json out{{"ok", plan->question.empty()}, {"actions", nlohmann::json::array()}};
-    if (!plan->question.empty()) out["question"] = plan->question;
-    for (const auto& a : plan->actions) out["actions"].push_back(describe(a));
+  auto line = wagbot::core::read_line(text, [&] { return hosts; }, grammar);
+  if (line.plan) {
+    nlohmann::json out{{"ok", line.plan->question.empty()}, {"actions", nlohmann::json::array()}};
+    if (!line.plan->question.empty()) out["question"] = line.plan->question;
+    for (const auto& a : line.plan->actions) out["actions"].push_back(describe(a));
     std::cout << out.dump(2) << "\n";
-    return plan->question.empty() ? 0 : 1;
-  };
-  std::string lowered = " " + text + " ";
-  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool compound = lowered.find(" and ") != std::string::npos || lowered.find(" then ") != std::string::npos;
-  if (compound)
-    if (auto code = sentence(true)) return *code;
-  auto parsed = grammar.parse(text);
-  if (!parsed && (parsed.error().command.empty() || compound))
-    if (auto code = sentence(false)) return *code;
+    return line.plan->question.empty() ? 0 : 1;
+  }
   nlohmann::json out;
-  if (!parsed) {
-    out = {{"ok", false}, {"error", parsed.error().message}, {"usage", parsed.error().usage}, {"actions", nlohmann::json::array()}};
+  if (line.error) {
+    out = {{"ok", false}, {"error", line.error->message}, {"usage", line.error->usage}, {"actions", nlohmann::json::array()}};
   } else {
-    out = {{"ok", true}, {"actions", nlohmann::json::array({describe(*parsed)})}};
+    out = {{"ok", true}, {"actions", nlohmann::json::array({describe(*line.command)})}};
   }
   std::cout << out.dump(2) << "\n";
-  return parsed ? 0 : 1;
+  return line.error ? 1 : 0;
 }
 
 }  // namespace

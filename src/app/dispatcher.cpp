@@ -91,55 +91,33 @@ asio::awaitable<chat_reply> dispatcher::handle(const core::chat_event& ev) {
 
   if (core::has_agent_block(ev.text)) co_return co_await run_agent(*who, core::parse_agent_requests(ev.text, grammar_));
 
-  std::vector<core::host_words> hosts;
-  for (const auto& h : eng_.cfg().hosts) hosts.push_back({h.alias, h.description});
-  for (const auto& alias : eng_.hosts_of(who->user))
-    if (!eng_.cfg().find_host(alias)) hosts.push_back({alias, {}});
-  auto run_plan = [&](const core::understanding& plan) -> asio::awaitable<chat_reply> {
-    chat_reply out;
-    for (const auto& act : plan.actions) {
-      auto r = co_await run(*who, act);
-      if (out.confirmation_id.empty()) out.confirmation_id = r.confirmation_id;
-      if (r.mood == tone::error || (r.mood == tone::warning && out.mood != tone::error)) out.mood = r.mood;
-      else if (out.blocks.empty()) out.mood = r.mood;
-      for (auto& b : r.blocks) out.blocks.push_back(std::move(b));
-      for (auto& m : r.mentions) out.mentions.push_back(m);
-      if (out.error_code.empty()) out.error_code = r.error_code;
-    }
-    co_return out;
+  auto hosts = [&] {
+    std::vector<core::host_words> words;
+    for (const auto& h : eng_.cfg().hosts) words.push_back({h.alias, h.description});
+    for (const auto& alias : eng_.hosts_of(who->user))
+      if (!eng_.cfg().find_host(alias)) words.push_back({alias, {}});
+    return words;
   };
-
-  // A compound sentence ("install jellyfin on the media server and make sure nginx is running
-  // on the NAS") is read as language first; everything else as a command first.
-  const auto lowered = " " + lower_trim(ev.text) + " ";
-  const bool compound = lowered.find(" and ") != std::string::npos || lowered.find(" then ") != std::string::npos;
-  if (compound)
-    if (auto plan = core::understand(ev.text, hosts, grammar_)) {
-      if (!plan->question.empty()) {
-        auto r = core::say(tone::info, plan->question);
-        r.error_code = "AMBIGUOUS";
-        co_return r;
-      }
-      if (!plan->actions.empty()) co_return co_await run_plan(*plan);
-    }
-
-  auto parsed = grammar_.parse(ev.text);
-  if (!parsed) {
-    // Not a command: perhaps a sentence ("restart nginx on the nas"). A line that starts
-    // with a command word keeps its usage help.
-    if (parsed.error().command.empty() || compound) {
-      if (auto plan = core::understand(ev.text, hosts, grammar_)) {
-        if (!plan->question.empty()) {
-          auto r = core::say(tone::info, plan->question);
-          r.error_code = "AMBIGUOUS";
-          co_return r;
-        }
-        co_return co_await run_plan(*plan);
-      }
-    }
-    co_return usage_reply(parsed.error());
+  auto line = core::read_line(ev.text, hosts, grammar_);
+  if (line.command) co_return co_await run(*who, *line.command);
+  if (line.error) co_return usage_reply(*line.error);
+  if (!line.plan->question.empty()) {
+    auto r = core::say(tone::info, line.plan->question);
+    r.error_code = "AMBIGUOUS";
+    co_return r;
   }
-  co_return co_await run(*who, *parsed);
+  // Each part of a sentence runs as the command it stands for, in order.
+  chat_reply out;
+  for (const auto& act : line.plan->actions) {
+    auto r = co_await run(*who, act);
+    if (out.confirmation_id.empty()) out.confirmation_id = r.confirmation_id;
+    if (r.mood == tone::error || (r.mood == tone::warning && out.mood != tone::error)) out.mood = r.mood;
+    else if (out.blocks.empty()) out.mood = r.mood;
+    for (auto& b : r.blocks) out.blocks.push_back(std::move(b));
+    for (auto& m : r.mentions) out.mentions.push_back(m);
+    if (out.error_code.empty()) out.error_code = r.error_code;
+  }
+  co_return out;
 }
 
 asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vector<core::agent_request> requests) {

@@ -374,3 +374,35 @@ std::optional<understanding> understand(std::string_view text, const std::vector
 }
 
 }  // namespace wagbot::core
+
+namespace wagbot::core {
+
+reading read_line(std::string_view text, const std::function<std::vector<host_words>()>& hosts, const grammar& g) {
+  const auto lowered = normalise(text);
+  const bool compound = lowered.find(" and ") != std::string::npos || lowered.find(" then ") != std::string::npos;
+  std::optional<std::vector<host_words>> known;
+  auto language = [&] {
+    if (!known) known = hosts();
+    return understand(text, *known, g);
+  };
+  reading out;
+  if (compound)
+    if (auto plan = language(); plan && (!plan->question.empty() || !plan->actions.empty())) {
+      out.plan = std::move(plan);
+      return out;
+    }
+  auto parsed = g.parse(text);
+  if (parsed) {
+    out.command = *parsed;
+    return out;
+  }
+  if (parsed.error().command.empty() || compound)
+    if (auto plan = language()) {
+      out.plan = std::move(plan);
+      return out;
+    }
+  out.error = parsed.error();
+  return out;
+}
+
+}  // namespace wagbot::core

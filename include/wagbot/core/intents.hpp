@@ -4,6 +4,7 @@
 // "install jellyfin on the media server and make sure nginx is running on the NAS".
 // Each clause becomes the action a typed command would; when a sentence is ambiguous the
 // answer is a clarifying question, never a guess.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,5 +30,23 @@ struct understanding {
 /// for us, and the usual "unknown command" help applies).
 std::optional<understanding> understand(std::string_view text, const std::vector<host_words>& hosts,
                                         const grammar& g);
+
+}  // namespace wagbot::core
+
+namespace wagbot::core {
+
+/// How one line reads: a command, a plan from a sentence, a question, or a parse error.
+struct reading {
+  std::optional<action> command;        ///< a typed command
+  std::optional<understanding> plan;    ///< a sentence: actions, or a question
+  std::optional<parse_error> error;     ///< neither: the usage help to show
+};
+
+/// The one order every reader of lines uses (dispatcher, explain): a compound sentence is read
+/// as language first; otherwise the grammar; then language for what is not a command (a line
+/// that starts with a command word keeps its usage help). `hosts` is called only when
+/// language is tried, since listing a user's hosts costs key decryption.
+reading read_line(std::string_view text, const std::function<std::vector<host_words>()>& hosts,
+                  const grammar& g);
 
 }  // namespace wagbot::core

@@ -138,3 +138,36 @@ TEST_SUITE("core") {
     CHECK(u->question == "Which host do you mean: @nas1 or @nas2?");
   }
 }
+
+TEST_SUITE("core") {
+  TEST_CASE("read_line: commands, sentences, questions and usage, in one order") {
+    const auto g = real_grammar();
+    int asked = 0;
+    auto counted = [&] {
+      ++asked;
+      return hosts;
+    };
+    auto cmd = read_line("restart nginx @nas", counted, g);
+    REQUIRE(cmd.command.has_value());
+    CHECK(asked == 0);  // a plain command never lists (decrypts) the user's hosts
+
+    auto usage = read_line("restart a b", counted, g);
+    REQUIRE(usage.error.has_value());
+    CHECK(usage.error->message.find("Too many arguments") == 0);
+    CHECK(asked == 0);  // a command word keeps its usage help
+
+    auto sentence = read_line("what's running on the nas?", counted, g);
+    REQUIRE(sentence.plan.has_value());
+    CHECK(sentence.plan->actions.size() == 1);
+    CHECK(asked == 1);
+
+    // A compound sentence is language first, even though `install` would swallow it.
+    auto compound = read_line("install jellyfin on the media server and stop everything on the nas", counted, g);
+    REQUIRE(compound.plan.has_value());
+    CHECK_FALSE(compound.plan->question.empty());
+
+    auto nonsense = read_line("hello there", counted, g);
+    REQUIRE(nonsense.error.has_value());
+    CHECK(nonsense.error->message.find("Unknown command `hello`") == 0);
+  }
+}
