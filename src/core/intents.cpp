@@ -129,7 +129,8 @@ clause_result one_clause(std::string clause, std::string_view original, const st
       std::string known;
       for (const auto& h : hosts) known += (known.empty() ? "@" : ", @") + h.alias;
       out.understood = true;
-      out.question = "I don't know a host called \"" + rest.front() + "\". Your hosts: " + known + ".";
+      out.question = "I don't know a host called \"" + rest.front() + "\"." +
+                     (known.empty() ? std::string() : " Your hosts: " + known + ".");
       return out;
     }
     host = last_host;
