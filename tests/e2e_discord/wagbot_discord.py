@@ -111,8 +111,14 @@ def response_types(d: dict) -> list[int]:
 
 
 def finished(d: dict) -> bool:
-    """The interaction has its final answer: answered at once, or deferred then edited."""
-    return d["status"] in ("responded", "completed")
+    """The interaction has its final answer: answered at once, or deferred then edited.
+
+    A private answer to a deferred command is two requests (the public original says
+    "answered privately", then the ephemeral follow-up carries the answer): wait for both.
+    """
+    if d["status"] not in ("responded", "completed"):
+        return False
+    return not ("Answered privately" in text(d.get("original")) and not d.get("followups"))
 
 
 def visible_text(d: dict) -> str:
