@@ -132,10 +132,10 @@ class SimControl:
     def set_faults(self, host: str, latency_ms: int = 0, status: int | None = None,
                    garbage: bool = False, drop: bool = False, path_prefix: str | None = None,
                    count: int | None = None, body: str | None = None,
-                   content_type: str | None = None):
+                   content_type: str | None = None, reset: bool = False):
         return self._call("POST", self._h(host) + "/faults", {
             "latency_ms": latency_ms, "status": status, "garbage": garbage, "drop": drop,
-            "path_prefix": path_prefix, "count": count, "body": body,
+            "reset": reset, "path_prefix": path_prefix, "count": count, "body": body,
             "content_type": content_type})
 
     def get_faults(self, host: str):

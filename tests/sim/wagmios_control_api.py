@@ -193,6 +193,7 @@ class ControlAPI:
             f = Faults(latency_ms=int(b.get("latency_ms") or 0),
                        status=int(b["status"]) if b.get("status") is not None else None,
                        garbage=bool(b.get("garbage")), drop=bool(b.get("drop")),
+                       reset=bool(b.get("reset")),
                        path_prefix=b.get("path_prefix"),
                        count=int(b["count"]) if b.get("count") is not None else None,
                        body=b.get("body"), content_type=b.get("content_type"))

@@ -3,13 +3,16 @@
 Pipeline for every request on the host's port (in this order):
   record in the request log -> injected faults -> route match (unknown path or wrong
   method: plain-text 404, no auth, no activity) -> auth (public paths skip it) ->
-  rate limit -> scope -> handler -> write timeout -> `api_call` activity event.
+  rate limit -> scope -> handler -> write timeout -> `api_call` activity event ->
+  the `reset` fault (half the answer, then a TCP reset).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import struct
 import time
 
 from aiohttp import web
@@ -133,14 +136,15 @@ class HostServer:
 
         # -- injected faults (a misbehaving proxy/network in front of the API)
         f = st.faults
+        reset = False
         if f.active() and (not f.path_prefix or path.startswith(f.path_prefix)) \
                 and (f.count is None or f.count > 0):
             if f.count is not None:
                 f.count -= 1
-            snapshot = (f.latency_ms, f.status, f.garbage, f.drop, f.body, f.content_type)
+            snapshot = (f.latency_ms, f.status, f.garbage, f.drop, f.body, f.content_type, f.reset)
             if f.count == 0:
                 st.faults = type(f)()
-            latency, status, garbage, drop, fbody, ctype = snapshot
+            latency, status, garbage, drop, fbody, ctype, reset = snapshot
             if latency:
                 await asyncio.sleep(latency / 1000)
             if drop:
@@ -187,6 +191,10 @@ class HostServer:
             # Go's WriteTimeout: the handler ran, but its response never reaches the client.
             entry["dropped"] = True
             return self._abort(request)
+        if reset:
+            # The handler ran (its effects stay); the client gets half an answer, then a RST.
+            entry["reset"] = True
+            return await self._reset_mid_response(request, resp)
         return resp
 
     async def _authorize(self, ctx: api.Ctx, scope, sent_key: str, header_key: str):
@@ -232,6 +240,33 @@ class HostServer:
         c = self.state.config
         return err(429, "RATE_LIMITED",
                    f"Rate limit exceeded: {c['rate_limit']} requests per {int(c['rate_window_s'])}s")
+
+    @staticmethod
+    async def _reset_mid_response(request: web.Request, resp: web.Response) -> web.StreamResponse:
+        """Sends the status line, the headers (announcing the whole body) and the first half of
+        the body, then resets the TCP connection (SO_LINGER 0: RST, not FIN)."""
+        body = resp.body if isinstance(resp.body, (bytes, bytearray)) else b""
+        partial = web.StreamResponse(status=resp.status, reason=resp.reason)
+        for name, value in resp.headers.items():
+            if name.lower() not in ("content-length", "transfer-encoding"):
+                partial.headers[name] = value
+        partial.content_length = len(body)
+        await partial.prepare(request)
+        await partial.write(bytes(body[:len(body) // 2]))
+        transport = request.transport
+        if transport is not None:
+            # Let the half answer leave before the reset (abort() discards what is buffered).
+            while transport.get_write_buffer_size() > 0 and not transport.is_closing():
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.05)
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                except OSError:
+                    pass
+            transport.abort()
+        raise asyncio.CancelledError()
 
     @staticmethod
     def _abort(request: web.Request) -> web.StreamResponse:

@@ -334,13 +334,14 @@ class Faults:
     status: int | None = None
     garbage: bool = False
     drop: bool = False
+    reset: bool = False
     path_prefix: str | None = None
     count: int | None = None
     body: str | None = None
     content_type: str | None = None
 
     def active(self) -> bool:
-        return bool(self.latency_ms or self.status or self.garbage or self.drop)
+        return bool(self.latency_ms or self.status or self.garbage or self.drop or self.reset)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

@@ -640,6 +640,34 @@ def test_fault_drop(nas, ctl):
     assert nas("GET", "/api/containers").status == 200
 
 
+def test_fault_reset_mid_response(nas, ctl):
+    """The action is carried out; the client gets the status line, the headers and half the
+    body it announces, then a TCP reset."""
+    ctl.clear_requests("nas")
+    ctl.set_faults("nas", reset=True, path_prefix="/api/containers/nginx/restart", count=1)
+    u = urllib.parse.urlsplit(nas.url)
+    raw = b""
+    with socket.create_connection((u.hostname, u.port), timeout=10) as s:
+        s.sendall(b"POST /api/containers/nginx/restart HTTP/1.1\r\nHost: x\r\nX-API-Key: "
+                  + nas.admin.encode() + b"\r\nContent-Length: 2\r\n\r\n{}")
+        with pytest.raises(ConnectionResetError):
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break            # an orderly close (FIN) is not what this fault does
+                raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), raw
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    full = b'{"success":true,"data":{"status":"restarted"},"error":null}\n'
+    assert length == len(full) and 0 < len(body) < length and full.startswith(body), (length, body)
+    # Carried out once, logged with its status, and the fault is used up.
+    assert len(events(nas, type="container_action", action="restart", target="nginx")) == 1
+    (entry,) = ctl.requests("nas")
+    assert entry["status"] == 200 and entry["reset"] is True
+    assert nas("POST", "/api/containers/nginx/restart", body={}).data == {"status": "restarted"}
+
+
 def test_requests_log(nas, ctl):
     ctl.clear_requests("nas")
     nas("POST", "/api/containers/nginx/stop", body={"why": "test"})
