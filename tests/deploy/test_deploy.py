@@ -270,6 +270,8 @@ def data_dir_owner(stage: Stage) -> tuple[int, int, int]:
             words = shlex.split(cmd)
             if words[:2] == ["install", "-d"] and "/data" in words:
                 opts = dict(zip(words[2::2], words[3::2]))
+                if not {"-o", "-g", "-m"} <= opts.keys():
+                    pytest.fail(f"/data is created without a numeric owner, group and mode: {cmd.strip()}")
                 return int(opts["-o"]), int(opts["-g"]), int(opts["-m"], 8)
     pytest.fail("the runtime stage does not create /data for its USER (install -d -o -g -m /data)")
 
@@ -432,7 +434,9 @@ def test_sandbox_enforces_the_unit(tmp_path, root_dir, binary):
     assert got["setaffinity"] == "Operation not permitted"  # @resources is filtered out
     assert got["wx_mmap"] == "Permission denied"  # MemoryDenyWriteExecute
     assert got["other_pids_visible"] == 0
-    assert "sda" not in got["dev"] and "null" in got["dev"]
+    # PrivateDevices: pseudo devices only (no disks, kmsg, kvm, ttys of the machine).
+    assert set(got["dev"]) <= {"null", "zero", "full", "random", "urandom", "tty", "fd", "stdin",
+                               "stdout", "stderr", "shm", "pts", "mqueue", "ptmx"}, got["dev"]
 
 
 PROBE = r"""
