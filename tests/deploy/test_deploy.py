@@ -768,7 +768,8 @@ def test_image_entrypoint_runs_like_the_container(root_dir, binary, sim):
     assert cfg["hosts"] and cfg["hosts"][0].get("monitor_key_file", "").startswith("/run/secrets/")
     cfg["hosts"][0]["url"] = sim.hosts["nas"]
     cfg["log_format"] = "text"
-    port = int(cfg["observability"]["listen"].rsplit(":", 1)[1])
+    port = free_port()  # the shipped 9464 may be taken on this machine (no network namespace here)
+    cfg["observability"]["listen"] = f"127.0.0.1:{port}"
     (config / "shipped.yaml").write_text(yaml.safe_dump(shipped))
     (config / Path(config_path).name).write_text(yaml.safe_dump(cfg))
     for f in config.iterdir():
