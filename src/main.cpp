@@ -1,4 +1,4 @@
-// wagbot's command line: run, shell, explain, check-config, version.
+// wagbot's command line: run, shell, explain, check-config, health, version.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +8,7 @@
 
 #include "commands/commands.hpp"
 #include "wagbot/app/app.hpp"
+#include "wagbot/app/observability.hpp"
 #include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/grammar.hpp"
 #include "wagbot/core/intents.hpp"
@@ -102,6 +103,11 @@ int main(int argc, char** argv) {
   auto* check = cli.add_subcommand("check-config", "Validate a configuration file (exit 2 if bad)");
   check->add_option("file", check_file, "Configuration file")->required();
 
+  bool ready = false;
+  auto* health = cli.add_subcommand("health", "Ask a running wagbot's observability listener if it is healthy (exit 0) or not (1)");
+  health->add_option("-c,--config", config_file, "Configuration file")->capture_default_str();
+  health->add_flag("--ready", ready, "Ask /readyz (every chat transport connected) instead of /healthz");
+
   auto* version = cli.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(cli, argc, argv);
@@ -118,6 +124,7 @@ int main(int argc, char** argv) {
   }
 
   auto cfg = load_or_exit(config_file);
+  if (*health) return wagbot::app::health_check(cfg, ready);
   try {
     wagbot::app::application app(std::move(cfg));
     if (*run) return app.run();

@@ -59,6 +59,7 @@ void router::deliver(const std::vector<core::alert>& alerts) {
         if (t->network() == s.network) {
           t->post(s.room, core::render_alert(shown), actions_for(shown));
           ++sent_;
+          ++sent_by_network_[s.network];
         }
     }
   }

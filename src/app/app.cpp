@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "commands/commands.hpp"
+#include "wagbot/app/observability.hpp"
 
 namespace wagbot::app {
 
@@ -44,6 +45,60 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
   if (matrix_) router_->add(*matrix_);
   if (discord_) router_->add(*discord_);
   import_preset_keys();
+  watch_metrics();
+}
+
+void application::watch_metrics() {
+  auto& m = engine_->metrics();
+  m.set("wagbot_build_info", {{"version", WAGBOT_VERSION}}, 1);
+  const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // Numbers kept by the parts themselves are read at scrape time.
+  m.on_collect([this, started](core::metrics& m) {
+    collect_process(m, started);
+    m.set("wagbot_confirmations_pending", {}, static_cast<double>(confirmations_->pending_count()));
+    if (matrix_) {
+      const core::metric_labels net{{"network", "matrix"}};
+      m.set("wagbot_transport_connected", net, matrix_->connected() ? 1 : 0);
+      m.set("wagbot_send_queue_depth", net, static_cast<double>(matrix_->sender().depth()));
+      m.set("wagbot_rate_limited_total", net,
+            static_cast<double>(matrix_->sender().rate_limited() + matrix_->sync_rate_limited()));
+      m.set("wagbot_reconnects_total", net, static_cast<double>(matrix_->reconnects()));
+      m.set("wagbot_alerts_sent_total", net, static_cast<double>(router_->sent("matrix")));
+    }
+    if (discord_) {
+      const core::metric_labels net{{"network", "discord"}};
+      m.set("wagbot_transport_connected", net, discord_->connected() ? 1 : 0);
+      m.set("wagbot_send_queue_depth", net, static_cast<double>(discord_->api().pending()));
+      m.set("wagbot_rate_limited_total", net, static_cast<double>(discord_->api().rate_limited()));
+      m.set("wagbot_reconnects_total", net, static_cast<double>(discord_->link().reconnects()));
+      m.set("wagbot_alerts_sent_total", net, static_cast<double>(router_->sent("discord")));
+    }
+    for (const auto& w : watchers_) m.set("wagbot_host_reachable", {{"host", w->alias()}}, w->reachable() ? 1 : 0);
+  });
+}
+
+bool application::start_listener(const bool& stopping) {
+  namespace asio = boost::asio;
+  const auto& where = cfg_.observability;
+  if (!where.enabled()) return true;
+  listener_ = std::make_unique<net::http_server>(io_.get_executor(), [this, &stopping](std::string_view target) {
+    readiness ready;
+    if (matrix_) ready.emplace_back("matrix", matrix_->connected());
+    if (discord_) ready.emplace_back("discord", discord_->connected());
+    return observe_endpoint(target, engine_->metrics(), ready, stopping);
+  });
+  auto port = listener_->listen(where.address, where.port);
+  if (!port) {
+    log_.error("cannot listen on {}:{} (observability.listen): {}", where.address, where.port, port.error().message());
+    return false;
+  }
+  listening_port_ = *port;
+  const auto host = where.address.find(':') != std::string::npos ? "[" + where.address + "]" : where.address;
+  log_.info("observability on http://{}:{} (/healthz /readyz /metrics)", host, *port);
+  if (where.address != "127.0.0.1" && where.address != "::1")
+    log_.warn("observability.listen is not a loopback address; the endpoints have no authentication");
+  asio::co_spawn(io_, listener_->run(), asio::detached);
+  return true;
 }
 
 int application::run() {
@@ -51,6 +106,7 @@ int application::run() {
   int code = 0;
   bool stopping = false;
   if (!matrix_ && !discord_) log_.warn("no chat transport is configured; use `wagbot shell` to talk to the bot");
+  if (!start_listener(stopping)) return 2;
 
   // Expired confirmations are announced (and their prompts edited) within a second or two.
   asio::co_spawn(io_, [this, &stopping]() -> asio::awaitable<void> {
@@ -68,6 +124,7 @@ int application::run() {
     if (host.monitor_key.empty()) continue;
     watchers_.push_back(std::make_unique<alerts::watcher>(io_.get_executor(), host, cfg_.alerts, *http_, *router_,
                                                           log_.child("alerts." + host.alias)));
+    watchers_.back()->observe(wagmios_observer(engine_->metrics(), host.alias, "alerts"));
     asio::co_spawn(io_, watchers_.back()->run(), [this, alias = host.alias](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -84,6 +141,7 @@ int application::run() {
     if (matrix_) matrix_->stop();
     if (discord_) discord_->stop();
     for (auto& w : watchers_) w->stop();
+    // The listener stays: /readyz says "stopping" until the process ends.
     asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
       asio::steady_timer wait(io_);
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

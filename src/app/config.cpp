@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -41,6 +43,26 @@ const std::set<std::string> top_keys{"data_dir", "master_key_file", "log_level",
                                      "protected_containers", "allow_user_hosts", "timeouts",
                                      "hosts", "users", "matrix", "discord", "alerts", "agents",
                                      "command_prefix", "observability"};
+
+// "127.0.0.1:9464" or "[::1]:9464"; the address must be an IP literal (no name lookups).
+void read_listen(const std::string& text, observability_config& out) {
+  const auto colon = text.rfind(':');
+  std::string address = colon == std::string::npos ? std::string{} : text.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+  const auto port_text = colon == std::string::npos ? std::string{} : text.substr(colon + 1);
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(address, ec);
+  if (address.empty() || ec)
+    throw config_error("observability.listen", "must be an IP address and a port, like 127.0.0.1:9464");
+  int port = -1;
+  if (!port_text.empty() && port_text.size() <= 5 &&
+      port_text.find_first_not_of("0123456789") == std::string::npos)
+    port = std::stoi(port_text);
+  if (port < 0 || port > 65535)
+    throw config_error("observability.listen", "the port must be a number from 0 to 65535");
+  out.address = address;
+  out.port = static_cast<std::uint16_t>(port);
+}
 
 void only_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) {
   if (!node.IsMap()) throw config_error(where.empty() ? "(top level)" : where, "must be a mapping");
@@ -333,6 +355,11 @@ config load_config(const std::filesystem::path& file) {
     ac.flap_threshold = positive(a["flap_threshold"], "alerts.flap_threshold", 3);
     ac.digest_threshold = positive(a["digest_threshold"], "alerts.digest_threshold", 5);
     if (ac.poll_interval_seconds < 2) throw config_error("alerts.poll_interval", "must be at least 2 seconds");
+  }
+
+  if (const auto o = root["observability"]) {
+    only_keys(o, "observability", {"listen"});
+    if (o["listen"]) read_listen(scalar<std::string>(o["listen"], "observability.listen", "a string"), c.observability);
   }
 
   // Cross-references, once everything is read.

@@ -77,6 +77,16 @@ std::optional<requester> dispatcher::identify(const core::chat_event& ev) const 
 }
 
 asio::awaitable<chat_reply> dispatcher::handle(const core::chat_event& ev) {
+  const auto before = actions_run_;
+  auto reply = co_await handle_line(ev);
+  // Lines that ran no command are counted by what they got: help, or a question.
+  if (actions_run_ == before && !reply.error_code.empty() && reply.error_code != "UNKNOWN_USER")
+    eng_.metrics().add("wagbot_commands_total",
+                       {{"command", "-"}, {"outcome", reply.error_code == "AMBIGUOUS" ? "question" : "usage"}});
+  co_return reply;
+}
+
+asio::awaitable<chat_reply> dispatcher::handle_line(const core::chat_event& ev) {
   auto who = identify(ev);
   if (!who) {
     auto r = coded(core::error_reply("I don't know you yet. Ask the bot's admin to add your " + ev.network +
@@ -148,6 +158,14 @@ asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vec
 }
 
 asio::awaitable<chat_reply> dispatcher::run(const requester& who, const core::action& act) {
+  ++actions_run_;
+  auto reply = co_await execute(who, act);
+  const char* outcome = !reply.confirmation_id.empty() ? "confirm" : reply.mood == tone::error ? "error" : "ok";
+  eng_.metrics().add("wagbot_commands_total", {{"command", find(act.command) ? act.command : "-"}, {"outcome", outcome}});
+  co_return reply;
+}
+
+asio::awaitable<chat_reply> dispatcher::execute(const requester& who, const core::action& act) {
   const command* cmd = find(act.command);
   if (!cmd) co_return core::error_reply("Unknown command `" + act.command + "`. Type `help`.");
   if (cmd->spec.admin_only && !who.admin)

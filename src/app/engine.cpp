@@ -41,6 +41,13 @@ engine::engine(const config& cfg, core::logger log, net::http_client& http, stor
   limits_.marketplace_start = std::chrono::seconds(cfg.timeouts.marketplace_start_seconds);
 }
 
+wagmios::client::observer wagmios_observer(core::metrics& m, const std::string& alias, const char* purpose) {
+  return [&m, alias, purpose](std::chrono::duration<double> took, std::string_view failure) {
+    m.observe("wagbot_wagmios_request_duration_seconds", {{"host", alias}, {"purpose", purpose}}, took.count());
+    if (!failure.empty()) m.add("wagbot_wagmios_errors_total", {{"host", alias}, {"cause", std::string(failure)}});
+  };
+}
+
 wagmios::client& engine::client_for(const std::string& alias, const std::string& url) {
   auto& slot = clients_[alias + "|" + url];
   if (!slot) {
@@ -49,6 +56,7 @@ wagmios::client& engine::client_for(const std::string& alias, const std::string&
     if (const auto* host = cfg_.find_host(alias); host && host->base.origin() == where.base.origin())
       where.tls = host->tls;
     slot = std::make_unique<wagmios::client>(http_, where, limits_);
+    slot->observe(wagmios_observer(metrics_, alias, "command"));
   }
   return *slot;
 }

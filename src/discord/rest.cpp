@@ -90,6 +90,11 @@ asio::awaitable<void> rest::wait_until(clock::time_point t) {
 
 asio::awaitable<result<pd::json>> rest::call(std::string method, std::string path, pd::json body) {
   const auto route = route_of(method, path);
+  struct in_queue {
+    std::size_t& n;
+    explicit in_queue(std::size_t& count) : n(count) { ++n; }
+    ~in_queue() { --n; }
+  } counted(pending_);
   for (int attempt = 0;; ++attempt) {
     if (unauthorized_) co_return rest_error{401, 0, "stopped after a 401: the bot token is invalid"};
     const auto now = clock::now();

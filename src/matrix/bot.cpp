@@ -95,6 +95,10 @@ asio::awaitable<int> bot::sync_loop() {
     inbox_.finish("matrix", entry.event_id);
     // Its requester hears back rather than never: it may or may not have taken effect.
     auto payload = pm::json::parse(entry.payload, nullptr, false);
+    if (payload.is_object() && payload.value("type", "") == "m.reaction") {
+      interrupted_confirmation(payload.get<pm::event>());
+      continue;
+    }
     if (!payload.is_object() || payload.value("type", "") != "m.room.message") continue;
     auto e = payload.get<pm::event>();
     spawn([](bot& self, pm::event e) -> asio::awaitable<void> {
@@ -132,6 +136,7 @@ asio::awaitable<int> bot::sync_loop() {
         if (int code = co_await start_session(); code != 0) co_return code;
         continue;
       }
+      if (e.rate_limited()) ++sync_rate_limited_;
       auto delay = e.rate_limited() ? std::chrono::milliseconds(std::max<std::int64_t>(e.retry_after_ms, 500))
                                     : backoff + std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 500)(jitter));
       log_.warn("sync failed ({}); retrying in {} ms", e.message, delay.count());
@@ -139,14 +144,36 @@ asio::awaitable<int> bot::sync_loop() {
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
       continue;
     }
-    if (!connected_) log_.info("syncing with {}", cfg_.homeserver);
-    connected_ = true;
+    if (!connected_) {
+      log_.info("syncing with {}", cfg_.homeserver);
+      if (ever_connected_) ++reconnects_;
+    }
+    connected_ = ever_connected_ = true;
     backoff = std::chrono::milliseconds(500);
     handle_batch(*batch, since.empty() && first_ever);
     since = batch->next_batch;
     kv_.set(next_batch_key, since);
   }
   co_return 0;
+}
+
+void bot::interrupted_confirmation(const pm::event& reaction) {
+  // A ✅ whose action was cut short: the confirmation is used up (it never runs twice), so the
+  // prompt would keep asking for a reaction that can no longer do anything. Say what happened.
+  const auto rel = pm::relation_of(reaction.content);
+  auto c = dispatch_.eng().confirmations().find_by_prompt("matrix", rel.event_id);
+  if (!c || c->state != store::confirmation_state::confirmed) return;
+  auto actor = dispatch_.identify(core::chat_event{"matrix", reaction.room_id, reaction.sender, {}, false, reaction.event_id});
+  auto notice = core::say(core::tone::warning, "I was restarted while running this command (" + c->summary +
+                                                   "), so I do not know whether it finished. Check (e.g. `ps`) "
+                                                   "before asking again.");
+  on_resolved(app::confirmation_outcome{*c, actor ? actor->user : c->requester, notice});
+  pm::event prompt;
+  prompt.event_id = rel.event_id;
+  prompt.room_id = reaction.room_id;
+  spawn([](bot& self, pm::event prompt, core::chat_reply notice) -> asio::awaitable<void> {
+    co_await self.reply(prompt, notice);
+  }(*this, std::move(prompt), std::move(notice)), "interrupted notice");
 }
 
 void bot::handle_batch(const pm::sync_response& batch, bool initial) {

@@ -155,6 +155,12 @@ std::vector<confirmation> confirmation_store::pending_for(const std::string& req
   return read_all(query);
 }
 
+std::size_t confirmation_store::pending_count() {
+  SQLite::Statement query(db_.sql(), "SELECT COUNT(*) FROM confirmations WHERE state = 'pending'");
+  query.executeStep();
+  return static_cast<std::size_t>(query.getColumn(0).getInt64());
+}
+
 SQLite::Statement confirmation_store::select(const char* condition) {
   // condition is always a literal of this file; values go through bind().
   return SQLite::Statement(db_.sql(), std::string(select_columns) + condition);

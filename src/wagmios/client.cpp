@@ -37,9 +37,22 @@ task<json> client::call(std::string_view key, const char* method, std::string ta
     req.headers.emplace_back("Content-Type", "application/json");
     req.body = std::move(body);
   }
+  const auto started = std::chrono::steady_clock::now();
   auto response = co_await http_.send(where_.base, where_.tls, std::move(req));
-  if (!response) co_return transport_error(response.error());
-  co_return parse_envelope(response->status, response->body, enveloped);
+  if (!response) {
+    auto error = transport_error(response.error());
+    report(started, error.kind == errc::timeout ? "timeout" : error.kind == errc::tls_failure ? "tls" : "unreachable");
+    co_return error;
+  }
+  auto parsed = parse_envelope(response->status, response->body, enveloped);
+  report(started, response->status >= 500                                   ? "http"
+                  : !parsed && parsed.error().kind == errc::bad_response ? "bad_response"
+                                                                          : "");
+  co_return parsed;
+}
+
+void client::report(std::chrono::steady_clock::time_point started, std::string_view failure) const {
+  if (observer_) observer_(std::chrono::steady_clock::now() - started, failure);
 }
 
 template <class T>

@@ -26,6 +26,11 @@ class watcher {
   /// Polls and follows the feed until stop().
   boost::asio::awaitable<void> run();
   void stop();
+  const std::string& alias() const { return host_.alias; }
+  /// False once enough polls in a row failed.
+  bool reachable() const { return watch_.reachable(); }
+  /// Reports the watcher's own WAGMIOS requests (for metrics).
+  void observe(wagmios::client::observer o) { api_.observe(std::move(o)); }
 
  private:
   boost::asio::awaitable<void> poll_loop();

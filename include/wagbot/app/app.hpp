@@ -11,6 +11,7 @@
 #include "wagbot/alerts/watcher.hpp"
 #include "wagbot/discord/bot.hpp"
 #include "wagbot/matrix/bot.hpp"
+#include "wagbot/net/http_server.hpp"
 #include "wagbot/store/database.hpp"
 #include "wagbot/store/inbox.hpp"
 #include "wagbot/store/kv_store.hpp"
@@ -35,10 +36,16 @@ class application {
 
   /// `wagbot run`: every configured transport until SIGINT/SIGTERM; returns the exit code.
   int run();
+  /// The observability listener's port once run() bound it (0 before, or when it is off).
+  std::uint16_t listening_port() const { return listening_port_; }
 
  private:
   /// Keys written in the config (key_env / key_file) go into the vault at every start.
   void import_preset_keys();
+  /// Registers what /metrics reads from the parts at scrape time.
+  void watch_metrics();
+  /// Starts /healthz, /readyz and /metrics when configured; false when it cannot bind.
+  bool start_listener(const bool& stopping);
 
   config cfg_;
   core::logger log_;
@@ -59,6 +66,8 @@ class application {
   std::unique_ptr<dispatcher> dispatcher_;
   std::unique_ptr<matrix::bot> matrix_;
   std::unique_ptr<discord::bot> discord_;
+  std::unique_ptr<net::http_server> listener_;
+  std::uint16_t listening_port_ = 0;
 };
 
 }  // namespace wagbot::app

@@ -94,6 +94,13 @@ struct alerts_config {
   int digest_threshold = 5;
 };
 
+/// The loopback listener for /healthz, /readyz and /metrics; off unless `listen` is set.
+struct observability_config {
+  std::string address;         ///< IP literal, e.g. 127.0.0.1 or ::1
+  std::uint16_t port = 0;      ///< 0 = any free port (logged at start)
+  bool enabled() const { return !address.empty(); }
+};
+
 struct config {
   std::filesystem::path path;           ///< the file it came from
   std::filesystem::path data_dir = "data";
@@ -110,6 +117,7 @@ struct config {
   matrix_config matrix;
   discord_config discord;
   alerts_config alerts;
+  observability_config observability;
 
   const host_config* find_host(const std::string& alias) const;
   const user_config* find_user(const std::string& name) const;

@@ -58,6 +58,9 @@ class dispatcher {
 
  private:
   const command* find(const std::string& name) const;
+  boost::asio::awaitable<core::chat_reply> handle_line(const core::chat_event& ev);
+  /// run() without the counting.
+  boost::asio::awaitable<core::chat_reply> execute(const requester& who, const core::action& act);
   boost::asio::awaitable<core::chat_reply> run_on_host(const requester& who, const command& cmd,
                                                        const core::action& act,
                                                        const std::string& alias, bool confirmed);
@@ -71,6 +74,7 @@ class dispatcher {
   std::vector<resolved_listener> listeners_;
   std::vector<command> commands_;
   core::grammar grammar_;
+  std::uint64_t actions_run_ = 0;  ///< actions started, so handle() can tell lines that ran none
 };
 
 /// A reply for a parse error: the message and the usage.

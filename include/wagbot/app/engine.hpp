@@ -15,6 +15,7 @@
 #include "wagbot/app/command.hpp"
 #include "wagbot/app/config.hpp"
 #include "wagbot/core/log.hpp"
+#include "wagbot/core/metrics.hpp"
 #include "wagbot/core/policy.hpp"
 #include "wagbot/net/http_client.hpp"
 #include "wagbot/store/audit_log.hpp"
@@ -49,6 +50,10 @@ class engine {
   const store::vault& vault() const { return vault_; }
   const core::protection& guard() const { return guard_; }
   std::int64_t now() const { return now_(); }
+  /// The shared HTTP client (the planner reaches its model with it).
+  net::http_client& http() { return http_; }
+  /// Counters and histograms for /metrics.
+  core::metrics& metrics() { return metrics_; }
 
   /// The client for a host (configured TLS settings apply when the URL matches a configured host).
   wagmios::client& client_for(const std::string& alias, const std::string& url);
@@ -88,6 +93,10 @@ class engine {
   wagmios::timeouts limits_;
   std::map<std::string, std::unique_ptr<wagmios::client>> clients_;
   std::map<std::string, cached_scopes> scopes_;
+  core::metrics metrics_;
 };
+
+/// Records a WAGMIOS client's request times and failures under `alias` and `purpose`.
+wagmios::client::observer wagmios_observer(core::metrics& m, const std::string& alias, const char* purpose);
 
 }  // namespace wagbot::app

@@ -28,6 +28,7 @@ class bot : public core::chat_transport {
   bool connected() const { return gateway_->ready(); }
   bool idle() const { return running_ == 0; }
   const rest& api() const { return *rest_; }
+  const gateway& link() const { return *gateway_; }
 
   std::string network() const override { return "discord"; }
   /// Posts an alert as an embed; its actions become buttons that run as whoever clicks.

@@ -43,6 +43,8 @@ class rest {
   void on_unauthorized(std::function<void()> f) { on_unauthorized_ = std::move(f); }
   std::uint64_t rate_limited() const { return rate_limited_; }
   std::uint64_t requests() const { return requests_; }
+  /// Calls waiting for a limit or for their answer.
+  std::size_t pending() const { return pending_; }
 
   /// The bucket key of a path: the route with ids replaced, except the major parameter.
   static std::string route_of(const std::string& method, const std::string& path);
@@ -69,6 +71,7 @@ class rest {
   bool unauthorized_ = false;
   std::function<void()> on_unauthorized_;
   std::uint64_t rate_limited_ = 0, requests_ = 0;
+  std::size_t pending_ = 0;
 };
 
 }  // namespace wagbot::discord

@@ -46,6 +46,10 @@ class bot : public core::chat_transport {
   /// True after the first successful /sync since the last failure.
   bool connected() const { return connected_; }
   const outbox& sender() const { return *outbox_; }
+  /// Times syncing resumed after a failure.
+  std::uint64_t reconnects() const { return reconnects_; }
+  /// 429s on /sync (the outbox counts those on sends).
+  std::uint64_t sync_rate_limited() const { return sync_rate_limited_; }
 
   std::string network() const override { return "matrix"; }
   /// Posts an alert; its actions become reactions that run as whoever reacts.
@@ -64,6 +68,8 @@ class bot : public core::chat_transport {
   // bot.cpp
   boost::asio::awaitable<int> sync_loop();
   void handle_batch(const pm::sync_response& batch, bool initial);
+  /// After a crash: tells the room about a confirmation whose action a restart cut short.
+  void interrupted_confirmation(const pm::event& reaction);
   void take(const pm::event& e);
   void enqueue(const std::string& room, pm::json payload);
   boost::asio::awaitable<void> room_worker(std::string room);
@@ -99,6 +105,8 @@ class bot : public core::chat_transport {
   std::deque<std::string> alert_order_;  ///< oldest first, to keep alert_actions_ bounded
   bool stopping_ = false;
   bool connected_ = false;
+  bool ever_connected_ = false;
+  std::uint64_t reconnects_ = 0, sync_rate_limited_ = 0;
   std::size_t running_ = 0;
   std::size_t tasks_ = 0;  ///< spawned tasks under way
 };

@@ -64,6 +64,8 @@ class confirmation_store {
 
   /// Pending ones of this requester, oldest first.
   std::vector<confirmation> pending_for(const std::string& requester);
+  /// How many are waiting for an answer, everyone's.
+  std::size_t pending_count();
 
  private:
   SQLite::Statement select(const char* condition);

@@ -2,6 +2,7 @@
 // Typed async client for one WAGMIOS host. Every call takes the API key of the chat user on
 // whose behalf it runs: the client itself holds no key.
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,11 @@ class client {
   client(net::http_client& http, endpoint where, timeouts limits = {});
 
   const endpoint& where() const { return where_; }
+
+  /// Told after every request how long it took and how it failed: "" (an answer came back),
+  /// "timeout", "unreachable", "tls", "http" (5xx) or "bad_response" (not the envelope).
+  using observer = std::function<void(std::chrono::duration<double> took, std::string_view failure)>;
+  void observe(observer o) { observer_ = std::move(o); }
 
   /// The key's own metadata and scopes (`GET /api/settings`).
   task<protocol::key_info> settings(std::string_view key);
@@ -81,12 +87,14 @@ class client {
  private:
   task<json> call(std::string_view key, const char* method, std::string target,
                   std::string body, std::chrono::milliseconds timeout, bool enveloped = true);
+  void report(std::chrono::steady_clock::time_point started, std::string_view failure) const;
   template <class T>
   task<T> get_as(std::string_view key, std::string target);
 
   net::http_client& http_;
   endpoint where_;
   timeouts limits_;
+  observer observer_;
 };
 
 /// Turns a transport failure into the api_error a user is shown.

@@ -441,4 +441,23 @@ users:
     CHECK(error_key("hosts:\n  - alias: nas\n    url: http://nas:5179\n    monitor_key_env: WAGBOT_TEST_MONITOR\n") ==
           "hosts[0].monitor_key");
   }
+
+  TEST_CASE("observability.listen: an IP and a port, off when absent") {
+    scratch dir;
+    auto cfg = load_config(dir.write("a.yaml", "observability:\n  listen: 127.0.0.1:9464\n"));
+    CHECK(cfg.observability.enabled());
+    CHECK(cfg.observability.address == "127.0.0.1");
+    CHECK(cfg.observability.port == 9464);
+    cfg = load_config(dir.write("b.yaml", "observability:\n  listen: \"[::1]:0\"\n"));
+    CHECK(cfg.observability.address == "::1");
+    CHECK(cfg.observability.port == 0);
+    CHECK_FALSE(load_config(dir.write("c.yaml", "log_level: info\n")).observability.enabled());
+    std::string what;
+    CHECK(error_key("observability:\n  listen: localhost:9464\n", &what) == "observability.listen");
+    CHECK(what.find("IP address") != std::string::npos);
+    CHECK(error_key("observability:\n  listen: 127.0.0.1\n") == "observability.listen");
+    CHECK(error_key("observability:\n  listen: 127.0.0.1:70000\n") == "observability.listen");
+    CHECK(error_key("observability:\n  listen: 127.0.0.1:http\n") == "observability.listen");
+    CHECK(error_key("observability:\n  port: 9464\n") == "observability.port");
+  }
 }
