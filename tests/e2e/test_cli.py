@@ -194,3 +194,65 @@ def test_version():
 def test_explain_command_aliases(alias, command):
     code, out = explain(alias)
     assert code == 0 and out["actions"][0]["command"] == command
+
+
+# ---------------------------------------------------------------------------- health and the listener
+
+def test_health_without_a_listener_says_how_to_add_one(tmp_path):
+    cfg = tmp_path / "wagbot.yaml"
+    cfg.write_text("data_dir: data\n")
+    p = wagbot("health", "-c", str(cfg), cwd=tmp_path)
+    assert p.returncode == 2
+    assert "observability" in p.stderr and "listen: 127.0.0.1:9464" in p.stderr
+
+
+def test_health_when_nothing_listens_is_unhealthy(tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "wagbot.yaml"
+    cfg.write_text(f"data_dir: data\nobservability:\n  listen: 127.0.0.1:{port}\n")
+    p = wagbot("health", "-c", str(cfg), cwd=tmp_path)
+    assert p.returncode == 1 and "no answer" in p.stderr, (p.returncode, p.stderr)
+
+
+def test_run_stops_with_a_clear_error_when_the_listen_port_is_taken(tmp_path):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cfg = tmp_path / "wagbot.yaml"
+        cfg.write_text(f"data_dir: data\nobservability:\n  listen: 127.0.0.1:{port}\n")
+        p = wagbot("run", "-c", str(cfg), cwd=tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert f"cannot listen on 127.0.0.1:{port} (observability.listen)" in p.stderr
+
+
+def test_run_without_transports_is_healthy_and_ready(tmp_path):
+    import socket
+    import time
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "wagbot.yaml"
+    cfg.write_text(f"data_dir: data\nobservability:\n  listen: 127.0.0.1:{port}\n")
+    proc = subprocess.Popen([WAGBOT, "run", "-c", str(cfg)], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            p = wagbot("health", "-c", str(cfg), "--ready", cwd=tmp_path)
+            if p.returncode == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert p.returncode == 0 and p.stdout == "ready\n", (p.returncode, p.stdout, p.stderr)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            body = r.read().decode()
+        assert "wagbot_confirmations_pending 0" in body
+        assert "wagbot_transport_connected" not in body   # no transport configured, none reported
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    assert f"observability on http://127.0.0.1:{port}" in proc.stderr.read()
