@@ -12,6 +12,7 @@
 #include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/grammar.hpp"
 #include "wagbot/core/intents.hpp"
+#include "wagbot/core/planner.hpp"
 #include "wagbot/shell/shell.hpp"
 
 namespace {
@@ -27,14 +28,20 @@ wagbot::app::config load_or_exit(const std::string& file) {
   }
 }
 
-int explain(const std::string& text, const std::string& config_file) {
+int explain(const std::string& text, const std::string& config_file, bool ask_model) {
   std::vector<wagbot::core::command_spec> specs;
   for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
   wagbot::core::grammar grammar(specs);
   // Host descriptions ("the nas") come from the config when one is given.
   std::vector<wagbot::core::host_words> hosts;
-  if (!config_file.empty())
-    for (const auto& h : load_or_exit(config_file).hosts) hosts.push_back({h.alias, h.description});
+  std::optional<wagbot::app::config> cfg;
+  if (!config_file.empty()) cfg = load_or_exit(config_file);
+  if (cfg)
+    for (const auto& h : cfg->hosts) hosts.push_back({h.alias, h.description});
+  if (ask_model && (!cfg || !cfg->planner.enabled)) {
+    std::cerr << "wagbot: --planner needs -c FILE with a `planner:` section\n";
+    return exit_config;
+  }
   auto describe = [&](const wagbot::core::action& act) {
     const auto* spec = grammar.find(act.command);
     nlohmann::json a = act;
@@ -65,6 +72,36 @@ int explain(const std::string& text, const std::string& config_file) {
     for (const auto& a : line.plan->actions) out["actions"].push_back(describe(a));
     std::cout << out.dump(2) << "\n";
     return line.plan->question.empty() ? 0 : 1;
+  }
+  // The planner calls out to a model, so it is asked only on request.
+  if (line.error && cfg && cfg->planner.enabled && wagbot::core::worth_planning(text, *line.error)) {
+    if (!ask_model) {
+      nlohmann::json out{{"ok", false}, {"error", line.error->message}, {"usage", line.error->usage},
+                         {"actions", nlohmann::json::array()},
+                         {"planner", "not asked; add --planner to ask the configured model"}};
+      std::cout << out.dump(2) << "\n";
+      return 1;
+    }
+    auto log = wagbot::core::logger(wagbot::core::log_level::warn, wagbot::core::stderr_sink(false), "planner");
+    auto plan = wagbot::app::ask_once(cfg->planner, text, hosts, grammar, log);
+    nlohmann::json out{{"ok", false}, {"planner", true}, {"actions", nlohmann::json::array()}};
+    if (!plan) {
+      out["error"] = "the model " + plan.error();
+      out["usage"] = line.error->usage;
+    } else if (!plan->refusal.empty()) {
+      out["error"] = "refused: " + plan->refusal;
+    } else if (plan->actions.empty()) {
+      out["question"] = plan->words;
+    } else {
+      out["ok"] = true;
+      for (const auto& act : plan->actions) {
+        auto a = describe(act);
+        a["planned"] = true;
+        out["actions"].push_back(a);
+      }
+    }
+    std::cout << out.dump(2) << "\n";
+    return out["ok"].get<bool>() ? 0 : 1;
   }
   nlohmann::json out;
   if (line.error) {
@@ -98,6 +135,9 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("text", text, "The message")->required();
   std::string explain_config;
   explain_cmd->add_option("-c,--config", explain_config, "Configuration file (for host descriptions)");
+  bool explain_planner = false;
+  explain_cmd->add_flag("--planner", explain_planner,
+                        "Ask the configured LLM planner about text nothing else understands (calls out)");
 
   std::string check_file;
   auto* check = cli.add_subcommand("check-config", "Validate a configuration file (exit 2 if bad)");
@@ -116,7 +156,7 @@ int main(int argc, char** argv) {
     std::cout << "wagbot " << WAGBOT_VERSION << "\n";
     return 0;
   }
-  if (*explain_cmd) return explain(text, explain_config);
+  if (*explain_cmd) return explain(text, explain_config, explain_planner);
   if (*check) {
     auto cfg = load_or_exit(check_file);
     std::cout << "config ok: " << cfg.hosts.size() << " host(s), " << cfg.users.size() << " user(s)\n";

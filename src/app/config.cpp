@@ -42,7 +42,7 @@ const std::set<std::string> top_keys{"data_dir", "master_key_file", "log_level",
                                      "confirmation_timeout", "scope_cache_seconds",
                                      "protected_containers", "allow_user_hosts", "timeouts",
                                      "hosts", "users", "matrix", "discord", "alerts", "agents",
-                                     "command_prefix", "observability"};
+                                     "command_prefix", "observability", "planner"};
 
 // "127.0.0.1:9464" or "[::1]:9464"; the address must be an IP literal (no name lookups).
 void read_listen(const std::string& text, observability_config& out) {
@@ -360,6 +360,32 @@ config load_config(const std::filesystem::path& file) {
   if (const auto o = root["observability"]) {
     only_keys(o, "observability", {"listen"});
     if (o["listen"]) read_listen(scalar<std::string>(o["listen"], "observability.listen", "a string"), c.observability);
+  }
+
+  if (const auto p = root["planner"]) {
+    only_keys(p, "planner", {"base_url", "model", "api_key", "api_key_env", "api_key_file", "ca_file", "timeout",
+                             "max_actions"});
+    auto& pc = c.planner;
+    pc.enabled = true;
+    if (!p["base_url"]) throw config_error("planner.base_url", "is required (e.g. http://127.0.0.1:11434/v1)");
+    pc.base_url = scalar<std::string>(p["base_url"], "planner.base_url", "a URL");
+    auto parsed = net::parse_url(pc.base_url);
+    if (!parsed || parsed->websocket()) throw config_error("planner.base_url", "must be an http:// or https:// URL");
+    pc.base = *parsed;
+    if (!p["model"]) throw config_error("planner.model", "is required");
+    pc.model = scalar<std::string>(p["model"], "planner.model", "a model name");
+    if (pc.model.empty()) throw config_error("planner.model", "must not be empty");
+    pc.api_key = secret_from(p, "planner", "api_key", base);
+    if (p["ca_file"]) {
+      std::filesystem::path ca = scalar<std::string>(p["ca_file"], "planner.ca_file", "a path");
+      if (ca.is_relative()) ca = base / ca;
+      if (!std::filesystem::exists(ca)) throw config_error("planner.ca_file", "no such file " + ca.string());
+      if (!pc.base.tls()) throw config_error("planner.ca_file", "needs an https:// base_url");
+      pc.tls.ca_file = ca.string();
+    }
+    pc.timeout_seconds = positive(p["timeout"], "planner.timeout", 60);
+    pc.max_actions = positive(p["max_actions"], "planner.max_actions", 3);
+    if (pc.max_actions > 10) throw config_error("planner.max_actions", "must be at most 10");
   }
 
   // Cross-references, once everything is read.

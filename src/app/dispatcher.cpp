@@ -10,6 +10,7 @@
 #include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/error_text.hpp"
 #include "wagbot/core/intents.hpp"
+#include "wagbot/core/planner.hpp"
 #include "wagbot/core/redact.hpp"
 #include "wagbot/core/routing.hpp"
 
@@ -62,7 +63,10 @@ chat_reply usage_reply(const core::parse_error& error) {
 }
 
 dispatcher::dispatcher(engine& eng, std::vector<command> commands)
-    : eng_(eng), commands_(std::move(commands)), grammar_(specs_of(commands_)) {}
+    : eng_(eng), commands_(std::move(commands)), grammar_(specs_of(commands_)) {
+  if (eng_.cfg().planner.enabled)
+    planner_ = std::make_unique<planner>(eng_.http(), eng_.cfg().planner, eng_.log().child("planner"));
+}
 
 const command* dispatcher::find(const std::string& name) const {
   for (const auto& c : commands_)
@@ -110,7 +114,14 @@ asio::awaitable<chat_reply> dispatcher::handle_line(const core::chat_event& ev) 
   };
   auto line = core::read_line(ev.text, hosts, grammar_);
   if (line.command) co_return co_await run(*who, *line.command);
-  if (line.error) co_return usage_reply(*line.error);
+  if (line.error) {
+    // Free text nothing else understood: the model may suggest commands (when configured).
+    if (planner_ && core::worth_planning(ev.text, *line.error)) {
+      const auto known = hosts();
+      co_return co_await planner_->answer(*this, *who, ev.text, known, *line.error);
+    }
+    co_return usage_reply(*line.error);
+  }
   if (!line.plan->question.empty()) {
     auto r = core::say(tone::info, line.plan->question);
     r.error_code = "AMBIGUOUS";
@@ -271,7 +282,11 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
                                 "system container. Use the container's name instead.");
   }
 
-  // 4. Destructive: a human says yes first.
+  // 4. Destructive: a human says yes first. A model's plan is only a suggestion: whatever it
+  // would change waits for that yes too.
+  const bool changes = spec.destructive || spec.scope.find(":write") != std::string::npos ||
+                       spec.scope.find(":delete") != std::string::npos;
+  if (act.planned && changes && verdict.outcome == core::verdict::allow) verdict.outcome = core::verdict::confirm;
   if (verdict.outcome == core::verdict::confirm && !confirmed)
     co_return ask_confirmation(who, cmd, act, alias, ctx.target_name(act));
 

@@ -101,6 +101,19 @@ struct observability_config {
   bool enabled() const { return !address.empty(); }
 };
 
+/// The optional LLM planner for lines nothing else understands; off unless the file has a
+/// `planner:` section. Any OpenAI-compatible chat-completions endpoint with tool calls.
+struct planner_config {
+  bool enabled = false;
+  std::string base_url;                   ///< e.g. http://127.0.0.1:11434/v1 (Ollama)
+  net::url base;
+  net::tls_options tls;                   ///< ca_file for a private endpoint
+  std::string model;                      ///< e.g. qwen2.5:7b
+  std::string api_key;                    ///< secret (api_key_env / _file); optional
+  int timeout_seconds = 60;               ///< the whole request, connect included
+  int max_actions = 3;                    ///< tool calls one message may turn into (1-10)
+};
+
 struct config {
   std::filesystem::path path;           ///< the file it came from
   std::filesystem::path data_dir = "data";
@@ -117,6 +130,7 @@ struct config {
   matrix_config matrix;
   discord_config discord;
   alerts_config alerts;
+  planner_config planner;
   observability_config observability;
 
   const host_config* find_host(const std::string& alias) const;

@@ -9,6 +9,7 @@
 
 #include "wagbot/app/command.hpp"
 #include "wagbot/app/engine.hpp"
+#include "wagbot/app/planner.hpp"
 #include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/chat_event.hpp"
 #include "wagbot/core/grammar.hpp"
@@ -74,6 +75,7 @@ class dispatcher {
   std::vector<resolved_listener> listeners_;
   std::vector<command> commands_;
   core::grammar grammar_;
+  std::unique_ptr<planner> planner_;  ///< set when a model is configured
   std::uint64_t actions_run_ = 0;  ///< actions started, so handle() can tell lines that ran none
 };
 
