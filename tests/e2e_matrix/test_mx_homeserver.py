@@ -4,6 +4,9 @@ homeserver restart while the bot long-polls /sync (and while it has a reply to s
 from __future__ import annotations
 
 import re
+import socket
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -16,6 +19,28 @@ LOGS = "/api/containers/nginx/logs"
 BURST = 15
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def metric(port: int, line_start: str) -> float:
+    """The value of the /metrics line that starts with `line_start` (name and labels); 0 if none."""
+    for line in get(port, "/metrics")[1].splitlines():
+        if line.startswith(line_start + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def tails(ctl) -> list[int]:
     return [int(c.rsplit("=", 1)[1]) for c in calls(ctl, "nas") if c.startswith("GET " + LOGS)]
 
@@ -23,7 +48,8 @@ def tails(ctl) -> list[int]:
 def test_a_burst_of_replies_under_default_rate_limits_arrives_complete_and_in_order(
         synapse_default, make_world):
     """rc_message 0.2/s, burst 10: 15 replies need ~25 s of 429s; none is lost or reordered."""
-    w = make_world(hs=synapse_default)
+    port = free_port()
+    w = make_world(hs=synapse_default, observability={"listen": f"127.0.0.1:{port}"})
     room = w.bot.dm(w.alice, timeout=30)
     sent = [w.alice.send_text(room, f"logs nginx {n}") for n in range(1, BURST + 1)]
     got = {}
@@ -40,20 +66,32 @@ def test_a_burst_of_replies_under_default_rate_limits_arrives_complete_and_in_or
     log = w.bot.log()
     assert "rate limited in" in log, "no 429 was seen: the test did not exercise the limits"
     assert "send to" not in log, "a reply was given up"
+    # ...and counted: one 429 per "rate limited in" line of the log
+    assert metric(port, 'wagbot_rate_limited_total{network="matrix"}') == log.count("rate limited in")
+    assert metric(port, 'wagbot_send_queue_depth{network="matrix"}') == 0
+    assert metric(port, 'wagbot_commands_total{command="logs",outcome="ok"}') == BURST
 
 
 def test_homeserver_restart_while_the_bot_syncs(synapse_factory, make_world):
     hs = synapse_factory()
-    w = make_world(hs=hs)
+    port = free_port()
+    w = make_world(hs=hs, observability={"listen": f"127.0.0.1:{port}"})
     room = w.bot.dm(w.alice)
     assert "6 containers" in body(w.bot.ask(w.alice, room, "ps"))
+    status, ready = get(port, "/readyz")
+    assert status == 200 and "matrix: connected" in ready, ready
 
     mark = w.bot.log_mark()
     hs.restart()  # the bot is in the middle of a long-poll
     w.bot.wait_log(r"sync failed", since=mark)
+    status, ready = get(port, "/readyz")
+    assert status == 503 and "matrix: not connected" in ready, (status, ready)
+    assert get(port, "/healthz")[0] == 200
     r = w.bot.ask(w.alice, room, "logs nginx 2", timeout=40)
     assert "Last 2 lines" in body(r)
     w.bot.wait_log(r"syncing with ", since=mark)  # it says when it is back
+    assert get(port, "/readyz")[0] == 200
+    assert metric(port, 'wagbot_reconnects_total{network="matrix"}') == 1
 
     # A reply due while the homeserver is down is sent once it is back (same txnId retries).
     w.ctl.set_faults("nas", latency_ms=1500, path_prefix=LOGS)
