@@ -97,8 +97,22 @@ def test_a_restart_loop_is_damped_and_summarised(make_world):
 
 # ---------------------------------------------------------------------------- host down / up
 
-def test_a_host_going_down_and_back_is_alerted_once_each(both):
-    w = both
+def metrics_of(port: int) -> dict[str, float]:
+    """/metrics as {"name{labels}": value}."""
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        lines = r.read().decode().splitlines()
+    return {ln.rsplit(" ", 1)[0]: float(ln.rsplit(" ", 1)[1]) for ln in lines if ln and not ln.startswith("#")}
+
+
+def test_a_host_going_down_and_back_is_alerted_once_each(make_world):
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    w = make_world(("matrix", "discord"), start=False)
+    w.bot.settings["observability"] = {"listen": f"127.0.0.1:{port}"}
+    w.bot.start()
     rooms = subscribe_all(w, "@nas")
     down_at = time.monotonic()
     w.wctl.down("nas")
@@ -114,6 +128,9 @@ def test_a_host_going_down_and_back_is_alerted_once_each(both):
     # trace in the simulator to wait for).
     with pytest.raises(AssertionError, match="timed out"):
         wait_count(rooms, 2, POLL + 0.5)
+    m = metrics_of(port)
+    assert m['wagbot_host_reachable{host="nas"}'] == 0 and m['wagbot_host_reachable{host="media"}'] == 1
+    assert m['wagbot_wagmios_errors_total{host="nas",cause="unreachable"}'] >= 3
 
     w.wctl.up("nas")
     w.bot.wait_poll("nas", since=w.bot.mark("nas"))
@@ -125,6 +142,11 @@ def test_a_host_going_down_and_back_is_alerted_once_each(both):
         side.check_native(down, "error")
         side.check_native(up, "success")
         assert down.actions == [] and up.actions == [], (down, up)
+    m = metrics_of(port)
+    assert m['wagbot_host_reachable{host="nas"}'] == 1
+    assert m['wagbot_alerts_sent_total{network="matrix"}'] == 2
+    assert m['wagbot_alerts_sent_total{network="discord"}'] == 2
+    assert m['wagbot_wagmios_request_duration_seconds_count{host="media",purpose="alerts"}'] >= 3
 
 
 def test_an_api_action_right_after_the_host_is_back_is_not_called_a_crash(both, wsim):
