@@ -32,8 +32,10 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO / "tests" / "sim"))
+sys.path.append(str(REPO / "tests"))
 
 from control import SimControl, Simulator  # noqa: E402
+from sanitizer_report import sanitizer_report  # noqa: E402  (tests/)
 
 WAGBOT = os.environ.get("WAGBOT_BIN") or str(REPO / "build" / "wagbot")
 HOSTS = ("nas", "media")
@@ -364,8 +366,11 @@ def bot(sim, tmp_path):
                 stream.close()
             except Exception:
                 pass
-    # Whatever a test did, no log line may contain a key.
+    # Whatever a test did, no log line may contain a key, nor (in the sanitized build) a
+    # sanitizer report.
     for err in b.all_stderr:
+        report = sanitizer_report(err)
+        assert report is None, f"a sanitizer report in wagbot's output:\n{report}"
         for key in b.keys.values():
             assert key not in err, "a full key appeared in wagbot's log"
         assert not KEY_RE.search(err), f"something key-like appeared in wagbot's log: {KEY_RE.search(err)}"

@@ -27,9 +27,14 @@ of a failed test are printed.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import pytest
+
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # tests/: sanitizer_report
+from sanitizer_report import sanitizer_report  # noqa: E402
 
 import wagbot_alerts as wa
 from wagbot_alerts import wd
@@ -130,6 +135,8 @@ def make_world(request, wsim, wctl, tmp_path_factory):
             if bot.expected_exit is not None and code != bot.expected_exit:
                 problems.append(f"{bot.dir}: exit code {code} at teardown, expected {bot.expected_exit}")
         logs = bot.all_logs()
+        if report := sanitizer_report(logs):
+            problems.append(f"{bot.dir}: a sanitizer report in the log:\n{report}")
         for secret in bot.secrets:
             if secret in logs:
                 problems.append(f"{bot.dir}: a secret (key or token …{secret[-4:]}) appeared in the log")

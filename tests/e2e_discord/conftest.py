@@ -18,8 +18,13 @@ the Discord bot token.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # tests/: sanitizer_report
+from sanitizer_report import sanitizer_report  # noqa: E402
 
 import wagbot_discord as wd
 
@@ -78,6 +83,8 @@ def make_bot(request, dsim, wsim, dctl, wctl, tmp_path_factory):
             if bot.expected_exit is not None and code != bot.expected_exit:
                 problems.append(f"{bot.dir}: exit code {code} at teardown, expected {bot.expected_exit}")
         logs = bot.all_logs()
+        if report := sanitizer_report(logs):
+            problems.append(f"{bot.dir}: a sanitizer report in the log:\n{report}")
         for key in bot.keys.values():
             if key in logs:
                 problems.append(f"{bot.dir}: a full WAGMIOS key appeared in the log")

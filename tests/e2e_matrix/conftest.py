@@ -21,9 +21,14 @@ the bot's access token.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from dataclasses import dataclass
 
 import pytest
+
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # tests/: sanitizer_report
+from sanitizer_report import sanitizer_report  # noqa: E402
 
 import wagbot_matrix as wm
 from matrix_fixtures import humans, register_unique, synapse_factory, synapse_hs  # noqa: F401
@@ -85,6 +90,8 @@ def make_bot(request, sim, ctl, tmp_path_factory):
             if bot.expected_exit is not None and code != bot.expected_exit:
                 problems.append(f"{bot.user_id}: exit code {code} at teardown, expected {bot.expected_exit}")
         logs = bot.all_logs()
+        if report := sanitizer_report(logs):
+            problems.append(f"{bot.user_id}: a sanitizer report in the log:\n{report}")
         for key in bot.keys.values():
             if key in logs:
                 problems.append(f"{bot.user_id}: a full WAGMIOS key appeared in the log")
