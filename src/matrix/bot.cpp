@@ -200,7 +200,7 @@ void bot::handle_batch(const pm::sync_response& batch, bool initial) {
     std::size_t first = 0;
     for (std::size_t k = 0; k < joined.timeline.size(); ++k) {
       const auto& e = joined.timeline[k];
-      if (e.type == "m.room.member" && e.state_key == user_id_ && e.content.value("membership", "") == "join")
+      if (e.type == "m.room.member" && e.state_key == user_id_ && pm::string_at(e.content, "membership") == "join")
         first = k + 1;
     }
     // (A join hidden by a limited timeline leaves history older than max_command_age as the
@@ -216,7 +216,7 @@ void bot::take(const pm::event& e) {
   const bool agent = e.type == agent_event_type;
   if (!message && !reaction && !agent) return;
   if (message) {
-    if (e.content.value("msgtype", "") == "m.notice") return;  // bots never answer bots' notices
+    if (pm::string_at(e.content, "msgtype") == "m.notice") return;  // bots never answer bots' notices
     if (pm::relation_of(e.content).rel_type == "m.replace") return;  // edits are not new commands
   }
   pm::json payload{{"event_id", e.event_id}, {"type", e.type}, {"sender", e.sender},

@@ -57,9 +57,9 @@ asio::awaitable<void> bot::on_invite(pm::invited_room invite) {
   bool direct = false;
   for (const auto& e : invite.invite_state)
     if (e.type == "m.room.member" && e.state_key == user_id_ &&
-        e.content.value("membership", "") == "invite") {
+        pm::string_at(e.content, "membership") == "invite") {
       inviter = e.sender;
-      direct = e.content.value("is_direct", false);
+      direct = pm::bool_at(e.content, "is_direct");
     }
   if (!inviter.empty() && allowed(cfg_.allowed_inviters, inviter)) {
     // A join can meet a 429 or a restarting homeserver like any request: retry it.
@@ -162,9 +162,9 @@ asio::awaitable<void> bot::on_message(const pm::event& e) {
     co_await on_agent_event(e);
     co_return;
   }
-  const auto msgtype = e.content.value("msgtype", "");
+  const auto msgtype = pm::string_at(e.content, "msgtype");
   if (msgtype != "m.text" && msgtype != "m.emote") co_return;
-  const auto body = pm::strip_reply_fallback(e.content.value("body", ""));
+  const auto body = pm::strip_reply_fallback(pm::string_at(e.content, "body"));
   const bool direct = co_await is_direct(e.room_id);
   if (!direct && core::contains_key(body)) {
     co_await leaked_key(e);

@@ -4,29 +4,51 @@
 
 namespace wagbot::protocol::matrix {
 
+std::string string_at(const json& object, const char* key) {
+  if (!object.is_object()) return {};
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+bool bool_at(const json& object, const char* key, bool fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+namespace {
+/// A wait in milliseconds from a number of seconds or milliseconds as sent: NaN, infinities and
+/// negatives are no wait, and anything longer than max_retry_after_ms is capped (converting an
+/// out-of-range double to an integer is undefined).
+std::int64_t capped_ms(double ms) {
+  if (!(ms > 0)) return 0;
+  return ms >= double(max_retry_after_ms) ? max_retry_after_ms : static_cast<std::int64_t>(ms);
+}
+}  // namespace
+
 error parse_error(int http_status, const std::string& body, const std::string& retry_after_header) {
   error e;
   e.http_status = http_status;
   auto doc = json::parse(body, nullptr, false);
   if (doc.is_object()) {
-    e.errcode = doc.value("errcode", "");
-    e.message = doc.value("error", "");
+    e.errcode = string_at(doc, "errcode");
+    e.message = string_at(doc, "error");
     if (auto it = doc.find("retry_after_ms"); it != doc.end() && it->is_number())
-      e.retry_after_ms = it->get<std::int64_t>();
-    e.soft_logout = doc.value("soft_logout", false);
+      e.retry_after_ms = capped_ms(it->get<double>());
+    e.soft_logout = bool_at(doc, "soft_logout");
   }
   if (e.message.empty()) e.message = "HTTP " + std::to_string(http_status);
   if (e.retry_after_ms == 0 && !retry_after_header.empty())
-    e.retry_after_ms = static_cast<std::int64_t>(std::atof(retry_after_header.c_str()) * 1000);
+    e.retry_after_ms = capped_ms(std::atof(retry_after_header.c_str()) * 1000);
   return e;
 }
 
 void from_json(const json& j, event& e) {
-  e.event_id = j.value("event_id", "");
-  e.type = j.value("type", "");
-  e.sender = j.value("sender", "");
-  e.room_id = j.value("room_id", "");
-  if (auto it = j.find("origin_server_ts"); it != j.end() && it->is_number())
+  e.event_id = string_at(j, "event_id");
+  e.type = string_at(j, "type");
+  e.sender = string_at(j, "sender");
+  e.room_id = string_at(j, "room_id");
+  if (auto it = j.find("origin_server_ts"); it != j.end() && it->is_number_integer())
     e.origin_server_ts = it->get<std::int64_t>();
   if (auto it = j.find("content"); it != j.end() && it->is_object()) e.content = *it;
   if (auto it = j.find("state_key"); it != j.end() && it->is_string()) e.state_key = it->get<std::string>();
@@ -60,7 +82,7 @@ sync_response parse_sync(const json& body) {
         r.room_id = it.key();
         r.state = events_at(*it, "state", r.room_id);
         r.timeline = events_at(*it, "timeline", r.room_id);
-        if (auto t = it->find("timeline"); t != it->end() && t->is_object()) r.limited = t->value("limited", false);
+        if (auto t = it->find("timeline"); t != it->end()) r.limited = bool_at(*t, "limited");
         out.joined.push_back(std::move(r));
       }
     if (auto invite = rooms->find("invite"); invite != rooms->end() && invite->is_object())
@@ -70,8 +92,9 @@ sync_response parse_sync(const json& body) {
       for (auto it = leave->begin(); it != leave->end(); ++it) out.left.push_back(it.key());
   }
   if (auto data = body.find("account_data"); data != body.end() && data->is_object())
-    for (const auto& e : data->value("events", json::array()))
-      if (e.is_object() && e.value("type", "") == "m.direct") out.direct = e.value("content", json::object());
+    if (auto list = data->find("events"); list != data->end() && list->is_array())
+      for (const auto& e : *list)
+        if (string_at(e, "type") == "m.direct") out.direct = e.value("content", json::object());
   return out;
 }
 
@@ -79,11 +102,10 @@ relation relation_of(const json& content) {
   relation r;
   auto it = content.find("m.relates_to");
   if (it == content.end() || !it->is_object()) return r;
-  r.rel_type = it->value("rel_type", "");
-  r.event_id = it->value("event_id", "");
-  r.key = it->value("key", "");
-  if (auto reply = it->find("m.in_reply_to"); reply != it->end() && reply->is_object())
-    r.in_reply_to = reply->value("event_id", "");
+  r.rel_type = string_at(*it, "rel_type");
+  r.event_id = string_at(*it, "event_id");
+  r.key = string_at(*it, "key");
+  if (auto reply = it->find("m.in_reply_to"); reply != it->end()) r.in_reply_to = string_at(*reply, "event_id");
   return r;
 }
 
@@ -113,7 +135,9 @@ std::vector<std::string> mentioned_users(const json& content) {
   std::vector<std::string> out;
   auto it = content.find("m.mentions");
   if (it == content.end() || !it->is_object()) return out;
-  for (const auto& u : it->value("user_ids", json::array()))
+  auto ids = it->find("user_ids");
+  if (ids == it->end() || !ids->is_array()) return out;
+  for (const auto& u : *ids)
     if (u.is_string()) out.push_back(u.get<std::string>());
   return out;
 }

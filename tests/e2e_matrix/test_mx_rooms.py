@@ -152,3 +152,20 @@ def test_a_two_person_group_room_is_not_a_direct_chat(world):
     notice = w.alice.wait_for(from_bot(w.bot, room), timeout=15)
     assert "revoke it" in body(notice)
     assert calls(w.ctl, "media") == [] and calls(w.ctl, "nas") == []
+
+
+# ---------------------------------------------------------------------------- odd content
+
+def test_content_of_unexpected_types_is_ignored_and_the_bot_keeps_answering(world):
+    """Any member writes event content. Fields of the wrong type (found by tests/fuzz/matrix)
+    once threw while a sync batch was read, which stopped the bot (exit 1) on every restart."""
+    w = world
+    room = w.bot.group(w.alice)
+    w.alice.send_event(room, "m.room.message", {"msgtype": "m.text", "body": "!wag ps",
+                                                "m.relates_to": {"rel_type": 7, "event_id": []},
+                                                "m.mentions": {"user_ids": "@x:localhost"}})
+    w.alice.send_event(room, "m.reaction", {"m.relates_to": {"rel_type": "m.annotation", "event_id": 1, "key": {}}})
+    r = w.bot.ask(w.alice, room, "!wag hosts")
+    assert "@nas" in body(r)
+    assert w.bot.running()
+    w.alice.expect_nothing(from_bot(w.bot, room), within=1.0)  # the odd events got no answer

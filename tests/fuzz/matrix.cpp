@@ -18,14 +18,16 @@ namespace pm = protocol::matrix;
 namespace {
 
 void read_event(const pm::event& e) {
-  const auto rel = pm::relation_of(e.content);
-  if (rel.rel_type == "m.annotation") (void)rel.key.size();
+  // What the bot reads from each event outside any try (bot::take, on_invite, on_message).
+  (void)pm::string_at(e.content, "msgtype");
+  (void)pm::string_at(e.content, "membership");
+  (void)pm::bool_at(e.content, "is_direct");
+  (void)pm::relation_of(e.content);
   (void)pm::mentioned_users(e.content);
-  if (auto body = e.content.find("body"); body != e.content.end() && body->is_string()) {
-    const auto text = pm::strip_reply_fallback(body->get<std::string>());
-    WAGBOT_FUZZ_CHECK(text.size() <= body->get<std::string>().size());
-    if (core::has_agent_block(text)) (void)core::parse_agent_requests(text, fuzz::real_grammar());
-  }
+  const auto body = pm::string_at(e.content, "body");
+  const auto text = pm::strip_reply_fallback(body);
+  WAGBOT_FUZZ_CHECK(text.size() <= body.size());
+  if (core::has_agent_block(text)) (void)core::parse_agent_requests(text, fuzz::real_grammar());
   if (e.type == "org.wagmios.request") (void)core::parse_agent_json(e.content, fuzz::real_grammar());
 }
 
@@ -40,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int status : {401, 429, 502}) {
     const auto e = pm::parse_error(status, body, retry_after);
     WAGBOT_FUZZ_CHECK(!e.message.empty());
+    WAGBOT_FUZZ_CHECK(e.retry_after_ms >= 0 && e.retry_after_ms <= pm::max_retry_after_ms);
     WAGBOT_FUZZ_CHECK(e.transient() == (status != 401 || e.errcode == "M_LIMIT_EXCEEDED"));
   }
 

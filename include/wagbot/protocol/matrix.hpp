@@ -27,7 +27,16 @@ struct error {
 };
 
 /// Builds an error from a response; `retry_after_header` is the Retry-After value in seconds.
+/// A wait the server asks for is capped at max_retry_after_ms.
 error parse_error(int http_status, const std::string& body, const std::string& retry_after_header);
+constexpr std::int64_t max_retry_after_ms = 3'600'000;
+
+/// The string at `key` of a JSON object; "" when absent, not a string, or not an object.
+/// Event content is written by any member of a room: read its fields with this (or
+/// bool_at), never with json::value(), which throws on an unexpected type.
+std::string string_at(const json& object, const char* key);
+/// The boolean at `key`; `fallback` when absent or not a boolean.
+bool bool_at(const json& object, const char* key, bool fallback = false);
 
 struct event {
   std::string event_id, type, sender, room_id;

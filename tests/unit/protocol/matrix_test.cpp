@@ -69,4 +69,49 @@ TEST_SUITE("protocol") {
     CHECK_FALSE(forbidden.transient());
     CHECK(pm::error{}.transient());  // a transport failure is worth a retry
   }
+
+  // Found by tests/fuzz/matrix: content is written by any room member, and a field of another
+  // type threw out of the sync loop (the bot stopped, and stopped again after every restart).
+  TEST_CASE("matrix: content fields of unexpected types read as absent") {
+    const auto content = pm::json::parse(R"({"msgtype": 5, "body": ["x"], "is_direct": "yes",
+        "m.relates_to": {"rel_type": 7, "event_id": [], "key": {}, "m.in_reply_to": "$x"},
+        "m.mentions": {"user_ids": "@wagbot:localhost"}})");
+    const auto rel = pm::relation_of(content);
+    CHECK(rel.rel_type.empty());
+    CHECK(rel.event_id.empty());
+    CHECK(rel.key.empty());
+    CHECK(rel.in_reply_to.empty());
+    CHECK(pm::mentioned_users(content).empty());
+    CHECK(pm::string_at(content, "msgtype").empty());
+    CHECK(pm::string_at(content, "body").empty());
+    CHECK(pm::string_at(pm::json::array(), "body").empty());
+    CHECK_FALSE(pm::bool_at(content, "is_direct"));
+    CHECK(pm::bool_at(content, "missing", true));
+
+    const auto sync = pm::parse_sync(pm::json::parse(R"({"next_batch": "s1", "rooms": {"join": {"!r:x": {
+        "timeline": {"limited": "yes", "events": [{"event_id": 5, "type": "m.room.message", "sender": "@a:x",
+                                                   "origin_server_ts": 1.5e300, "content": {"body": "hi"}}]}}}},
+        "account_data": {"events": [{"type": 1}, "x"]}})"));
+    REQUIRE(sync.joined.size() == 1);
+    CHECK_FALSE(sync.joined[0].limited);
+    REQUIRE(sync.joined[0].timeline.size() == 1);
+    CHECK(sync.joined[0].timeline[0].event_id.empty());
+    CHECK(sync.joined[0].timeline[0].origin_server_ts == 0);
+    CHECK(pm::string_at(sync.joined[0].timeline[0].content, "body") == "hi");
+  }
+
+  // Found by tests/fuzz/matrix: converting a huge or NaN wait to an integer was undefined.
+  TEST_CASE("matrix: waits asked for by the server are sane numbers") {
+    CHECK(pm::parse_error(429, "", "1e999").retry_after_ms == pm::max_retry_after_ms);
+    CHECK(pm::parse_error(429, "", "nan").retry_after_ms == 0);
+    CHECK(pm::parse_error(429, "", "-3").retry_after_ms == 0);
+    CHECK(pm::parse_error(429, "", "2.5").retry_after_ms == 2500);
+    CHECK(pm::parse_error(429, R"({"retry_after_ms": 1e30})", "").retry_after_ms == pm::max_retry_after_ms);
+    CHECK(pm::parse_error(429, R"({"retry_after_ms": -1e30})", "7").retry_after_ms == 7000);
+    CHECK(pm::parse_error(429, R"({"retry_after_ms": 250})", "").retry_after_ms == 250);
+    const auto odd = pm::parse_error(401, R"({"errcode": 1, "error": {}, "soft_logout": "true"})", "");
+    CHECK(odd.errcode.empty());
+    CHECK(odd.message == "HTTP 401");
+    CHECK_FALSE(odd.soft_logout);
+  }
 }
