@@ -39,7 +39,7 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
     matrix_ = std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *dispatcher_, *http_, *kv_, *inbox_, *vault_,
                                             log_.child("matrix"));
   if (cfg_.discord.enabled)
-    discord_ = std::make_unique<discord::bot>(io_.get_executor(), cfg_.discord, *dispatcher_, *http_,
+    discord_ = std::make_unique<discord::bot>(io_.get_executor(), cfg_.discord, *dispatcher_, *http_, *inbox_,
                                               log_.child("discord"));
   router_ = std::make_unique<alerts::router>(*subscriptions_, log_.child("alerts"));
   if (matrix_) router_->add(*matrix_);

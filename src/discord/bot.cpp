@@ -17,8 +17,13 @@ constexpr int intent_guilds = 1, intent_guild_messages = 512, intent_direct_mess
 }
 
 bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
-         net::http_client& http, core::logger log)
-    : executor_(executor), cfg_(cfg), dispatch_(dispatch), log_(std::move(log)), application_id_(cfg.application_id) {
+         net::http_client& http, store::inbox& inbox, core::logger log)
+    : executor_(executor),
+      cfg_(cfg),
+      dispatch_(dispatch),
+      inbox_(inbox),
+      log_(std::move(log)),
+      application_id_(cfg.application_id) {
   const std::string agent = "DiscordBot (https://github.com/wagbot/wagbot, " WAGBOT_VERSION ")";
   rest_ = std::make_unique<rest>(http, cfg.api, cfg.token, agent, log_.child("discord.rest"));
   rest_->on_unauthorized([this] { gateway_->fail(exit_gateway_fatal); });
@@ -59,6 +64,10 @@ void bot::on_dispatch(const std::string& type, const pd::json& data) {
     bot_user_id_ = r.me.id;
     if (application_id_.empty()) application_id_ = r.application_id;
     if (!commands_registered_) spawn(register_commands(), "command registration");
+    if (!told_interrupted_) {
+      told_interrupted_ = true;
+      spawn(tell_interrupted(), "interrupted notices");
+    }
   } else if (type == "INTERACTION_CREATE") {
     spawn(on_interaction(data.get<pd::interaction>()), "interaction");
   } else if (type == "MESSAGE_CREATE" && cfg_.text_commands) {
@@ -116,6 +125,11 @@ asio::awaitable<void> bot::on_message(pd::message m) {
   if (low(text).rfind(low(cfg_.prefix) + " ", 0) == 0) text = text.substr(cfg_.prefix.size() + 1);
   else if (low(text) == low(cfg_.prefix)) text = "help";
   else if (!direct) co_return;
+  pd::json journalled;
+  journalled["kind"] = "message";
+  journalled["channel_id"] = m.channel_id;
+  journalled["message_id"] = m.id;
+  if (!journal(m.id, m.channel_id, journalled)) co_return;
   auto reply = co_await dispatch_.handle(event_for(m.channel_id, m.guild_id, m.author, text));
   reply.is_private = false;  // a channel message cannot be ephemeral
   auto bodies = message_bodies(reply, discord_ids(reply.mentions));
@@ -127,6 +141,59 @@ asio::awaitable<void> bot::on_message(pd::message m) {
     const auto id = sent->value("id", "");
     dispatch_.eng().confirmations().set_prompt_ref(reply.confirmation_id, m.channel_id + ":" + id);
     prompts_[reply.confirmation_id] = prompt{{}, {}, m.channel_id, id, std::chrono::steady_clock::now()};
+  }
+  inbox_.finish("discord", m.id);
+}
+
+bool bot::journal(const std::string& id, const std::string& channel, const pd::json& payload) {
+  pd::json entry = payload;
+  entry["at"] = app::system_now();
+  if (!inbox_.add({"discord", id, channel, entry.dump()}, app::system_now())) return false;
+  inbox_.start("discord", id);
+  return true;
+}
+
+asio::awaitable<void> bot::tell_interrupted() {
+  // Each was cut short by a crash: it may or may not have taken effect, so it is not run
+  // again, but whoever asked hears so (through the interaction while its token is valid).
+  for (const auto& entry : inbox_.interrupted("discord")) {
+    inbox_.finish("discord", entry.event_id);
+    log_.warn("interaction {} was interrupted by a restart; not running it again", entry.event_id);
+    const auto p = pd::json::parse(entry.payload, nullptr, false);
+    if (!p.is_object()) continue;
+    const auto kind = p.value("kind", "");
+    const auto age = app::system_now() - p.value("at", std::int64_t{0});
+    std::optional<store::confirmation> c;
+    if (kind == "click") c = dispatch_.eng().confirmations().get(p.value("confirmation", ""));
+    const std::string what = c ? " (" + c->summary + ")" : "";
+    auto notice = core::say(core::tone::warning, "I was restarted while running this command" + what +
+                                                     ", so I do not know whether it finished. Check (e.g. `/ps`) "
+                                                     "before asking again.");
+    auto body = message_body(notice, {});
+    body.erase("components");
+    if (kind == "message") {
+      pd::json reference;
+      reference["message_id"] = p.value("message_id", "");
+      reference["fail_if_not_exists"] = false;
+      body["message_reference"] = reference;
+      co_await rest_->call("POST", "/channels/" + p.value("channel_id", "") + "/messages", body);
+      continue;
+    }
+    if (age > 14 * 60) continue;  // the interaction's token has expired
+    const auto app_id = p.value("application_id", "");
+    const auto token = p.value("token", "");
+    const std::string hook = "/webhooks/" + app_id + "/" + token;
+    if (kind == "command") {
+      co_await rest_->call("PATCH", hook + "/messages/@original", body);
+    } else if (kind == "click") {
+      if (c && c->state == store::confirmation_state::confirmed) {
+        // Its prompt still offers the buttons: say it was confirmed, and turn them off.
+        prompts_[c->id] = prompt{app_id, token, p.value("channel_id", ""), p.value("message_id", ""),
+                                 std::chrono::steady_clock::now() - std::chrono::seconds(age)};
+        on_resolved(app::confirmation_outcome{*c, p.value("user", ""), notice});
+      }
+      co_await rest_->call("POST", hook, body);
+    }
   }
 }
 

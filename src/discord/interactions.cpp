@@ -61,6 +61,20 @@ pd::json key_modal(const std::string& host) {
                                                   text_input("key", "API key", true, "", "wag_live_…")})}};
 }
 
+/// What a restart needs to answer an interaction it cut short (see bot::tell_interrupted).
+pd::json journal_entry(const pd::interaction& i, const char* kind, const std::string& user,
+                       const std::string& confirmation) {
+  pd::json j = pd::json::object();
+  j["kind"] = kind;
+  j["application_id"] = i.application_id;
+  j["token"] = i.token;
+  j["channel_id"] = i.channel_id;
+  j["message_id"] = i.message_id;
+  j["user"] = user;
+  j["confirmation"] = confirmation;
+  return j;
+}
+
 core::chat_reply private_error(std::string text) {
   auto r = core::error_reply(std::move(text));
   r.is_private = true;
@@ -146,12 +160,15 @@ asio::awaitable<void> bot::on_command(const pd::interaction& i) {
     co_await answer(i, co_await dispatch_.handle(ev), false);  // "I don't know you" (private)
     co_return;
   }
-  // A host may be slow; "thinking…" first, then the answer edits it.
-  const bool deferred = call.spec->uses_host;
+  // A host may be slow; "thinking…" first, then the answer edits it. `/confirm` runs the
+  // confirmed action on its host: without a defer, a host slower than 3 s loses the answer.
+  const bool deferred = call.spec->uses_host || call.spec->name == "confirm";
   // No answer slot, no action: a command must never run unseen.
   if (deferred && !co_await respond(i, defer_reply, nullptr)) co_return;
+  if (deferred && !journal(i.id, i.channel_id, journal_entry(i, "command", who->user, {}))) co_return;
   auto reply = co_await dispatch_.run(*who, *parsed);
   co_await answer(i, reply, deferred);
+  if (deferred) inbox_.finish("discord", i.id);
 }
 
 asio::awaitable<void> bot::on_component(const pd::interaction& i) {
@@ -168,7 +185,9 @@ asio::awaitable<void> bot::on_component(const pd::interaction& i) {
       co_return;
     }
     if (!co_await respond(i, defer_reply, nullptr)) co_return;
+    if (!journal(i.id, i.channel_id, journal_entry(i, "command", {}, {}))) co_return;
     co_await answer(i, co_await dispatch_.handle(ev), true);
+    inbox_.finish("discord", i.id);
     co_return;
   }
   auto button = parse_button(i.custom_id);
@@ -196,10 +215,12 @@ asio::awaitable<void> bot::on_component(const pd::interaction& i) {
   if (auto p = prompts_.find(c->id); p == prompts_.end() || p->second.token.empty())
     prompts_[c->id] = prompt{application_id_, i.token, i.channel_id, i.message_id, std::chrono::steady_clock::now()};
   if (!co_await respond(i, defer_update, nullptr)) co_return;
+  if (!journal(i.id, i.channel_id, journal_entry(i, "click", who->user, c->id))) co_return;
   auto result = co_await dispatch_.resolve(*who, c->id, button->second);
   auto body = message_body(result, {});
   body.erase("components");
   co_await rest_->call("POST", "/webhooks/" + application_id_ + "/" + i.token, body);
+  inbox_.finish("discord", i.id);
 }
 
 asio::awaitable<std::vector<std::string>> bot::suggestions(const app::requester& who, core::value_kind kind,

@@ -167,8 +167,10 @@ def test_429_storm(dc_world, dctl, wctl, scope):
     answer once, a long answer's pages arrive in order, each write runs once."""
     bot = dc_world()
     pending = ask_stop(bot, "postgres")
-    dctl.storm(EDIT_ROUTE, 8, retry_after=0.3, scope=scope)
-    dctl.storm(FOLLOWUP_ROUTE, 8, retry_after=0.3, scope=scope)
+    # Five 429s a route: the bot gives a request up after its 5th retry (as discord.py does), so
+    # a bigger storm could starve one answer depending on timing alone.
+    dctl.storm(EDIT_ROUTE, 5, retry_after=0.3, scope=scope)
+    dctl.storm(FOLLOWUP_ROUTE, 5, retry_after=0.3, scope=scope)
     cmds = [("restart", {"container": "nginx"}, "`nginx` restarted"),
             ("start", {"container": "redis"}, "`redis` started"),
             ("restart", {"container": "jellyfin"}, "`jellyfin` restarted")]
@@ -194,7 +196,7 @@ def test_429_storm(dc_world, dctl, wctl, scope):
     prompt_says(dctl, pending[0], "Confirmed")
 
     limited = [r for r in dctl.requests() if r["status"] == 429]
-    assert len(limited) == 16, [(r["method"], r["path"]) for r in limited]
+    assert len(limited) == 10, [(r["method"], r["path"]) for r in limited]
     assert all(bool((r["response"] or {}).get("global")) == (scope == "global") for r in limited)
     public = [text(m) for m in dctl.channel_messages(wd.CHANNEL) if not is_ephemeral(m)]
     for _, _, want in cmds:

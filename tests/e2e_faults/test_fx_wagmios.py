@@ -138,3 +138,16 @@ def test_a_confirmed_write(bot, dctl, wctl, fault):
     # The prompt of the confirmed one says so, and its buttons are off.
     wd.poll(lambda: (m := dctl.get_message(target[0])) and "Confirmed" in text(m)
             and all(b.get("disabled") for b in wd.buttons(m)), "the prompt edited", 10)
+
+
+def test_confirm_by_command_on_a_slow_host(dc_world, dctl, wctl):
+    """`/confirm <id>` runs the confirmed write: on a host slower than Discord's 3 s it must
+    still be answered (deferred, then edited), and run once."""
+    bot = dc_world()                      # timeouts.request: the default 10 s
+    target = ask_stop(bot, "nginx")
+    wctl.set_faults("nas", latency_ms=4000, path_prefix=STOP.format("nginx"))
+    sent = bot.command("confirm", {"id": target[1]})
+    d = dctl.wait_interaction(sent["id"], lambda x: "stopped" in visible_text(x) or x["errors"]
+                              or x["status"] == "expired", 15)
+    assert "`nginx` stopped" in visible_text(d) and not d["errors"], (d["status"], d["errors"], visible_text(d))
+    assert_writes(wctl, "nas", {("stop", "nginx"): 1})

@@ -14,13 +14,16 @@
 #include "wagbot/core/transport.hpp"
 #include "wagbot/discord/gateway.hpp"
 #include "wagbot/discord/rest.hpp"
+#include "wagbot/store/inbox.hpp"
 
 namespace wagbot::discord {
 
 class bot : public core::chat_transport {
  public:
+  /// `inbox` journals the interactions being run, so that a restart after a crash can tell
+  /// their requesters that it cut them short (never running them again).
   bot(boost::asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
-      net::http_client& http, core::logger log);
+      net::http_client& http, store::inbox& inbox, core::logger log);
 
   /// Runs the gateway until stop() (0) or a fatal error (exit code).
   boost::asio::awaitable<int> run();
@@ -61,6 +64,10 @@ class bot : public core::chat_transport {
   boost::asio::awaitable<std::vector<std::string>> suggestions(const app::requester& who, core::value_kind kind,
                                                                const std::string& host);
   void on_resolved(const app::confirmation_outcome& outcome);
+  /// Journals an interaction (or text command) about to run; false when it was seen before.
+  bool journal(const std::string& id, const std::string& channel, const pd::json& payload);
+  /// After a crash: answers what was running then (at most once: it is not run again).
+  boost::asio::awaitable<void> tell_interrupted();
   core::chat_event event_for(const std::string& channel, const std::string& guild, const pd::user& u,
                              std::string text) const;
   std::vector<std::string> discord_ids(const std::vector<std::string>& users) const;
@@ -68,11 +75,13 @@ class bot : public core::chat_transport {
   boost::asio::any_io_executor executor_;
   const app::discord_config& cfg_;
   app::dispatcher& dispatch_;
+  store::inbox& inbox_;
   core::logger log_;
   std::unique_ptr<rest> rest_;
   std::unique_ptr<gateway> gateway_;
   std::string application_id_, bot_user_id_;
   bool commands_registered_ = false;
+  bool told_interrupted_ = false;
   std::map<std::string, prompt> prompts_;          ///< confirmation id → where its prompt is
   std::map<std::string, cached_list> completions_; ///< user|host|kind → recent values
   std::size_t running_ = 0;
