@@ -1,5 +1,7 @@
 #include "wagbot/discord/rest.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -25,9 +27,8 @@ rest::rest(net::http_client& http, net::url api_base, std::string token, std::st
     : http_(http), base_(std::move(api_base)), token_(std::move(token)), user_agent_(std::move(user_agent)),
       log_(std::move(log)) {}
 
-std::string rest::route_of(const std::string& method, const std::string& path) {
-  // Split into segments; keep literals and the major parameter (the id right after
-  // channels/guilds/webhooks, and a webhook's token with it); replace other ids.
+namespace {
+std::vector<std::string> segments_of(const std::string& path) {
   std::vector<std::string> parts;
   std::size_t pos = 1;
   while (pos <= path.size()) {
@@ -36,6 +37,14 @@ std::string rest::route_of(const std::string& method, const std::string& path) {
     parts.push_back(path.substr(pos, end - pos));
     pos = end + 1;
   }
+  return parts;
+}
+}  // namespace
+
+std::string rest::route_of(const std::string& method, const std::string& path) {
+  // Split into segments; keep literals and the major parameter (the id right after
+  // channels/guilds/webhooks, and a webhook's token with it); replace other ids.
+  const auto parts = segments_of(path);
   std::string out = method + " ";
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string seg = parts[i];
@@ -50,31 +59,55 @@ std::string rest::route_of(const std::string& method, const std::string& path) {
   return out;
 }
 
-std::string rest::bucket_key(const std::string& route) const {
-  // The major parameter stays in `route`; a shared bucket id merges routes that share a limit.
-  auto it = route_bucket_.find(route);
-  if (it == route_bucket_.end()) return route;
-  // keep the major parameter: the second path segment for channels/guilds/webhooks routes
-  const auto space = route.find(' ');
-  const auto p = route.substr(space + 1);
-  std::string major;
-  if (p.rfind("/channels/", 0) == 0 || p.rfind("/guilds/", 0) == 0 || p.rfind("/webhooks/", 0) == 0) {
-    auto a = p.find('/', 1);
-    auto b = p.find('/', a + 1);
-    major = p.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+rest::limit_key rest::limit_of(const std::string& method, const std::string& path) {
+  // Major parameters: a channel or guild id; a webhook id with its token; an interaction id
+  // with its token (each interaction answers through its own callback and webhook, so one
+  // interaction's limit never holds up another's). The route keeps none of them, so that the
+  // routes learnt stay few.
+  const auto parts = segments_of(path);
+  limit_key k;
+  k.route = method + " ";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string seg = parts[i];
+    const std::string& head = parts[0];
+    if (i == 1 && (head == "channels" || head == "guilds")) {
+      k.major = seg;
+      seg = ":major";
+    } else if ((i == 1 || i == 2) && (head == "webhooks" || head == "interactions")) {
+      k.major += (i == 1 ? "" : "/") + seg;
+      seg = i == 1 ? ":id" : ":token";
+    } else if (is_snowflake(seg)) {
+      seg = ":id";
+    } else if (i > 0 && parts[i - 1] == "reactions") {
+      seg = ":emoji";
+    }
+    k.route += "/" + seg;
   }
-  return it->second + ":" + major;
+  return k;
 }
 
-void rest::learn(const std::string& route, const net::http_response& r) {
+std::string rest::bucket_key(const limit_key& limit) const {
+  // A shared bucket id merges routes that share a limit; the major parameter splits it.
+  auto it = route_bucket_.find(limit.route);
+  return (it == route_bucket_.end() ? limit.route : it->second) + "|" + limit.major;
+}
+
+void rest::learn(const limit_key& limit, const net::http_response& r) {
   const auto bucket = r.header("X-RateLimit-Bucket");
-  if (!bucket.empty()) route_bucket_[route] = bucket;
+  if (!bucket.empty()) route_bucket_[limit.route] = bucket;
   const auto remaining = r.header("X-RateLimit-Remaining");
   const auto reset_after = r.header("X-RateLimit-Reset-After");
   if (remaining.empty() || reset_after.empty()) return;
-  auto& b = buckets_[bucket_key(route)];
+  const auto now = clock::now();
+  // One entry per interaction (and channel) answered: forget those whose window has passed,
+  // each time the map has doubled (amortised O(1) per call).
+  if (buckets_.size() >= prune_at_) {
+    std::erase_if(buckets_, [now](const auto& kv) { return kv.second.reset <= now; });
+    prune_at_ = std::max<std::size_t>(256, 2 * buckets_.size());
+  }
+  auto& b = buckets_[bucket_key(limit)];
   b.remaining = std::atoi(remaining.c_str());
-  b.reset = clock::now() + std::chrono::milliseconds(static_cast<long long>(std::atof(reset_after.c_str()) * 1000));
+  b.reset = now + std::chrono::milliseconds(static_cast<long long>(std::atof(reset_after.c_str()) * 1000));
 }
 
 bool rest::exempt_from_global(const std::string& path) const {
@@ -90,6 +123,7 @@ asio::awaitable<void> rest::wait_until(clock::time_point t) {
 
 asio::awaitable<result<pd::json>> rest::call(std::string method, std::string path, pd::json body) {
   const auto route = route_of(method, path);
+  const auto limit = limit_of(method, path);
   struct in_queue {
     std::size_t& n;
     explicit in_queue(std::size_t& count) : n(count) { ++n; }
@@ -104,7 +138,7 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
 
     // Pre-empt known limits instead of hitting them.
     co_await wait_until(global_until_);
-    if (auto it = buckets_.find(bucket_key(route)); it != buckets_.end() && it->second.remaining <= 0)
+    if (auto it = buckets_.find(bucket_key(limit)); it != buckets_.end() && it->second.remaining <= 0)
       co_await wait_until(it->second.reset);
     if (!exempt_from_global(path)) {
       while (!last_second_.empty() && clock::now() - last_second_.front() > std::chrono::seconds(1))
@@ -112,7 +146,7 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
       if (last_second_.size() >= global_per_second) co_await wait_until(last_second_.front() + std::chrono::seconds(1));
       last_second_.push_back(clock::now());
     }
-    if (auto it = buckets_.find(bucket_key(route)); it != buckets_.end() && it->second.remaining > 0)
+    if (auto it = buckets_.find(bucket_key(limit)); it != buckets_.end() && it->second.remaining > 0)
       --it->second.remaining;
 
     net::http_request req;
@@ -130,7 +164,7 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     const net::tls_options system_trust;
     auto response = co_await http_.send(base_, system_trust, req);
     if (!response) co_return rest_error{0, 0, response.error().message()};
-    learn(route, *response);
+    learn(limit, *response);
     const int status = response->status;
     auto doc = pd::json::parse(response->body, nullptr, false);
     if (status == 204 || (status >= 200 && status < 300))
@@ -152,7 +186,7 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     if (retry_after <= 0) retry_after = std::atof(response->header("Retry-After").c_str());
     const auto until = clock::now() + std::chrono::milliseconds(static_cast<long long>(retry_after * 1000) + 10);
     if (doc.is_object() && doc.value("global", false)) global_until_ = until;
-    else buckets_[bucket_key(route)] = bucket_state{0, until};
+    else buckets_[bucket_key(limit)] = bucket_state{0, until};
     log_.debug("429 on {}: waiting {:.3f} s", route, retry_after);
     if (attempt >= max_429_retries) co_return e;
   }

@@ -46,8 +46,15 @@ class rest {
   /// Calls waiting for a limit or for their answer.
   std::size_t pending() const { return pending_; }
 
-  /// The bucket key of a path: the route with ids replaced, except the major parameter.
+  /// A path's route for logs: ids replaced, except the major parameter.
   static std::string route_of(const std::string& method, const std::string& path);
+
+  /// What a rate limit is keyed by: the route with every id replaced (learnt routes stay few)
+  /// and the major parameter (channel id, guild id, webhook id + token, interaction id + token).
+  struct limit_key {
+    std::string route, major;
+  };
+  static limit_key limit_of(const std::string& method, const std::string& path);
 
  private:
   struct bucket_state {
@@ -55,16 +62,16 @@ class rest {
     std::chrono::steady_clock::time_point reset{};
   };
   boost::asio::awaitable<void> wait_until(std::chrono::steady_clock::time_point t);
-  std::string bucket_key(const std::string& route) const;
-  void learn(const std::string& route, const net::http_response& r);
+  std::string bucket_key(const limit_key& limit) const;
+  void learn(const limit_key& limit, const net::http_response& r);
   bool exempt_from_global(const std::string& path) const;
 
   net::http_client& http_;
   net::url base_;
   std::string token_, user_agent_;
   core::logger log_;
-  std::map<std::string, std::string> route_bucket_;  ///< route → X-RateLimit-Bucket
-  std::map<std::string, bucket_state> buckets_;      ///< bucket (+major) → state
+  std::map<std::string, std::string> route_bucket_;  ///< route (no major) → X-RateLimit-Bucket
+  std::map<std::string, bucket_state> buckets_;      ///< bucket | major → state (expired ones pruned)
   std::chrono::steady_clock::time_point global_until_{};
   std::deque<std::chrono::steady_clock::time_point> last_second_;
   std::deque<std::chrono::steady_clock::time_point> invalid_;
@@ -72,6 +79,7 @@ class rest {
   std::function<void()> on_unauthorized_;
   std::uint64_t rate_limited_ = 0, requests_ = 0;
   std::size_t pending_ = 0;
+  std::size_t prune_at_ = 256;
 };
 
 }  // namespace wagbot::discord

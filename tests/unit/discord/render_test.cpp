@@ -60,6 +60,27 @@ TEST_SUITE("discord") {
     CHECK(rest::route_of("PATCH", "/webhooks/7/tok/messages/@original") == "PATCH /webhooks/7/tok/messages/@original");
   }
 
+  TEST_CASE("rate limits: one per channel, and one per interaction, not one for all interactions") {
+    using discord::rest;
+    auto a = rest::limit_of("POST", "/interactions/99/tokA/callback");
+    auto b = rest::limit_of("POST", "/interactions/100/tokB/callback");
+    CHECK(a.route == "POST /interactions/:id/:token/callback");
+    CHECK(a.route == b.route);
+    CHECK(a.major == "99/tokA");
+    CHECK(b.major == "100/tokB");
+    auto w = rest::limit_of("PATCH", "/webhooks/7/tokA/messages/@original");
+    CHECK(w.route == "PATCH /webhooks/:id/:token/messages/@original");
+    CHECK(w.major == "7/tokA");
+    CHECK(rest::limit_of("POST", "/webhooks/7/tokB").major == "7/tokB");
+    auto c = rest::limit_of("PATCH", "/channels/123/messages/456");
+    CHECK(c.route == "PATCH /channels/:major/messages/:id");
+    CHECK(c.major == "123");
+    CHECK(rest::limit_of("PUT", "/channels/1/messages/2/reactions/%E2%9C%85/@me").route ==
+          "PUT /channels/:major/messages/:id/reactions/:emoji/@me");
+    CHECK(rest::limit_of("PUT", "/applications/11/guilds/22/commands").route == "PUT /applications/:id/guilds/:id/commands");
+    CHECK(rest::limit_of("GET", "/gateway/bot").major.empty());
+  }
+
   TEST_CASE("gateway close codes: resume, new session, or stop") {
     using pd::close_action;
     for (int code : {4000, 4001, 4002, 1006, 4900}) CHECK(pd::classify_close(code) == close_action::resume);
