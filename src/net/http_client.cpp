@@ -26,6 +26,9 @@ using namespace asio::experimental::awaitable_operators;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_body = 16 * 1024 * 1024;
 constexpr auto max_idle = std::chrono::seconds(30);
+// Idle keep-alive connections kept per origin: enough for steady traffic, while a burst of
+// requests in flight does not leave one open connection (fd and buffers) per request behind.
+constexpr std::size_t max_idle_per_origin = 16;
 
 std::string http_response::header(std::string_view name) const {
   for (const auto& [key, value] : headers)
@@ -205,7 +208,12 @@ asio::awaitable<boost::system::result<http_response>> http_client::send(const ur
     if (keep_alive) {
       conn->idle_since = std::chrono::steady_clock::now();
       conn->lowest().expires_never();
-      impl_->idle[key].push_back(std::move(conn));
+      auto& list = impl_->idle[key];
+      // The oldest go first: past the cap, or idle too long to be reused anyway.
+      while (!list.empty() && (list.size() >= max_idle_per_origin ||
+                               conn->idle_since - list.front()->idle_since >= max_idle))
+        list.erase(list.begin());
+      list.push_back(std::move(conn));
     }
     co_return result;
   }
