@@ -67,6 +67,10 @@ void read_listen(const std::string& text, observability_config& out) {
 void only_keys(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) {
   if (!node.IsMap()) throw config_error(where.empty() ? "(top level)" : where, "must be a mapping");
   for (const auto& item : node) {
+    // A key that is a list or a mapping (`? [a]: 1`) cannot be converted: say so, never throw
+    // yaml-cpp's conversion error past load_config (found by tests/fuzz/config).
+    if (!item.first.IsScalar())
+      throw config_error(where.empty() ? "(top level)" : where, "keys must be plain words");
     const auto key = item.first.as<std::string>();
     if (!allowed.count(key))
       throw config_error(where.empty() ? key : where + "." + key, "unknown key (misspelt?)");

@@ -248,6 +248,13 @@ users:
     CHECK(error_key("log_levle: debug\n") == "log_levle");
   }
 
+  TEST_CASE("a key that is a list or a mapping is a config error, not a crash") {
+    CHECK(error_key("? [a, b]\n: 1\n") == "(top level)");
+    CHECK(error_key("users:\n  - name: alice\n    ? keys:\n        - {host: nas}\n") == "users[0]");
+    CHECK(error_key("hosts:\n  - {alias: nas, {url: x}: 1}\n") == "hosts[0]");
+    CHECK(error_key("~: 1\n") == "(top level)");
+  }
+
   TEST_CASE("an unknown key inside a host is named") {
     CHECK(error_key("hosts:\n  - alias: nas\n    uri: http://nas:5179\n") == "hosts[0].uri");
   }
