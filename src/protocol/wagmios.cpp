@@ -1,6 +1,8 @@
 #include "wagbot/protocol/wagmios.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 
 namespace wagbot::protocol {
 
@@ -21,6 +23,37 @@ std::string first_text(const json& j, std::initializer_list<const char*> keys) {
   for (auto key : keys)
     if (auto value = text_of(j, key); !value.empty()) return value;
   return {};
+}
+
+/// A port or similar small number, sent as a number or as text ("8096", "8096/tcp"); 0 when it
+/// is neither, or does not fit an int. (Converting an out-of-range or NaN double to an integer
+/// is undefined behaviour: found by tests/fuzz/wagmios.)
+int int_of(const json& v) {
+  if (v.is_number_unsigned()) {
+    const auto n = v.get<std::uint64_t>();
+    return n <= std::uint64_t(std::numeric_limits<int>::max()) ? int(n) : 0;
+  }
+  if (v.is_number_integer()) {
+    const auto n = v.get<std::int64_t>();
+    return n >= std::numeric_limits<int>::min() && n <= std::numeric_limits<int>::max() ? int(n) : 0;
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    return d >= std::numeric_limits<int>::min() && d <= std::numeric_limits<int>::max() ? int(d) : 0;
+  }
+  if (v.is_string()) {
+    const auto& t = v.get_ref<const std::string&>();
+    int n = 0;
+    std::from_chars(t.data(), t.data() + t.size(), n);  // stops at "/tcp"; 0 on overflow
+    return n;
+  }
+  return 0;
+}
+
+/// A byte count or a number of seconds: negative and NaN are 0, beyond 2^64 the largest.
+std::uint64_t count_of(double d) {
+  if (!(d > 0)) return 0;
+  return d >= 18446744073709551615.0 ? std::numeric_limits<std::uint64_t>::max() : std::uint64_t(d);
 }
 
 }  // namespace
@@ -150,8 +183,7 @@ void from_json(const json& j, app_summary& a) {
   a.name = text_of(j, "name");
   a.description = text_of(j, "description");
   a.category = text_of(j, "category");
-  if (auto it = j.find("defaultPort"); it != j.end() && it->is_number()) a.default_port = it->get<int>();
-  else if (auto s = text_of(j, "defaultPort"); !s.empty()) a.default_port = std::atoi(s.c_str());
+  if (auto it = j.find("defaultPort"); it != j.end()) a.default_port = int_of(*it);
   if (auto it = j.find("verified"); it != j.end() && it->is_boolean()) a.verified = it->get<bool>();
   if (auto it = j.find("popularity"); it != j.end() && it->is_number()) a.popularity = it->get<double>();
   if (a.name.empty()) a.name = a.id;
@@ -168,10 +200,8 @@ void from_json(const json& j, app_detail& a) {
   a.image = text_of(tpl, "image");
   a.ports.clear();
   if (auto it = tpl.find("ports"); it != tpl.end() && it->is_array())
-    for (const auto& p : *it) {
-      if (p.is_number_integer()) a.ports.push_back(p.get<int>());
-      else if (p.is_string()) a.ports.push_back(std::atoi(p.get<std::string>().c_str()));
-    }
+    for (const auto& p : *it)
+      if (p.is_number_integer() || p.is_string()) a.ports.push_back(int_of(p));
   a.environment.clear();
   if (auto it = tpl.find("environment"); it != tpl.end() && it->is_array())
     for (const auto& e : *it) {
@@ -212,12 +242,12 @@ void from_json(const json& j, system_metrics& m) {
     return inner.contains(b) && inner[b].is_number() ? inner[b].get<double>() : 0;
   };
   m.cpu_usage = number(j, "cpu", "usage");
-  m.memory_total = static_cast<std::uint64_t>(number(j, "memory", "total"));
-  m.memory_used = static_cast<std::uint64_t>(number(j, "memory", "used"));
+  m.memory_total = count_of(number(j, "memory", "total"));
+  m.memory_used = count_of(number(j, "memory", "used"));
   m.memory_percent = number(j, "memory", "usagePercent");
-  m.disk_total = static_cast<std::uint64_t>(number(j, "disk", "total"));
-  m.disk_used = static_cast<std::uint64_t>(number(j, "disk", "used"));
-  if (j.contains("uptime") && j["uptime"].is_number()) m.uptime = j["uptime"].get<std::uint64_t>();
+  m.disk_total = count_of(number(j, "disk", "total"));
+  m.disk_used = count_of(number(j, "disk", "used"));
+  if (j.contains("uptime") && j["uptime"].is_number()) m.uptime = count_of(j["uptime"].get<double>());
 }
 
 void from_json(const json& j, activity_event& e) {

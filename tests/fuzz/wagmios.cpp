@@ -86,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       decode<protocol::marketplace_started>(d);
       decode<protocol::system_metrics>(d);
       (void)decode_list<protocol::image>(d);
-      (void)decode_list<protocol::app_summary>(d);
+      (void)decode_list<protocol::app_summary>(d.is_object() && d.contains("apps") ? d["apps"] : d);
       (void)decode_list<protocol::installed_app>(d);
       const auto containers = decode_list<protocol::container>(d);
       if (!containers.empty() || d.is_null()) deliver(watch.on_poll(containers, t), settings);
@@ -94,10 +94,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       deliver(watch.on_poll_failed(answer.error().message, t), settings);
     }
 
-    // The activity list is a raw (not enveloped) route.
-    if (auto raw = protocol::parse_envelope(200, body, false))
-      for (const auto& e : decode_list<protocol::activity_event>(*raw))
-        deliver(watch.on_activity(e, t), settings);
+    // The activity list is a raw (not enveloped) route: {data: {events: [...]}} or {events: [...]}.
+    if (auto raw = protocol::parse_envelope(200, body, false)) {
+      const json& list = raw->is_object() && raw->contains("data") ? (*raw)["data"] : *raw;
+      if (list.is_object() && list.contains("events"))
+        for (const auto& e : decode_list<protocol::activity_event>(list["events"]))
+          deliver(watch.on_activity(e, t), settings);
+    }
 
     // A WebSocket frame: the watcher decodes any JSON object with no try around it.
     const auto frame = json::parse(body, nullptr, false);

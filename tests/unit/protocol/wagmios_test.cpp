@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
@@ -506,6 +507,29 @@ TEST_SUITE("protocol") {
     CHECK(m.memory_total == 0);
     CHECK(m.disk_used == 0);
     CHECK(m.uptime == 0);
+  }
+
+  // Found by tests/fuzz/wagmios: a huge, negative or fractional number here was converted to
+  // an integer type that cannot hold it (undefined behaviour).
+  TEST_CASE("numbers out of range read as zero (or the largest count), never undefined") {
+    const auto a = json::parse(R"({"id":"x","defaultPort":1e30})").get<app_summary>();
+    CHECK(a.default_port == 0);
+    CHECK(json::parse(R"({"id":"x","defaultPort":-1e300})").get<app_summary>().default_port == 0);
+    CHECK(json::parse(R"({"id":"x","defaultPort":8096.0})").get<app_summary>().default_port == 8096);
+    CHECK(json::parse(R"({"id":"x","defaultPort":"99999999999"})").get<app_summary>().default_port == 0);
+    CHECK(json::parse(R"({"id":"x","defaultPort":"8096/tcp"})").get<app_summary>().default_port == 8096);
+    CHECK(json::parse(R"({"id":"x","defaultPort":18446744073709551615})").get<app_summary>().default_port == 0);
+    const auto d = json::parse(R"({"template":{"id":"x","ports":[8096,"7359",4294967296,-2]}})").get<app_detail>();
+    CHECK(d.ports == std::vector<int>{8096, 7359, 0, -2});
+    const auto m = json::parse(R"({"memory":{"total":1e30,"used":-5},"disk":{"total":-1e30,"used":1.5e3},
+                                   "uptime":-1e300})").get<system_metrics>();
+    CHECK(m.memory_total == std::numeric_limits<std::uint64_t>::max());
+    CHECK(m.memory_used == 0);
+    CHECK(m.disk_total == 0);
+    CHECK(m.disk_used == 1500);
+    CHECK(m.uptime == 0);
+    CHECK(json::parse(R"({"uptime":1e300})").get<system_metrics>().uptime == std::numeric_limits<std::uint64_t>::max());
+    CHECK(json::parse(R"({"uptime":261533})").get<system_metrics>().uptime == 261533);
   }
 
   // ------------------------------------------------------------------ activity
