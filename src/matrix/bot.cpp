@@ -117,7 +117,11 @@ asio::awaitable<int> bot::sync_loop() {
   const bool first_ever = since.empty();
   while (!stopping_) {
     // The very first sync returns at once and only learns where "now" is: history is not run.
-    const auto timeout = since.empty() ? std::chrono::milliseconds(0) : std::chrono::milliseconds(cfg_.sync_timeout_ms);
+    // Until a sync has succeeded (at start, after a restart, after a failure) it does not
+    // long-poll either, so that the bot is connected (and /readyz says so) at once instead of
+    // after sync_timeout_ms when the rooms are quiet.
+    const auto timeout = since.empty() || !connected_ ? std::chrono::milliseconds(0)
+                                                      : std::chrono::milliseconds(cfg_.sync_timeout_ms);
     auto batch = co_await api_.sync(since, filter_id_, timeout);
     if (stopping_) break;
     if (!batch) {
