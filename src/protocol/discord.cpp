@@ -1,5 +1,7 @@
 #include "wagbot/protocol/discord.hpp"
 
+#include <limits>
+
 namespace wagbot::protocol::discord {
 
 namespace {
@@ -12,13 +14,24 @@ std::string id_of(const json& j, const char* key) {
   return {};
 }
 
+/// An integer field that fits an int; `fallback` otherwise. (json::value<int> converts a float
+/// such as 1e30 with a cast that is undefined behaviour: found by tests/fuzz/discord.)
+int int_at(const json& j, const char* key, int fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return fallback;
+  if (it->is_number_unsigned())
+    return it->get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<int>::max()) ? it->get<int>() : fallback;
+  const auto n = it->get<std::int64_t>();
+  return n >= std::numeric_limits<int>::min() && n <= std::numeric_limits<int>::max() ? int(n) : fallback;
+}
+
 void read_options(const json& list, std::vector<command_option>& out) {
   if (!list.is_array()) return;
   for (const auto& o : list) {
     if (!o.is_object()) continue;
     command_option opt;
     opt.name = o.value("name", "");
-    opt.type = o.value("type", 0);
+    opt.type = int_at(o, "type", 0);
     if (o.contains("value")) opt.value = o["value"];
     opt.focused = o.value("focused", false);
     if (o.contains("options")) read_options(o["options"], opt.options);
@@ -80,7 +93,7 @@ void from_json(const json& j, interaction& i) {
   i.token = j.value("token", "");
   i.guild_id = id_of(j, "guild_id");
   i.channel_id = id_of(j, "channel_id");
-  i.type = static_cast<interaction_type>(j.value("type", 1));
+  i.type = static_cast<interaction_type>(int_at(j, "type", 1));
   if (j.contains("member") && j["member"].is_object() && j["member"].contains("user"))
     i.invoker = j["member"]["user"].get<user>();
   else if (j.contains("user") && j["user"].is_object())
