@@ -33,15 +33,16 @@ class Fault:
     spec: dict
     carried_out: bool               # does the host carry the request out?
     says: list[str] = field(default_factory=list)   # what the user reads (any of)
+    uncertain: bool = False         # the answer was lost after the request left: a write may be done
 
 
 FAULTS = [
-    Fault("slow-beyond-deadline", {"latency_ms": DEADLINE * 1000 + 1500}, True, ["did not answer in time"]),
+    Fault("slow-beyond-deadline", {"latency_ms": DEADLINE * 1000 + 1500}, True, ["did not answer in time"], True),
     Fault("slow-within-deadline", {"latency_ms": DEADLINE * 1000 - 1500}, True, []),
     Fault("5xx", {"status": 503}, False, ["HTTP 503", "not the WAGMIOS API"]),
     Fault("garbage", {"garbage": True}, False, ["not the WAGMIOS API"]),
-    Fault("drop", {"drop": True}, False, ["@nas is unreachable"]),
-    Fault("reset", {"reset": True}, True, ["@nas"]),
+    Fault("drop", {"drop": True}, False, ["@nas is unreachable"], True),
+    Fault("reset", {"reset": True}, True, ["@nas"], True),
 ]
 IDS = [f.name for f in FAULTS]
 
@@ -62,8 +63,13 @@ def confirm(bot, dctl, prompt: tuple[str, str]) -> str:
     return text(d["followups"][0])
 
 
-def check_answer(fault: Fault, seen: str, success: str) -> None:
+MAYBE_DONE = "It may have been done anyway: check with `ps @nas` before you try again."
+
+
+def check_answer(fault: Fault, seen: str, success: str, write: bool) -> None:
     assert plain(seen), seen
+    # a write whose fate is unknown says so, instead of inviting a second one; a read never does
+    assert (MAYBE_DONE in seen) == (write and fault.uncertain), (fault.name, seen)
     if fault.says:
         assert any(s in seen for s in fault.says), (fault.name, seen)
         assert success not in seen, (fault.name, seen)
@@ -81,7 +87,7 @@ def test_a_write(bot, dctl, wctl, fault):
     pending = ask_stop(bot, "postgres")
     wctl.set_faults("nas", path_prefix=RESTART, **fault.spec)
     d = bot.ask("restart", {"container": "nginx"}, timeout=DEADLINE + 10)
-    check_answer(fault, visible_text(d), "`nginx` restarted")
+    check_answer(fault, visible_text(d), "`nginx` restarted", write=True)
     assert bot.running()
     settle(wctl, "nas")
     n = int(fault.carried_out)
@@ -100,7 +106,7 @@ def test_a_read(bot, dctl, wctl, fault):
     pending = ask_stop(bot, "postgres")
     wctl.set_faults("nas", path_prefix=LOGS, **fault.spec)
     d = bot.ask("logs", {"container": "nginx", "lines": 5}, timeout=2 * DEADLINE + 10)
-    check_answer(fault, visible_text(d), "Last 5 lines")
+    check_answer(fault, visible_text(d), "Last 5 lines", write=False)
     assert bot.running()
     # A read may be retried once on a fresh connection, never more.
     assert 1 <= len(asked(wctl, "nas", "GET", LOGS)) <= 2
@@ -121,7 +127,7 @@ def test_a_confirmed_write(bot, dctl, wctl, fault):
     target = ask_stop(bot, "nginx")
     wctl.set_faults("nas", path_prefix=STOP.format("nginx"), **fault.spec)
     seen = confirm(bot, dctl, target)
-    check_answer(fault, seen, "`nginx` stopped")
+    check_answer(fault, seen, "`nginx` stopped", write=True)
     if fault.carried_out:
         wait_effect(wctl, "nas", "stop", "nginx")
     settle(wctl, "nas")
