@@ -11,7 +11,6 @@ so that nothing here shadows another suite's modules when several suites run in 
 from __future__ import annotations
 
 import html as htmllib
-import importlib.util
 import json
 import re
 import sys
@@ -22,14 +21,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
 
-def _load(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+if str(REPO / "tests") not in sys.path:
+    sys.path.append(str(REPO / "tests"))  # tests/support
+from support.e2e_support import load_module as _load  # noqa: E402
 
 
 # Puts tests/matrix and tests/sim on sys.path (human, synapse, matrix_fixtures).

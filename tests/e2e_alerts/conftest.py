@@ -41,11 +41,7 @@ from wagbot_alerts import wd
 from matrix_fixtures import humans, register_unique, synapse_hs  # noqa: F401  (tests/matrix)
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    setattr(item, "rep_" + rep.when, rep)
+from support.e2e_support import pytest_runtest_makereport  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

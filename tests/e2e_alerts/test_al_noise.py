@@ -106,10 +106,8 @@ def metrics_of(port: int) -> dict[str, float]:
 
 
 def test_a_host_going_down_and_back_is_alerted_once_each(make_world):
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from support.e2e_support import free_port
+    port = free_port()
     w = make_world(("matrix", "discord"), start=False)
     w.bot.settings["observability"] = {"listen": f"127.0.0.1:{port}"}
     w.bot.start()

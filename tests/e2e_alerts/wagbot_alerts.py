@@ -10,7 +10,6 @@ in turn load the simulators' `control.py` modules under their own names.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -28,14 +27,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
 
-def _load(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+if str(REPO / "tests") not in sys.path:
+    sys.path.append(str(REPO / "tests"))  # tests/support
+from support.e2e_support import load_module as _load  # noqa: E402
 
 
 # wagbot_matrix puts tests/matrix and tests/sim on sys.path (human, synapse, matrix_fixtures).

@@ -29,11 +29,7 @@ from sanitizer_report import sanitizer_report  # noqa: E402
 import wagbot_discord as wd
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    setattr(item, "rep_" + rep.when, rep)
+from support.e2e_support import pytest_runtest_makereport  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -13,15 +13,10 @@ import urllib.request
 import pytest
 
 import wagbot_discord as wd
+from support.e2e_support import free_port
 from wagbot_discord import BOB, CAROL, text
 
 EDIT_ROUTE = "PATCH /webhooks/{application_id}/{token}/messages/{message_id}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(port: int, path: str) -> tuple[int, str, str]:

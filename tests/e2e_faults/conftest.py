@@ -25,7 +25,6 @@ this is the two suites' own teardown).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -39,14 +38,9 @@ for _d in (TESTS / "e2e_matrix", TESTS / "e2e_discord"):
         sys.path.insert(0, str(_d))
 
 
-def _load(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+if str(TESTS.parent / "tests") not in sys.path:
+    sys.path.append(str(TESTS.parent / "tests"))  # tests/support
+from support.e2e_support import load_module as _load  # noqa: E402
 
 
 import wagbot_discord as wd  # noqa: E402  (loads both control.py under distinct names)
@@ -64,11 +58,7 @@ dsim = _dc.dsim
 dc_make_bot = _dc.make_bot
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    setattr(item, "rep_" + rep.when, rep)
+from support.e2e_support import pytest_runtest_makereport  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

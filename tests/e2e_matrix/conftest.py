@@ -37,11 +37,7 @@ from control import Simulator
 from human import Human
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    setattr(item, "rep_" + rep.when, rep)
+from support.e2e_support import pytest_runtest_makereport  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

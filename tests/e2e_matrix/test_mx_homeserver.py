@@ -4,25 +4,19 @@ homeserver restart while the bot long-polls /sync (and while it has a reply to s
 from __future__ import annotations
 
 import re
-import socket
 import urllib.error
 import urllib.request
 
 import pytest
 
 import wagbot_matrix as wm
+from support.e2e_support import free_port
 from wagbot_matrix import body, calls, content, from_bot, poll, reply_to
 
 pytestmark = pytest.mark.timeout(180)
 
 LOGS = "/api/containers/nginx/logs"
 BURST = 15
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(port: int, path: str) -> tuple[int, str]:
