@@ -72,8 +72,9 @@ void only_keys(const YAML::Node& node, const std::string& where, const std::set<
     if (!item.first.IsScalar())
       throw config_error(where.empty() ? "(top level)" : where, "keys must be plain words");
     const auto key = item.first.as<std::string>();
+    const auto shown = key.empty() ? std::string("\"\"") : key;  // `? !` is an empty key
     if (!allowed.count(key))
-      throw config_error(where.empty() ? key : where + "." + key, "unknown key (misspelt?)");
+      throw config_error(where.empty() ? shown : where + "." + shown, "unknown key (misspelt?)");
   }
 }
 

@@ -253,6 +253,8 @@ users:
     CHECK(error_key("users:\n  - name: alice\n    ? keys:\n        - {host: nas}\n") == "users[0]");
     CHECK(error_key("hosts:\n  - {alias: nas, {url: x}: 1}\n") == "hosts[0]");
     CHECK(error_key("~: 1\n") == "(top level)");
+    CHECK(error_key("? !\n") == "\"\"");  // an empty key is named, not left blank
+    CHECK(error_key("hosts:\n  - {alias: nas, '': 1}\n") == "hosts[0].\"\"");
   }
 
   TEST_CASE("an unknown key inside a host is named") {
