@@ -145,6 +145,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def run_delay_seconds(pid: int) -> float:
+    """Time the process's threads spent runnable but waiting for a CPU (/proc/PID/task/*/schedstat)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[1])
+    except OSError:
+        pass
+    return total / 1e9
+
+
 def self_cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
@@ -249,7 +261,7 @@ class BenchBot:
     def __init__(self, workdir: Path, hosts: dict[str, str], *, users: dict | None = None,
                  monitors: dict[str, str] | None = None, discord: dict | None = None,
                  matrix: dict | None = None, alerts: dict | None = None,
-                 log_level: str = "info", env: dict | None = None):
+                 log_level: str = "info", env: dict | None = None, cpus: str | None = None):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.hosts = hosts
@@ -268,6 +280,7 @@ class BenchBot:
         self._log_mark = 0
         self.started_at = 0.0
         self.binary = wagbot_bin()
+        self.cpus = cpus  # e.g. "1": run under `taskset -c` (every thread inherits it)
         self._secrets_dir = self.dir / "secrets"
         self._secrets_dir.mkdir(exist_ok=True)
 
@@ -318,7 +331,8 @@ class BenchBot:
         self._log_mark = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")
         self.started_at = time.monotonic()
-        self.proc = subprocess.Popen([self.binary, "run", "-c", str(self.config_path)],
+        pin = ["taskset", "-c", self.cpus] if self.cpus and shutil.which("taskset") else []
+        self.proc = subprocess.Popen(pin + [self.binary, "run", "-c", str(self.config_path)],
                                      stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                      cwd=self.dir, env=self.env)
         log.close()

@@ -58,7 +58,8 @@ def main(argv=None) -> int:
             rows.append(("Bot-side latency, `/hosts` one at a time", "p99 ≤ 1 ms",
                          f"p50 **{ms(h['bot_ms']['p50'])}**, p99 **{ms(h['bot_ms']['p99'])}** (n={h['bot_ms']['n']})",
                          "kernel timestamps on lo: interaction frame delivered to the bot's socket → its callback "
-                         "request sent; no WAGMIOS call"))
+                         "request sent; no WAGMIOS call; 5 ms apart; the bot was runnable but waiting for a CPU "
+                         f"{h.get('bot_runqueue_ms_per_s', 0):.1f} ms per second"))
         p = seq.get("ps", {})
         if "bot_ms" in p:
             rows.append(("Bot-side latency, `/ps @nas` one at a time", "",
@@ -71,7 +72,9 @@ def main(argv=None) -> int:
         if at2000 and "bot_ms" in at2000:
             rows.append(("Bot-side latency, `/hosts` at 2000/s", "p99 ≤ 1 ms",
                          f"p50 {ms(at2000['bot_ms']['p50'])}, p99 **{ms(at2000['bot_ms']['p99'])}**",
-                         "open loop, same measure; frames arrive in ~1 ms batches, so queueing inside the bot is included"))
+                         "open loop, same measure; frames arrive in ~1 ms batches, so queueing inside the bot is "
+                         f"included; the bot was runnable but waiting for a CPU {at2000.get('bot_runqueue_ms_per_s', 0):.0f} "
+                         "ms per second (other processes on its core)"))
         if steps:
             sat = r.get("hosts_saturated_at")
             rows.append(("Throughput, `/hosts`", "≥ 2000/s on one core",

@@ -167,10 +167,12 @@ async def drain(recs: list, deadline: float) -> None:
 def step(lite: DiscordLite, bot: bl.BenchBot, cap: Capture, name: str, data: str, rate: float,
          duration: float) -> tuple[dict, list]:
     cpu0, gen0, cap0, t0 = bl.cpu_seconds(bot.pid), bl.self_cpu_seconds(), cap.cpu(), time.perf_counter()
+    wait0 = bl.run_delay_seconds(bot.pid)
     recs = lite.run(offer(lite, rate, duration, data, name))
     lite.run(drain(recs, 5.0))
     t1 = time.perf_counter()
     cpu1, gen1, cap1 = bl.cpu_seconds(bot.pid), bl.self_cpu_seconds(), cap.cpu()
+    wait1 = bl.run_delay_seconds(bot.pid)
     done = [r for r in recs if r.final]
     first = min(r.sent for r in recs)
     last = max((r.final for r in done), default=first)
@@ -184,6 +186,7 @@ def step(lite: DiscordLite, bot: bl.BenchBot, cap: Capture, name: str, data: str
            "cpu_us_per_cmd": 1e6 * cpu / max(1, len(done)),
            "per_core": len(done) / cpu if cpu > 0 else float("inf"),
            "gen_cpu_pct": 100 * (gen1 - gen0) / (t1 - t0),
+           "bot_runqueue_ms_per_s": 1000 * (wait1 - wait0) / (t1 - t0),
            "cap_cpu_pct": 100 * (cap1 - cap0) / (t1 - t0)}
     return row, recs
 
@@ -194,21 +197,31 @@ def saturated(row: dict) -> bool:
 
 def show(row: dict) -> None:
     b = row.get("bot_ms")
-    bot = f"bot p50 {bl.fmt_ms(b['p50'])} p99 {bl.fmt_ms(b['p99'])} ms" if b else "bot n/a"
+    d = row.get("bot_to_first_callback_ms")
+    bot = (f"bot p50 {bl.fmt_ms(b['p50'])} p99 {bl.fmt_ms(b['p99'])} ms" if b else
+           f"to defer p50 {bl.fmt_ms(d['p50'])} p99 {bl.fmt_ms(d['p99'])} ms" if d else "bot n/a")
     print(f"  {row['command']:>4} offered {row['offered']:6.0f}/s  achieved {row['achieved']:7.1f}/s  "
           f"{bot}  | gen-seen p50 {bl.fmt_ms(row['gen_ms']['p50'])} p99 {bl.fmt_ms(row['gen_ms']['p99'])} ms  "
           f"| bot CPU {row['bot_cpu_pct']:5.1f}%  {row['cpu_us_per_cmd']:6.0f} µs/cmd → {row['per_core']:6.0f}/s/core  "
-          f"| gen CPU {row['gen_cpu_pct']:4.0f}%  cap {row['cap_cpu_pct']:3.0f}%  late {row['late']}", flush=True)
+          f"| bot waited for a CPU {row['bot_runqueue_ms_per_s']:5.1f} ms/s | gen CPU {row['gen_cpu_pct']:4.0f}%  "
+          f"cap {row['cap_cpu_pct']:3.0f}%  late {row['late']}", flush=True)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    ap.add_argument("--rates", default="100,250,500,1000,1500,2000,3000,4000,6000")
+    ap.add_argument("--rates", default="100,250,500,1000,1500,2000,3000,4000,6000,8000")
     ap.add_argument("--ps-rates", default="50,100,200,400,800,1200")
     ap.add_argument("--duration", type=float, default=8.0)
     ap.add_argument("--sequential", type=int, default=300, help="sequential commands per kind for the latency run")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="do not pin the bot to the last CPU and the generator/capture/simulator to the others")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
+    cpus = sorted(os.sched_getaffinity(0))
+    pin = not args.no_pin and len(cpus) >= 2
+    bot_cpu, others = (str(cpus[-1]), set(cpus[:-1])) if pin else (None, None)
+    if pin:
+        os.sched_setaffinity(0, others)  # this process, and what it starts from now on
     rates = [float(x) for x in args.rates.split(",") if x]
     ps_rates = [float(x) for x in args.ps_rates.split(",") if x]
 
@@ -218,7 +231,9 @@ def main(argv=None) -> int:
         key = sim.control.add_key("nas", label="alice", scopes=["*"], role="admin")["key"]
         bot = bl.BenchBot(tmp, {"nas": sim.hosts["nas"]},
                           users={"alice": {"admin": True, "discord": [bl.ALICE], "keys": {"nas": key}}},
-                          discord={"api_base": lite.api, "guilds": [bl.GUILD]}, log_level="info")
+                          discord={"api_base": lite.api, "guilds": [bl.GUILD]}, log_level="info", cpus=bot_cpu)
+        if pin:
+            os.sched_setaffinity(sim.process.pid, others)
         bot.discord["token_file"] = bot.secret("discord.token", bl.TOKEN)
         sim_port = int(sim.hosts["nas"].rsplit(":", 1)[1])
         cap = Capture([lite.port, sim_port], tmp / "wire.json")
@@ -229,7 +244,10 @@ def main(argv=None) -> int:
             hosts_data = lite.command_data("hosts", None)
             ps_data = lite.command_data("ps", {"host": "nas"})
             print(f"wagbot {bot.binary} ({bl.build_type(bot.binary)}), pid {bot.pid}; "
-                  f"bot-side timing from the wire: {'yes' if cap.on else 'no (not root)'}", flush=True)
+                  f"bot-side timing from the wire: {'yes' if cap.on else 'no (not root)'}; "
+                  f"{f'bot pinned to CPU {bot_cpu}, load generator, capture and simulator to {sorted(others)}' if pin else 'not pinned'}",
+                  flush=True)
+            results["pinned"] = pin
 
             # Warm-up: connections, scope cache, SQLite pages.
             step(lite, bot, cap, "hosts", hosts_data, 200, 1.0)
@@ -237,14 +255,17 @@ def main(argv=None) -> int:
 
             # Sequential: one command at a time, 5 ms apart (latency without queueing).
             seq: dict = {}
+            seq_wait: dict = {}
             for name, data in (("hosts", hosts_data), ("ps", ps_data)):
                 recs = []
+                w0, t0 = bl.run_delay_seconds(bot.pid), time.monotonic()
                 for _ in range(args.sequential):
                     r = lite.call(lite.inject_frames, [(name, data)], bl.ALICE, "alice")
                     lite.run(drain(r, 5.0))
                     recs += r
                     time.sleep(0.005)
                 seq[name] = recs
+                seq_wait[name] = 1000 * (bl.run_delay_seconds(bot.pid) - w0) / (time.monotonic() - t0)
             steps = []
             for name, data, rs in (("hosts", hosts_data, rates), ("ps", ps_data, ps_rates)):
                 for rate in rs:
@@ -263,7 +284,7 @@ def main(argv=None) -> int:
         print("\nSequential (one command at a time):")
         for name, recs in seq.items():
             gen = bl.summary([(r.final - r.sent) / 1e6 for r in recs if r.final])
-            entry = {"gen_ms": gen}
+            entry = {"gen_ms": gen, "bot_runqueue_ms_per_s": seq_wait[name]}
             if cap.events and name == "hosts":
                 entry["bot_ms"] = bl.summary(list(bot_side_pure(cap.events, {r.id for r in recs}).values()))
             elif cap.events and name == "ps":
@@ -278,6 +299,7 @@ def main(argv=None) -> int:
             line = f"  {name:>5}: generator-seen p50 {bl.fmt_ms(gen['p50'])} p99 {bl.fmt_ms(gen['p99'])} ms"
             if b:
                 line += f"; bot-side p50 {bl.fmt_ms(b['p50'])} p99 {bl.fmt_ms(b['p99'])} max {bl.fmt_ms(b['max'])} ms (n={b['n']})"
+            line += f"; the bot waited for a CPU {seq_wait[name]:.1f} ms/s"
             if name == "ps" and "total_ms" in entry:
                 line += (f"; wire total p50 {bl.fmt_ms(entry['total_ms']['p50'])} ms of which WAGMIOS sim "
                          f"{bl.fmt_ms(entry['wagmios_wait_ms']['p50'])}, Discord stand-in "
