@@ -15,7 +15,7 @@ std::string id_of(const json& j, const char* key) {
 }
 
 /// An integer field that fits an int; `fallback` otherwise. (json::value<int> converts a float
-/// such as 1e30 with a cast that is undefined behaviour: found by tests/fuzz/discord.)
+/// such as 1e30 with a cast that is undefined behaviour; reproduced with tests/fuzz/discord.)
 int int_at(const json& j, const char* key, int fallback) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer()) return fallback;

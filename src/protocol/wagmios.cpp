@@ -27,7 +27,7 @@ std::string first_text(const json& j, std::initializer_list<const char*> keys) {
 
 /// A port or similar small number, sent as a number or as text ("8096", "8096/tcp"); 0 when it
 /// is neither, or does not fit an int. (Converting an out-of-range or NaN double to an integer
-/// is undefined behaviour: found by tests/fuzz/wagmios.)
+/// is undefined behaviour; reproduced with tests/fuzz/wagmios.)
 int int_of(const json& v) {
   if (v.is_number_unsigned()) {
     const auto n = v.get<std::uint64_t>();

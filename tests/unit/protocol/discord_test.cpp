@@ -27,7 +27,7 @@ TEST_SUITE("protocol") {
     CHECK_FALSE(pd::parse_gateway(R"({"op":"0"})").has_value());
   }
 
-  // Found by tests/fuzz/discord: json::value<int> cast a float such as 1e30 to int (undefined).
+  // Reproduced with tests/fuzz/discord: json::value<int> cast a float such as 1e30 to int (undefined).
   TEST_CASE("discord: a type that is not a whole number in range is the default") {
     const auto i = pd::json::parse(R"({"type":1e30,"data":{"name":"logs","options":[
         {"name":"a","type":-1e99},{"name":"b","type":4294967296},{"name":"c","type":2.0},{"name":"d","type":3}]}})")

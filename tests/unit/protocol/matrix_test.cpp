@@ -70,7 +70,7 @@ TEST_SUITE("protocol") {
     CHECK(pm::error{}.transient());  // a transport failure is worth a retry
   }
 
-  // Found by tests/fuzz/matrix: content is written by any room member, and a field of another
+  // Reproduced with tests/fuzz/matrix: content is written by any room member, and a field of another
   // type threw out of the sync loop (the bot stopped, and stopped again after every restart).
   TEST_CASE("matrix: content fields of unexpected types read as absent") {
     const auto content = pm::json::parse(R"({"msgtype": 5, "body": ["x"], "is_direct": "yes",

@@ -509,7 +509,7 @@ TEST_SUITE("protocol") {
     CHECK(m.uptime == 0);
   }
 
-  // Found by tests/fuzz/wagmios: a huge, negative or fractional number here was converted to
+  // Reproduced with tests/fuzz/wagmios: a huge, negative or fractional number here was converted to
   // an integer type that cannot hold it (undefined behaviour).
   TEST_CASE("numbers out of range read as zero (or the largest count), never undefined") {
     const auto a = json::parse(R"({"id":"x","defaultPort":1e30})").get<app_summary>();
