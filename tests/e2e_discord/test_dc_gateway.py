@@ -106,7 +106,8 @@ def test_op9_false_identifies_again_after_1_to_5_s(bot, dctl, wctl):
     g = wd.poll(lambda: (g := dctl.gateway_state()) and len(g["identify_log"]) >= 2 and g, "a new IDENTIFY", 9)
     second = g["identify_log"][1]
     waited = second["at"] - sent_at
-    assert 1.0 <= waited <= 5.6, f"identified again {waited:.2f} s after op 9 false"
+    # 1–5 s as Discord asks, but never within 5.5 s of the previous IDENTIFY (max_concurrency)
+    assert 1.0 <= waited <= 6.0, f"identified again {waited:.2f} s after op 9 false"
     assert second["accepted"], second
     assert second["session_id"] != first["session_id"]
     assert g["resumes"] == 0, "op 9 false must not be answered with a RESUME"
