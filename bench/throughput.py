@@ -86,6 +86,18 @@ class Capture:
         self.proc = None
 
 
+def first_in_segment(events: list, ids: set[str]) -> set[str]:
+    """The interactions that came first in their TCP segment (nothing queued ahead of them in
+    the same read): the frames a segment carries share its timestamp."""
+    seen_ts: set[int] = set()
+    out = set()
+    for ts, kind, _c, _s, key in sorted(e for e in events if e[1] == "frame"):
+        if key in ids and ts not in seen_ts:
+            out.add(key)
+        seen_ts.add(ts)
+    return out
+
+
 def bot_side_pure(events: list, ids: set[str]) -> dict[str, float]:
     """Per interaction: its callback request out − its frame in, in ms."""
     frames, cbs = {}, {}
@@ -198,8 +210,11 @@ def saturated(row: dict) -> bool:
 def show(row: dict) -> None:
     b = row.get("bot_ms")
     d = row.get("bot_to_first_callback_ms")
+    f = row.get("first_in_segment_ms")
     bot = (f"bot p50 {bl.fmt_ms(b['p50'])} p99 {bl.fmt_ms(b['p99'])} ms" if b else
            f"to defer p50 {bl.fmt_ms(d['p50'])} p99 {bl.fmt_ms(d['p99'])} ms" if d else "bot n/a")
+    if f:
+        bot += f" (first of its segment p99 {bl.fmt_ms(f['p99'])}, {row['frames_per_segment']:.1f} frames/segment)"
     print(f"  {row['command']:>4} offered {row['offered']:6.0f}/s  achieved {row['achieved']:7.1f}/s  "
           f"{bot}  | gen-seen p50 {bl.fmt_ms(row['gen_ms']['p50'])} p99 {bl.fmt_ms(row['gen_ms']['p99'])} ms  "
           f"| bot CPU {row['bot_cpu_pct']:5.1f}%  {row['cpu_us_per_cmd']:6.0f} µs/cmd → {row['per_core']:6.0f}/s/core  "
@@ -225,7 +240,7 @@ def main(argv=None) -> int:
     rates = [float(x) for x in args.rates.split(",") if x]
     ps_rates = [float(x) for x in args.ps_rates.split(",") if x]
 
-    results: dict = {"steps": [], "sequential": {}}
+    results: dict = {"steps": [], "sequential": {}, "load_start": bl.loadavg()}
     with bl.Workdir("throughput") as tmp, bl.wc.Simulator(hosts=["nas"]) as sim:
         lite = DiscordLite(bl.TOKEN, bl.APP_ID, bl.GUILD, bl.CHANNEL).start()
         key = sim.control.add_key("nas", label="alice", scopes=["*"], role="admin")["key"]
@@ -313,6 +328,9 @@ def main(argv=None) -> int:
                 ids = {r.id for r in recs}
                 lat = bot_side_pure(cap.events, ids)
                 row["bot_ms" if row["command"] == "hosts" else "bot_to_first_callback_ms"] = bl.summary(list(lat.values()))
+                firsts = first_in_segment(cap.events, ids)
+                row["first_in_segment_ms"] = bl.summary([v for k, v in lat.items() if k in firsts])
+                row["frames_per_segment"] = len(lat) / max(1, len(firsts))
             show(row)
             results["steps"].append(row)
         hosts_rows = [r for r, _ in steps if r["command"] == "hosts"]
@@ -330,6 +348,7 @@ def main(argv=None) -> int:
         results["ps_per_core"] = busiest["per_core"] if busiest else None
         results["ps_cpu_us"] = busiest["cpu_us_per_cmd"] if busiest else None
         results["capture"] = cap.stats
+        results["load_end"] = bl.loadavg()
         results["bot_rss_after_kb"] = rss.get("VmRSS")
         results["bot_hwm_kb"] = rss.get("VmHWM")
         print(f"\nhosts: highest rate kept up with {results['hosts_max_achieved']:.0f}/s; saturation at "
