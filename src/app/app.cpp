@@ -32,15 +32,16 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
   kv_ = std::make_unique<store::kv_store>(*db_);
   inbox_ = std::make_unique<store::inbox>(*db_);
   subscriptions_ = std::make_unique<store::subscriptions>(*db_);
+  alert_actions_ = std::make_unique<store::alert_actions>(*db_);
   engine_ = std::make_unique<engine>(cfg_, log_.child("engine"), *http_, *keys_, *confirmations_,
                                      *audit_, *rooms_, *vault_, *subscriptions_);
   dispatcher_ = std::make_unique<dispatcher>(*engine_, commands::all());
   if (cfg_.matrix.enabled)
     matrix_ = std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *dispatcher_, *http_, *kv_, *inbox_, *vault_,
-                                            log_.child("matrix"));
+                                            *alert_actions_, log_.child("matrix"));
   if (cfg_.discord.enabled)
     discord_ = std::make_unique<discord::bot>(io_.get_executor(), cfg_.discord, *dispatcher_, *http_, *inbox_,
-                                              log_.child("discord"));
+                                              *alert_actions_, log_.child("discord"));
   router_ = std::make_unique<alerts::router>(*subscriptions_, log_.child("alerts"));
   if (matrix_) router_->add(*matrix_);
   if (discord_) router_->add(*discord_);

@@ -17,11 +17,12 @@ constexpr int intent_guilds = 1, intent_guild_messages = 512, intent_direct_mess
 }
 
 bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
-         net::http_client& http, store::inbox& inbox, core::logger log)
+         net::http_client& http, store::inbox& inbox, store::alert_actions& alert_actions, core::logger log)
     : executor_(executor),
       cfg_(cfg),
       dispatch_(dispatch),
       inbox_(inbox),
+      alert_actions_(alert_actions),
       log_(std::move(log)),
       application_id_(cfg.application_id) {
   const std::string agent = "DiscordBot (https://github.com/wagbot/wagbot, " WAGBOT_VERSION ")";
@@ -198,14 +199,15 @@ asio::awaitable<void> bot::tell_interrupted() {
 }
 
 void bot::post(const std::string& channel, core::chat_reply reply, std::vector<core::alert_action> actions) {
+  // Each button carries the id of its stored action: it still works after a restart, and
+  // an id is never given to another alert. Old ones are dropped after a month.
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
   std::vector<std::pair<std::string, std::string>> buttons;
   for (const auto& a : actions) {
-    const auto id = "wagbot:act:" + std::to_string(++next_action_);
-    action_commands_[id] = a.command;
-    buttons.emplace_back(a.label, id);
+    const auto id = alert_actions_.add("discord", channel, a.label, a.emoji, a.command, now);
+    buttons.emplace_back(a.label, std::string(action_prefix) + std::to_string(id));
   }
-  // Bounded: old alerts' buttons answer "expired" once forgotten.
-  while (action_commands_.size() > 2000) action_commands_.erase(action_commands_.begin());
   spawn([](rest& api, std::string channel, pd::json body) -> asio::awaitable<void> {
     co_await api.call("POST", "/channels/" + channel + "/messages", std::move(body));
   }(*rest_, channel, alert_body(reply, buttons)), "alert");

@@ -1,5 +1,7 @@
 // Interactions must be answered within 3 s, once: commands that call a host are deferred and
 // edited later; buttons, autocomplete and modals are answered at once.
+#include <charconv>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -73,6 +75,14 @@ pd::json journal_entry(const pd::interaction& i, const char* kind, const std::st
   j["user"] = user;
   j["confirmation"] = confirmation;
   return j;
+}
+
+/// The stored action an alert button's id names, if it is still kept.
+std::optional<store::alert_action_row> stored_action(store::alert_actions& actions, std::string_view id) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+  if (ec != std::errc{} || end != id.data() + id.size()) return std::nullopt;
+  return actions.get(n);
 }
 
 core::chat_reply private_error(std::string text) {
@@ -172,14 +182,14 @@ asio::awaitable<void> bot::on_command(const pd::interaction& i) {
 }
 
 asio::awaitable<void> bot::on_component(const pd::interaction& i) {
-  if (i.custom_id.rfind("wagbot:act:", 0) == 0) {
+  if (i.custom_id.starts_with(action_prefix)) {
     // An alert's button runs its command as whoever clicked, through the usual checks.
-    auto it = action_commands_.find(i.custom_id);
-    if (it == action_commands_.end()) {
+    auto action = stored_action(alert_actions_, std::string_view(i.custom_id).substr(action_prefix.size()));
+    if (!action || action->network != "discord" || action->room != i.channel_id) {
       co_await respond(i, reply_now, message_body(private_error("That alert is too old for its buttons; type the command instead.")));
       co_return;
     }
-    auto ev = event_for(i.channel_id, i.guild_id, i.invoker, it->second);
+    auto ev = event_for(i.channel_id, i.guild_id, i.invoker, action->command);
     if (!dispatch_.identify(ev)) {
       co_await answer(i, co_await dispatch_.handle(ev), false);
       co_return;

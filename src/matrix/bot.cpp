@@ -28,13 +28,14 @@ const pm::json sync_filter = {
 
 bot::bot(asio::any_io_executor executor, const app::matrix_config& cfg, app::dispatcher& dispatch,
          net::http_client& http, store::kv_store& kv, store::inbox& inbox, const store::vault& vault,
-         core::logger log)
+         store::alert_actions& alert_actions, core::logger log)
     : executor_(std::move(executor)),
       cfg_(cfg),
       dispatch_(dispatch),
       kv_(kv),
       inbox_(inbox),
       vault_(vault),
+      alert_actions_(alert_actions),
       log_(std::move(log)),
       api_(http, cfg.base, cfg.tls),
       outbox_(std::make_unique<outbox>(api_, log_.child("matrix.send"))) {

@@ -227,12 +227,12 @@ void bot::post(const std::string& room, core::chat_reply reply, std::vector<core
            std::vector<core::alert_action> actions) -> asio::awaitable<void> {
     auto sent = co_await self.outbox_->send(room, "m.room.message", render(reply));
     if (!sent || actions.empty()) co_return;
-    self.alert_actions_[*sent] = actions;
-    self.alert_order_.push_back(*sent);
-    if (self.alert_order_.size() > 1000) {
-      self.alert_actions_.erase(self.alert_order_.front());
-      self.alert_order_.pop_front();
-    }
+    // Stored, so that a reaction after a restart still runs what the alert offered.
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    std::vector<std::int64_t> ids;
+    for (const auto& a : actions) ids.push_back(self.alert_actions_.add("matrix", room, a.label, a.emoji, a.command, now));
+    self.alert_actions_.set_message(ids, *sent);
     for (const auto& a : actions) {
       pm::json reaction = pm::json::object();
       reaction["m.relates_to"] = {{"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", a.emoji}};
@@ -245,16 +245,13 @@ asio::awaitable<void> bot::on_reaction(const pm::event& e) {
   const auto rel = pm::relation_of(e.content);
   if (rel.rel_type != "m.annotation" || rel.event_id.empty()) co_return;
   // A reaction on an alert runs its action as the person who reacted, through the usual checks.
-  if (auto acts = alert_actions_.find(rel.event_id); acts != alert_actions_.end()) {
-    for (const auto& a : acts->second) {
-      if (a.emoji != rel.key) continue;
-      core::chat_event ev{"matrix", e.room_id, e.sender, a.command, false, e.event_id};
-      auto answer = co_await dispatch_.handle(ev);
-      pm::event alert_event;
-      alert_event.event_id = rel.event_id;
-      alert_event.room_id = e.room_id;
-      co_await reply(alert_event, answer);
-    }
+  if (auto action = alert_actions_.find("matrix", e.room_id, rel.event_id, rel.key)) {
+    core::chat_event ev{"matrix", e.room_id, e.sender, action->command, false, e.event_id};
+    auto answer = co_await dispatch_.handle(ev);
+    pm::event alert_event;
+    alert_event.event_id = rel.event_id;
+    alert_event.room_id = e.room_id;
+    co_await reply(alert_event, answer);
     co_return;
   }
   const auto accept = verdict_of(rel.key);

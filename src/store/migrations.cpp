@@ -7,7 +7,7 @@ namespace wagbot::store {
 namespace {
 
 // Column names avoid SQL keywords (user, key, action, time) so no statement needs quoting.
-constexpr std::array<std::string_view, 3> all_migrations{
+constexpr std::array<std::string_view, 4> all_migrations{
     // 1: host keys, confirmations, audit log, room settings, small named values.
     R"sql(
 CREATE TABLE host_keys (
@@ -94,6 +94,22 @@ CREATE TABLE alert_subscriptions (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (network, room, host)
 );
+)sql",
+    // 4: the Restart/Logs follow-ups of posted alerts, so that they outlive a restart.
+    // AUTOINCREMENT: an id (carried by a Discord button) is never given to another alert.
+    R"sql(
+CREATE TABLE alert_actions (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  network    TEXT    NOT NULL,
+  room       TEXT    NOT NULL,
+  message    TEXT    NOT NULL,
+  label      TEXT    NOT NULL,
+  emoji      TEXT    NOT NULL,
+  command    TEXT    NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX alert_actions_by_message ON alert_actions (network, message);
+CREATE INDEX alert_actions_by_age ON alert_actions (created_at);
 )sql",
 };
 

@@ -2,7 +2,8 @@
 a crash reaches the subscribed room within one polling interval and looks native; rooms that
 did not subscribe (or subscribed to another host, or to other containers) get nothing; the
 alert's Restart action runs as whoever triggers it (refused without `containers:write`, no
-call reaching WAGMIOS; done with it); subscriptions survive a bot restart."""
+call reaching WAGMIOS; done with it); subscriptions, and what a posted alert's actions run,
+survive a bot restart."""
 
 from __future__ import annotations
 
@@ -110,3 +111,24 @@ def test_subscriptions_survive_a_restart_and_alerts_off_stops_them(world):
     bot.settle(polls=2)  # the poll that sees it, and the next
     assert texts(s.alerts(room)) == ["`postgres` on @nas stopped unexpectedly (exited)."]
     assert s.alerts(quiet) == []
+
+
+def test_an_alerts_actions_still_run_what_they_showed_after_a_restart(world):
+    s, bot, ctl = world.side, world.bot, world.wctl
+    room = s.room("ops")
+    assert "This room now gets alerts from @nas." in s.subscribe(room)
+    ctl.crash("nas", "nginx")
+    before = s.wait_actions(wait_alert(s, room, CRASH, POLL + DELIVERY), ["Restart", "Logs"])
+
+    bot.restart()
+    # A new alert after the restart gets actions of its own, never the old alert's ids.
+    crash = "`postgres` on @nas stopped unexpectedly (exited)."
+    ctl.crash("nas", "postgres")
+    after = s.wait_actions(wait_alert(s, room, crash, POLL + MARGIN + 1), ["Restart", "Logs"])
+
+    done = s.click(before, "Restart", "alice")
+    assert "`nginx` restarted on @nas." in done, done
+    assert len(restarts(ctl, "nas", "nginx")) == 1 and restarts(ctl, "nas", "postgres") == []
+    done = s.click(after, "Restart", "alice")
+    assert "`postgres` restarted on @nas." in done, done
+    assert len(restarts(ctl, "nas", "nginx")) == 1 and len(restarts(ctl, "nas", "postgres")) == 1

@@ -12,6 +12,7 @@
 #include "wagbot/discord/bot.hpp"
 #include "wagbot/matrix/bot.hpp"
 #include "wagbot/net/http_server.hpp"
+#include "wagbot/store/alert_actions.hpp"
 #include "wagbot/store/database.hpp"
 #include "wagbot/store/inbox.hpp"
 #include "wagbot/store/kv_store.hpp"
@@ -60,6 +61,7 @@ class application {
   std::unique_ptr<store::kv_store> kv_;
   std::unique_ptr<store::inbox> inbox_;
   std::unique_ptr<store::subscriptions> subscriptions_;
+  std::unique_ptr<store::alert_actions> alert_actions_;
   std::unique_ptr<alerts::router> router_;
   std::vector<std::unique_ptr<alerts::watcher>> watchers_;
   std::unique_ptr<engine> engine_;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -14,16 +15,20 @@
 #include "wagbot/core/transport.hpp"
 #include "wagbot/discord/gateway.hpp"
 #include "wagbot/discord/rest.hpp"
+#include "wagbot/store/alert_actions.hpp"
 #include "wagbot/store/inbox.hpp"
 
 namespace wagbot::discord {
+
+/// The custom id of an alert's button: this prefix, then the stored action's id.
+constexpr std::string_view action_prefix = "wagbot:act:";
 
 class bot : public core::chat_transport {
  public:
   /// `inbox` journals the interactions being run, so that a restart after a crash can tell
   /// their requesters that it cut them short (never running them again).
   bot(boost::asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
-      net::http_client& http, store::inbox& inbox, core::logger log);
+      net::http_client& http, store::inbox& inbox, store::alert_actions& alert_actions, core::logger log);
 
   /// Runs the gateway until stop() (0) or a fatal error (exit code).
   boost::asio::awaitable<int> run();
@@ -76,6 +81,7 @@ class bot : public core::chat_transport {
   const app::discord_config& cfg_;
   app::dispatcher& dispatch_;
   store::inbox& inbox_;
+  store::alert_actions& alert_actions_;  ///< what alert buttons run, by the id they carry
   core::logger log_;
   std::unique_ptr<rest> rest_;
   std::unique_ptr<gateway> gateway_;
@@ -85,8 +91,6 @@ class bot : public core::chat_transport {
   std::map<std::string, prompt> prompts_;          ///< confirmation id → where its prompt is
   std::map<std::string, cached_list> completions_; ///< user|host|kind → recent values
   std::size_t running_ = 0;
-  std::map<std::string, std::string> action_commands_;  ///< button id → command line
-  std::uint64_t next_action_ = 0;
 };
 
 }  // namespace wagbot::discord

@@ -20,6 +20,7 @@
 #include "wagbot/matrix/client.hpp"
 #include "wagbot/matrix/outbox.hpp"
 #include "wagbot/store/inbox.hpp"
+#include "wagbot/store/alert_actions.hpp"
 #include "wagbot/store/kv_store.hpp"
 #include "wagbot/store/vault.hpp"
 
@@ -35,7 +36,8 @@ class bot : public core::chat_transport {
  public:
   bot(boost::asio::any_io_executor executor, const app::matrix_config& cfg,
       app::dispatcher& dispatch, net::http_client& http,
-      store::kv_store& kv, store::inbox& inbox, const store::vault& vault, core::logger log);
+      store::kv_store& kv, store::inbox& inbox, const store::vault& vault, store::alert_actions& alert_actions,
+      core::logger log);
 
   /// Logs in, then syncs until stop(). Returns 0 after stop(), or an exit code.
   boost::asio::awaitable<int> run();
@@ -93,6 +95,7 @@ class bot : public core::chat_transport {
   store::kv_store& kv_;
   store::inbox& inbox_;
   const store::vault& vault_;
+  store::alert_actions& alert_actions_;  ///< what a reaction on an alert runs, by alert event
   core::logger log_;
   client api_;
   std::unique_ptr<outbox> outbox_;
@@ -101,8 +104,6 @@ class bot : public core::chat_transport {
   std::set<std::string> direct_rooms_;  ///< from m.direct account data
   std::set<std::string> invites_;       ///< invites being answered
   std::set<std::string> notices_;       ///< encryption notices being sent
-  std::map<std::string, std::vector<core::alert_action>> alert_actions_;  ///< alert event → actions
-  std::deque<std::string> alert_order_;  ///< oldest first, to keep alert_actions_ bounded
   bool stopping_ = false;
   bool connected_ = false;
   bool ever_connected_ = false;
