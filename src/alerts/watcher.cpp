@@ -28,17 +28,50 @@ std::int64_t now_seconds() {
 }  // namespace
 
 watcher::watcher(asio::any_io_executor executor, const app::host_config& host, const app::alerts_config& settings,
-                 net::http_client& http, router& out, core::logger log)
+                 net::http_client& http, router& out, store::kv_store& kv, core::logger log)
     : executor_(executor),
       host_(host),
       settings_(settings),
       api_(http, wagmios::endpoint{host.base, host.tls}),
       out_(out),
+      kv_(kv),
       log_(std::move(log)),
       watch_(host.alias, from_config(settings)),
       alert_settings_(from_config(settings)),
       ws_(executor, "wagbot/" WAGBOT_VERSION),
-      feed_pause_(executor) {}
+      feed_pause_(executor) {
+  restore();
+}
+
+std::string watcher::state_key() const { return "alerts.watch." + host_.alias; }
+
+void watcher::restore() {
+  auto text = kv_.get(state_key());
+  if (!text) return;
+  const auto saved = protocol::json::parse(*text, nullptr, false);
+  // Kept per alias: when the alias now names another machine, start from a blank baseline.
+  if (!saved.is_object() || saved.value("base", "") != host_.base.origin() + host_.base.path) return;
+  if (!watch_.resume(saved.value("containers", protocol::json()))) return;
+  if (auto feed = saved.find("feed"); feed != saved.end() && feed->is_string() && !feed->get<std::string>().empty()) {
+    last_event_ = feed->get<std::string>();
+    feed_baseline_ = true;
+  }
+  saved_ = *text;
+  log_.info("resuming the watch of @{} from what it saw before the restart", host_.alias);
+}
+
+void watcher::save() {
+  auto containers = watch_.snapshot();
+  if (containers.is_null()) return;
+  protocol::json state = protocol::json::object();
+  state["base"] = host_.base.origin() + host_.base.path;
+  state["containers"] = std::move(containers);
+  state["feed"] = last_event_;
+  auto text = state.dump();
+  if (text == saved_) return;
+  kv_.set(state_key(), text);
+  saved_ = std::move(text);
+}
 
 void watcher::stop() {
   stopping_ = true;
@@ -73,6 +106,7 @@ asio::awaitable<void> watcher::catch_up() {
   }
   feed_baseline_ = true;
   emit(std::move(alerts));
+  save();
 }
 
 void watcher::emit(std::vector<core::alert> alerts) {
@@ -96,6 +130,7 @@ asio::awaitable<void> watcher::poll_loop() {
     if (stopping_) break;
     if (list) {
       emit(watch_.on_poll(*list, now_seconds()));
+      save();
       if (!was_reachable || !feed_connected_) feed_pause_.cancel();  // the host is back: reconnect the feed now
     } else {
       emit(watch_.on_poll_failed(list.error().message, now_seconds()));
@@ -128,6 +163,7 @@ asio::awaitable<void> watcher::feed_loop() {
         const auto e = doc.get<protocol::activity_event>();
         seen(e);
         emit(watch_.on_activity(e, now_seconds()));
+        save();
       }
       feed_connected_ = false;
     } else if (!warned) {

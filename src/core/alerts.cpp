@@ -120,6 +120,36 @@ std::vector<alert> host_watch::on_poll(const std::vector<protocol::container>& n
   return out;
 }
 
+protocol::json host_watch::snapshot() const {
+  if (first_poll_) return nullptr;
+  auto list = protocol::json::array();
+  for (const auto& [name, tr] : containers_)
+    list.push_back({{"id", tr.last.id}, {"name", name}, {"image", tr.last.image}, {"state", tr.last.status},
+                    {"status", tr.last.status_text}, {"alerted", tr.alerted}});
+  return list;
+}
+
+bool host_watch::resume(const protocol::json& saved) {
+  if (!saved.is_array()) return false;
+  std::map<std::string, tracked> restored;
+  for (const auto& entry : saved) {
+    if (!entry.is_object()) return false;
+    tracked tr;
+    try {
+      tr.last = entry.get<protocol::container>();
+    } catch (const protocol::json::exception&) {
+      return false;
+    }
+    if (tr.last.name.empty()) return false;
+    const auto alerted = entry.find("alerted");
+    tr.alerted = alerted != entry.end() && alerted->is_boolean() && alerted->get<bool>();
+    restored[tr.last.name] = std::move(tr);
+  }
+  containers_ = std::move(restored);
+  first_poll_ = false;
+  return true;
+}
+
 std::vector<alert> host_watch::on_poll_failed(const std::string& why, std::int64_t t) {
   ++failures_;
   if (failures_ >= settings_.unreachable_after && !down_announced_) {

@@ -65,7 +65,12 @@ void bot::spawn(asio::awaitable<void> work, const char* what) {
 }
 
 asio::awaitable<int> bot::run() {
-  if (int code = co_await start_session(); code != 0) co_return code;
+  const int code = co_await start_session();
+  // Alerts that came before the login was done were held back; now they go (or are dropped).
+  session_ready_ = code == 0;
+  session_settled_ = true;
+  session_wait_.cancel();
+  if (code != 0) co_return code;
   co_return co_await sync_loop();
 }
 

@@ -225,6 +225,12 @@ asio::awaitable<void> bot::reply(const pm::event& to, const core::chat_reply& r)
 void bot::post(const std::string& room, core::chat_reply reply, std::vector<core::alert_action> actions) {
   spawn([](bot& self, std::string room, core::chat_reply reply,
            std::vector<core::alert_action> actions) -> asio::awaitable<void> {
+    // Watchers start with the bot: an alert may come before the login is done.
+    if (!self.session_settled_) co_await self.session_wait_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!self.session_ready_) {
+      self.log_.warn("an alert for {} was not posted: not logged in to Matrix", room);
+      co_return;
+    }
     auto sent = co_await self.outbox_->send(room, "m.room.message", render(reply));
     if (!sent || actions.empty()) co_return;
     // Stored, so that a reaction after a restart still runs what the alert offered.

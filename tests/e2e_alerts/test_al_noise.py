@@ -7,7 +7,9 @@ expected alerts — no more, no fewer:
   still told as one (the activity feed's reconnection backed off while the host was down);
 - a reboot of 20 containers: one digest (and one when they come back), not 20 messages;
 - an API action by someone else: one alert from the activity feed naming the key, and the
-  poll that then sees the change reports nothing.
+  poll that then sees the change reports nothing;
+- changes while the bot was stopped: reported once it is back (a crash, and an API action from
+  the feed's catch-up), and nothing when nothing changed.
 """
 
 from __future__ import annotations
@@ -267,3 +269,35 @@ def test_an_api_action_by_someone_else_comes_from_the_activity_feed(both, wsim):
         for a in alerts:
             side.check_native(a, "info")
             assert a.actions == []
+
+
+# ---------------------------------------------------------------------------- while stopped
+
+def test_what_changed_while_the_bot_was_stopped_is_reported_once_it_is_back(both, wsim):
+    w = both
+    rooms = subscribe_all(w, "@nas")
+    ops = w.wctl.add_key("nas", label="ops-script", scopes=["*"], role="admin")["key"]
+    w.bot.settle()  # the watch has seen the host: that is what it keeps
+    w.bot.stop()
+
+    w.wctl.crash("nas", "nginx")  # nothing in the activity feed knows of this one
+    status, answer = api_call(wsim.hosts["nas"], "POST", "/api/containers/postgres/stop", ops)
+    assert status == 200, answer
+    w.bot.start()
+
+    # The feed's catch-up reports the API action (so the poll does not call it a crash); the
+    # first poll reports the crash against what was seen before the stop, not as a baseline.
+    expected = [f"`postgres` on @nas: stop by key …{ops[-8:]} through the WAGMIOS API.",
+                "`nginx` on @nas stopped unexpectedly (exited)."]
+    wait_count(rooms, len(expected), POLL + DELIVERY)
+    w.bot.settle()
+    w.bot.settle()
+    for side, room in rooms.items():
+        assert texts(side.alerts(room)) == expected, (side.network, texts(side.alerts(room)))
+
+    # A restart with nothing changed meanwhile says nothing.
+    w.bot.restart()
+    w.bot.settle()
+    w.bot.settle()
+    for side, room in rooms.items():
+        assert texts(side.alerts(room)) == expected, (side.network, texts(side.alerts(room)))

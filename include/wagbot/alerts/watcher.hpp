@@ -1,7 +1,9 @@
 #pragma once
 // Watches one WAGMIOS host with its monitor key: polls /api/containers (what the activity feed
 // cannot see: crashes, restarts by Docker, changes outside the API) and follows the activity
-// WebSocket (what was done through the API), reconnecting with backoff.
+// WebSocket (what was done through the API), reconnecting with backoff. What it last saw is
+// kept in the database, so that after a restart the first poll reports what changed while
+// wagbot was stopped, and the feed's catch-up reports the API actions made meanwhile.
 #include <memory>
 #include <string>
 
@@ -14,6 +16,7 @@
 #include "wagbot/app/config.hpp"
 #include "wagbot/core/alerts.hpp"
 #include "wagbot/net/websocket.hpp"
+#include "wagbot/store/kv_store.hpp"
 #include "wagbot/wagmios/client.hpp"
 
 namespace wagbot::alerts {
@@ -21,7 +24,7 @@ namespace wagbot::alerts {
 class watcher {
  public:
   watcher(boost::asio::any_io_executor executor, const app::host_config& host, const app::alerts_config& settings,
-          net::http_client& http, router& out, core::logger log);
+          net::http_client& http, router& out, store::kv_store& kv, core::logger log);
 
   /// Polls and follows the feed until stop().
   boost::asio::awaitable<void> run();
@@ -38,12 +41,17 @@ class watcher {
   void emit(std::vector<core::alert> alerts);
   boost::asio::awaitable<void> catch_up();
   void seen(const protocol::activity_event& e);
+  std::string state_key() const;
+  void restore();
+  void save();
 
   boost::asio::any_io_executor executor_;
   const app::host_config& host_;
   const app::alerts_config& settings_;
   wagmios::client api_;
   router& out_;
+  store::kv_store& kv_;
+  std::string saved_;              ///< what was last written to kv_, to write only changes
   core::logger log_;
   core::host_watch watch_;
   core::alert_settings alert_settings_;

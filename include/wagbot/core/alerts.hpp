@@ -62,6 +62,14 @@ class host_watch {
 
   bool reachable() const { return failures_ < settings_.unreachable_after; }
 
+  /// What the last poll saw (each container with whether an alert about it is outstanding),
+  /// to keep across a restart; null before the first poll.
+  protocol::json snapshot() const;
+  /// Starts from a snapshot taken before a restart instead of a blank baseline, so that the
+  /// next poll reports what changed while wagbot was stopped (a crash, a removal, a recovery).
+  /// False, and nothing changed, when `saved` is not a snapshot.
+  bool resume(const protocol::json& saved);
+
  private:
   struct tracked {
     protocol::container last;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "wagbot/app/config.hpp"
 #include "wagbot/app/dispatcher.hpp"
@@ -106,6 +107,9 @@ class bot : public core::chat_transport {
   std::set<std::string> notices_;       ///< encryption notices being sent
   bool stopping_ = false;
   bool connected_ = false;
+  bool session_ready_ = false;    ///< logged in: alerts may be posted
+  bool session_settled_ = false;  ///< the login succeeded or failed for good
+  boost::asio::steady_timer session_wait_{executor_, boost::asio::steady_timer::time_point::max()};
   bool ever_connected_ = false;
   std::uint64_t reconnects_ = 0, sync_rate_limited_ = 0;
   std::size_t running_ = 0;

@@ -1,5 +1,7 @@
 #include "wagbot/core/alerts.hpp"
 
+#include <map>
+
 #include <doctest/doctest.h>
 
 using namespace wagbot::core;
@@ -40,6 +42,41 @@ TEST_SUITE("core") {
     REQUIRE(back.size() == 1);
     CHECK(back[0].kind == alert_kind::recovered);
     CHECK(w.on_poll({c("nginx", "running"), c("db", "running")}, 40).empty());
+  }
+
+  TEST_CASE("alerts: resumed from a snapshot, the first poll reports what changed while stopped") {
+    host_watch before("nas");
+    CHECK(before.snapshot().is_null());  // nothing seen yet: nothing to keep
+    before.on_poll({c("nginx", "running"), c("db", "running"), c("old", "running"), c("web", "running")}, 0);
+    auto crash = before.on_poll({c("nginx", "running"), c("db", "running"), c("old", "running"), c("web", "exited")}, 10);
+    REQUIRE(crash.size() == 1);
+    const auto saved = before.snapshot();
+    REQUIRE(saved.is_array());
+    CHECK(saved.size() == 4);
+
+    host_watch after("nas");  // the bot restarted
+    REQUIRE(after.resume(saved));
+    CHECK(after.snapshot() == saved);
+    auto changes = after.on_poll({c("nginx", "exited"), c("db", "running"), c("web", "running"), c("new", "running")}, 100);
+    std::map<std::string, alert_kind> by_name;
+    for (const auto& a : changes) by_name[a.container] = a.kind;
+    CHECK(by_name == std::map<std::string, alert_kind>{{"nginx", alert_kind::exited},
+                                                       {"old", alert_kind::removed},
+                                                       {"web", alert_kind::recovered},  // its crash was alerted
+                                                       {"new", alert_kind::created}});
+
+    host_watch fresh("nas");  // without a snapshot the first poll is only a baseline
+    CHECK(fresh.on_poll({c("nginx", "exited")}, 100).empty());
+  }
+
+  TEST_CASE("alerts: a snapshot that is not one is refused and the first poll stays a baseline") {
+    using wagbot::protocol::json;
+    for (const auto& bad : {json(nullptr), json::object(), json::array({1}), json::array({json::object()}),
+                            json::array({{{"id", "x"}}}), json::parse(R"([{"name":"a","state":"running"},7])")}) {
+      host_watch w("nas");
+      CHECK_FALSE(w.resume(bad));
+      CHECK(w.on_poll({c("nginx", "exited")}, 0).empty());
+    }
   }
 
   TEST_CASE("alerts: a change made through the API is reported from the feed, not again by polling") {
