@@ -28,13 +28,14 @@ std::int64_t now_seconds() {
 }  // namespace
 
 watcher::watcher(asio::any_io_executor executor, const app::host_config& host, const app::alerts_config& settings,
-                 net::http_client& http, router& out, store::kv_store& kv, core::logger log)
+                 net::http_client& http, router& out, store::kv_store& kv, store::key_store& keys, core::logger log)
     : executor_(executor),
       host_(host),
       settings_(settings),
       api_(http, wagmios::endpoint{host.base, host.tls}),
       out_(out),
       kv_(kv),
+      keys_(keys),
       log_(std::move(log)),
       watch_(host.alias, from_config(settings)),
       alert_settings_(from_config(settings)),
@@ -111,6 +112,10 @@ asio::awaitable<void> watcher::catch_up() {
 
 void watcher::emit(std::vector<core::alert> alerts) {
   if (alerts.empty()) return;
+  // An action made with a wagbot user's key names that user rather than the key's end.
+  for (auto& a : alerts)
+    if (a.kind == core::alert_kind::api_action && a.key != "system")
+      if (auto who = keys_.owner(host_.alias, a.key)) a.user = *who;
   out_.deliver(core::group_bursts(std::move(alerts), alert_settings_));
 }
 

@@ -124,7 +124,7 @@ int application::run() {
   for (const auto& host : cfg_.hosts) {
     if (host.monitor_key.empty()) continue;
     watchers_.push_back(std::make_unique<alerts::watcher>(io_.get_executor(), host, cfg_.alerts, *http_, *router_,
-                                                          *kv_, log_.child("alerts." + host.alias)));
+                                                          *kv_, *keys_, log_.child("alerts." + host.alias)));
     watchers_.back()->observe(wagmios_observer(engine_->metrics(), host.alias, "alerts"));
     asio::co_spawn(io_, watchers_.back()->run(), [this, alias = host.alias](std::exception_ptr e) {
       if (!e) return;

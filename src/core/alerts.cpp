@@ -163,8 +163,9 @@ std::vector<alert> host_watch::on_activity(const protocol::activity_event& e, st
   std::vector<alert> out;
   if (e.type == "container_action" && e.status == "success") {
     expectations_[e.target] = {e.action, t};
-    std::string by = e.agent.empty() || e.agent == "system" ? e.agent : "key …" + e.agent;
-    out.push_back({alert_kind::api_action, host_, e.target, e.action + (by.empty() ? "" : " by " + by), t, 1, 0, {}});
+    alert a{alert_kind::api_action, host_, e.target, e.action, t, 1, 0, {}};
+    a.key = e.agent;
+    out.push_back(std::move(a));
   } else if (e.type == "image_pull" && e.status == "success") {
     out.push_back({alert_kind::pull_done, host_, e.target, "", t, 1, 0, {}});
   } else if (e.type == "image_pull" && e.status == "error") {
@@ -222,7 +223,10 @@ chat_reply render_alert(const alert& a) {
     case alert_kind::removed:
       return say(tone::warning, c + " disappeared from " + host + ".");
     case alert_kind::api_action:
-      return say(tone::info, c + " on " + host + ": " + a.detail + " through the WAGMIOS API.");
+      if (!a.user.empty()) return say(tone::info, c + " on " + host + ": " + a.detail + " with " + a.user + "'s key.");
+      if (a.key.empty()) return say(tone::info, c + " on " + host + ": " + a.detail + " through the WAGMIOS API.");
+      return say(tone::info, c + " on " + host + ": " + a.detail + " by " + (a.key == "system" ? a.key : "key …" + a.key) +
+                                 " through the WAGMIOS API.");
     case alert_kind::pull_done:
       return say(tone::success, "Image " + c + " finished pulling on " + host + ".");
     case alert_kind::pull_failed:

@@ -86,6 +86,8 @@ def test_the_restart_action_is_refused_without_containers_write_and_runs_with_it
     (call,) = restarts(ctl, "nas", "nginx")
     assert call["key_suffix"] == bot.keys[("alice", "nas")][-8:]
     assert wa.wd.container(ctl, "nas", "nginx")["status"] == "running"
+    # The activity feed tells the room; the key is alice's, so it names her.
+    wait_alert(s, room, "`nginx` on @nas: restart with alice's key.", DELIVERY)
 
 
 def test_subscriptions_survive_a_restart_and_alerts_off_stops_them(world):

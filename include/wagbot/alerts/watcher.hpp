@@ -16,6 +16,7 @@
 #include "wagbot/app/config.hpp"
 #include "wagbot/core/alerts.hpp"
 #include "wagbot/net/websocket.hpp"
+#include "wagbot/store/key_store.hpp"
 #include "wagbot/store/kv_store.hpp"
 #include "wagbot/wagmios/client.hpp"
 
@@ -24,7 +25,7 @@ namespace wagbot::alerts {
 class watcher {
  public:
   watcher(boost::asio::any_io_executor executor, const app::host_config& host, const app::alerts_config& settings,
-          net::http_client& http, router& out, store::kv_store& kv, core::logger log);
+          net::http_client& http, router& out, store::kv_store& kv, store::key_store& keys, core::logger log);
 
   /// Polls and follows the feed until stop().
   boost::asio::awaitable<void> run();
@@ -51,6 +52,7 @@ class watcher {
   wagmios::client api_;
   router& out_;
   store::kv_store& kv_;
+  store::key_store& keys_;         ///< whose key an API action used
   std::string saved_;              ///< what was last written to kv_, to write only changes
   core::logger log_;
   core::host_watch watch_;

@@ -38,6 +38,8 @@ struct alert {
   std::size_t count = 1;         ///< restart_loop: how many; digest: how many alerts
   std::int64_t window = 0;       ///< restart_loop: over how many seconds
   std::vector<alert> members;    ///< digest: what it groups
+  std::string key;               ///< api_action: the acting key's last 8 characters, or "system"
+  std::string user;              ///< api_action: the wagbot user whose key that is, when known
 };
 
 struct alert_settings {

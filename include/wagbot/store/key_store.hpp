@@ -37,6 +37,9 @@ class key_store {
   /// nullopt when the user has no key for alias or it no longer decrypts.
   std::optional<host_key> get(const std::string& user, const std::string& alias);
 
+  /// The user whose key for `alias` ends in `suffix` (the activity feed's `agent`), if any.
+  std::optional<std::string> owner(const std::string& alias, const std::string& suffix);
+
   /// Aliases whose stored key no longer decrypts, so the user can be told to register them again.
   std::vector<std::string> unreadable(const std::string& user);
 

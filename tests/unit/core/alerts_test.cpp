@@ -85,7 +85,12 @@ TEST_SUITE("core") {
     auto feed = w.on_activity(action("stop", "nginx"), 5);
     REQUIRE(feed.size() == 1);
     CHECK(feed[0].kind == alert_kind::api_action);
-    CHECK(feed[0].detail == "stop by key …ab12cd34");
+    CHECK(feed[0].detail == "stop");
+    CHECK(feed[0].key == "ab12cd34");
+    CHECK(render_alert(feed[0]).plain() == "`nginx` on @nas: stop by key …ab12cd34 through the WAGMIOS API.");
+    auto mine = feed[0];
+    mine.user = "alice";  // the watcher knows whose key it is
+    CHECK(render_alert(mine).plain() == "`nginx` on @nas: stop with alice's key.");
     CHECK(w.on_poll({c("nginx", "exited")}, 10).empty());
     CHECK(w.on_activity(action("stop", "nginx", "error"), 11).empty());  // failed actions change nothing
     auto feed2 = w.on_activity(action("delete", "id-ng"), 12);          // by id prefix

@@ -72,6 +72,22 @@ TEST_SUITE("store") {
     CHECK(keys.get("bob", "nas"));  // bob's key of the same alias is untouched
   }
 
+  TEST_CASE("key_store names the owner of a key by its last 8 characters, per host") {
+    database db(":memory:");
+    const vault v(key_with(7));
+    key_store keys(db, v);
+    keys.put("alice", "nas", "http://nas.lan:5179", "wag_live_aaaaaaaaaaaa12345678", 100);
+    keys.put("bob", "nas", "http://nas.lan:5179", "wag_live_bbbbbbbbbbbbabcdefgh", 100);
+    keys.put("carol", "media", "http://media.lan:5179", "wag_live_cccccccccccc12345678", 100);
+    CHECK(keys.owner("nas", "12345678") == "alice");
+    CHECK(keys.owner("media", "12345678") == "carol");
+    CHECK(keys.owner("nas", "abcdefgh") == "bob");
+    CHECK_FALSE(keys.owner("nas", "zzzzzzzz"));
+    CHECK_FALSE(keys.owner("nas", ""));
+    keys.put("dave", "nas", "http://nas.lan:5179", "wag_live_dddddddddddd12345678", 100);
+    CHECK_FALSE(keys.owner("nas", "12345678"));  // two alike: neither is named
+  }
+
   TEST_CASE("key_store skips keys that no longer decrypt") {
     wagbot::store::test::temp_dir dir;
     const auto path = (dir / "wagbot.db").string();
