@@ -319,7 +319,7 @@ config load_config(const std::filesystem::path& file) {
 
   if (const auto d = root["discord"]) {
     only_keys(d, "discord", {"token", "token_env", "token_file", "api_base", "application_id", "guilds",
-                             "global_commands", "text_commands", "prefix", "shard"});
+                             "global_commands", "text_commands", "prefix", "shard", "compress"});
     auto& dc = c.discord;
     dc.enabled = true;
     dc.token = secret_from(d, "discord", "token", base);
@@ -340,6 +340,7 @@ config load_config(const std::filesystem::path& file) {
     if (d["global_commands"]) dc.global_commands = scalar<bool>(d["global_commands"], "discord.global_commands", "true or false");
     if (d["text_commands"]) dc.text_commands = scalar<bool>(d["text_commands"], "discord.text_commands", "true or false");
     if (d["prefix"]) dc.prefix = scalar<std::string>(d["prefix"], "discord.prefix", "a string");
+    if (d["compress"]) dc.compress = scalar<bool>(d["compress"], "discord.compress", "true or false");
     if (const auto shard = d["shard"]) {
       if (!shard.IsSequence() || shard.size() != 2) throw config_error("discord.shard", "must be [shard_id, shard_count]");
       dc.shard_id = scalar<int>(shard[0], "discord.shard[0]", "a whole number");

@@ -37,6 +37,7 @@ bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, app::di
   g.shard_id = cfg.shard_id;
   g.shard_count = cfg.shard_count;
   g.user_agent = agent;
+  g.compress = cfg.compress;
   gateway_ = std::make_unique<gateway>(executor, *rest_, g, log_.child("discord.gateway"),
                                        [this](const std::string& t, const pd::json& d) { on_dispatch(t, d); });
   dispatch_.on_resolved([this](const app::confirmation_outcome& o) { on_resolved(o); });

@@ -102,7 +102,8 @@ asio::awaitable<bool> gateway::connect_once(const std::string& url) {
     co_return false;
   }
   const net::tls_options system_trust;  // named: see rest.cpp on g++ 12 and braced temporaries
-  auto ec = co_await ws_.connect(*where, "/?v=10&encoding=json", system_trust, 15s);
+  const std::string target = options_.compress ? "/?v=10&encoding=json&compress=zlib-stream" : "/?v=10&encoding=json";
+  auto ec = co_await ws_.connect(*where, target, system_trust, 15s);
   if (ec) {
     log_.warn("gateway connect to {} failed: {}", url, ec.message());
     co_return false;
@@ -112,9 +113,21 @@ asio::awaitable<bool> gateway::connect_once(const std::string& url) {
   ready_ = false;
   acked_ = true;
   bool hello = false;
+  inflater_.reset();  // one zlib context per connection
   for (;;) {
     auto text = co_await ws_.read();
     if (!text) break;
+    if (options_.compress) {
+      auto inflated = inflater_.feed(*text);
+      if (!inflated.error.empty()) {
+        log_.warn("gateway compression failed ({}); reconnecting", inflated.error);
+        resumable_ = true;
+        ws_.abort();
+        break;
+      }
+      if (!inflated.payload) continue;  // the rest of the payload is in the next frames
+      *text = std::move(*inflated.payload);
+    }
     auto payload = pd::parse_gateway(*text);
     if (!payload) continue;
     switch (static_cast<pd::op>(payload->op)) {

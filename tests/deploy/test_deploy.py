@@ -641,7 +641,7 @@ def test_dockerfile_build_stage_has_the_build_dependencies():
     assert {"g++", "cmake", "ninja-build"} <= pkgs
     # Each top-level find_package() of CMakeLists.txt: the Debian package holding its CMake
     # config (or, for modules shipped with CMake, the library it looks for).
-    module_mode = {"OpenSSL": "libssl-dev", "Threads": None}
+    module_mode = {"OpenSSL": "libssl-dev", "ZLIB": "zlib1g-dev", "Threads": None}
     missing = {}
     for name in sorted(find_packages_needed()):
         if name in module_mode:

@@ -165,3 +165,21 @@ def test_text_commands_without_the_message_content_intent(make_world, dctl):
     assert len(rejected) == 1, rejected               # tried once, no identify loop
     assert rejected[0]["intents"] & MESSAGE_CONTENT and rejected[0]["reason"] == "disallowed intents"
     assert g["closes"][-1]["code"] == 4014 and g["connections"] == 1
+
+
+def test_zlib_stream_compression_across_split_frames_and_a_resume(make_world, dctl, wctl):
+    # Each compressed payload arrives as two binary frames: only the second completes it.
+    dctl.reset(zlib_split_frames=True)
+    bot = make_world(discord={"compress": True})
+    (conn,) = dctl.gateway_state()["open_connections"]
+    assert conn["compressed"] and conn["query"].get("compress") == "zlib-stream", conn
+    assert "6 containers on @nas" in text(bot.ask("ps")["original"])
+
+    dctl.drop()  # a new connection is a new zlib context on both sides
+    wd.poll(lambda: dctl.gateway_state()["resumes"] >= 1, "a RESUME", 10)
+    d = bot.ask("pull", {"image": "busybox:1.36"})
+    assert "`busybox:1.36`" in text(d["original"]), d["original"]
+    state = dctl.gateway_state()
+    assert state["identifies"] == 1, state  # resumed over the new compressed link, not re-identified
+    assert all(c["compressed"] for c in state["open_connections"]), state["open_connections"]
+    assert "compression failed" not in bot.log()

@@ -3,7 +3,8 @@
 // reach; decoding may throw json::exception, which the gateway catches and logs). An
 // interaction goes the way the bot takes it: the slash command is found in the real grammar
 // (discord::find_invoked), turned into a text line (to_command_line) and parsed by the grammar;
-// a component's custom id is read as a confirmation button.
+// a component's custom id is read as a confirmation button. The same bytes are also fed to the
+// zlib-stream inflater as two frames (compressed gateways send binary frames).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 #include "fuzz_support.hpp"
 #include "wagbot/discord/render.hpp"
 #include "wagbot/discord/slash.hpp"
+#include "wagbot/discord/zlib_stream.hpp"
 #include "wagbot/protocol/discord.hpp"
 
 using namespace wagbot;
@@ -29,10 +31,26 @@ void take_interaction(const pd::interaction& i) {
   if (auto button = discord::parse_button(i.custom_id)) WAGBOT_FUZZ_CHECK(!button->first.empty());
 }
 
+/// Whatever the bytes, the inflater answers with a payload within its limit or an error.
+void take_compressed(const std::string& bytes) {
+  constexpr std::size_t limit = 1 << 20;
+  discord::zlib_stream z(limit);
+  const auto half = bytes.size() / 2;
+  auto first = z.feed(std::string_view(bytes).substr(0, half));
+  if (!first.error.empty()) return;
+  auto second = z.feed(std::string_view(bytes).substr(half));
+  if (first.payload) WAGBOT_FUZZ_CHECK(first.payload->size() <= limit);
+  if (second.payload) {
+    WAGBOT_FUZZ_CHECK(second.payload->size() <= limit);
+    (void)pd::parse_gateway(*second.payload);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(fuzz::text_of(data, size));
+  take_compressed(text);
   const auto payload = pd::parse_gateway(text);
   if (!payload) return 0;
   try {

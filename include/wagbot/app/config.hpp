@@ -83,6 +83,7 @@ struct discord_config {
   bool text_commands = false;              ///< `!wag …` in channels; needs the Message Content intent
   std::string prefix = "!wag";
   int shard_id = 0, shard_count = 1;
+  bool compress = false;                   ///< gateway zlib-stream compression
 };
 
 /// How hosts are watched for alerts.

@@ -14,6 +14,7 @@
 
 #include "wagbot/core/log.hpp"
 #include "wagbot/discord/rest.hpp"
+#include "wagbot/discord/zlib_stream.hpp"
 #include "wagbot/net/websocket.hpp"
 
 namespace wagbot::discord {
@@ -26,6 +27,7 @@ struct gateway_options {
   int intents = 0;
   int shard_id = 0, shard_count = 1;
   std::string user_agent;
+  bool compress = false;  ///< zlib-stream transport compression
 };
 
 class gateway {
@@ -59,6 +61,7 @@ class gateway {
   core::logger log_;
   dispatch_fn on_dispatch_;
   net::websocket ws_;
+  zlib_stream inflater_;
 
   std::string gateway_url_;
   std::string session_id_, resume_url_;
