@@ -15,7 +15,9 @@ using clock = std::chrono::steady_clock;
 namespace {
 constexpr int global_per_second = 50;
 constexpr std::size_t invalid_cap = 9000;  // Discord bans at 10,000 per 10 minutes
-constexpr int max_429_retries = 5;
+// A call keeps honouring 429s (each retry_after) for this long, however many there are; only
+// then is it given up. An interaction's token lives 15 minutes, so a late answer still lands.
+constexpr auto max_429_wait = std::chrono::minutes(2);
 
 bool is_snowflake(const std::string& s) {
   return !s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos;
@@ -129,7 +131,8 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     explicit in_queue(std::size_t& count) : n(count) { ++n; }
     ~in_queue() { --n; }
   } counted(pending_);
-  for (int attempt = 0;; ++attempt) {
+  const auto started = clock::now();
+  for (;;) {
     if (unauthorized_) co_return rest_error{401, 0, "stopped after a 401: the bot token is invalid"};
     const auto now = clock::now();
     while (!invalid_.empty() && now - invalid_.front() > std::chrono::minutes(10)) invalid_.pop_front();
@@ -188,7 +191,11 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     if (doc.is_object() && doc.value("global", false)) global_until_ = until;
     else buckets_[bucket_key(limit)] = bucket_state{0, until};
     log_.debug("429 on {}: waiting {:.3f} s", route, retry_after);
-    if (attempt >= max_429_retries) co_return e;
+    if (until - started > max_429_wait) {
+      log_.warn("giving up {} after {} s of 429s", route,
+                std::chrono::duration_cast<std::chrono::seconds>(clock::now() - started).count());
+      co_return e;
+    }
   }
 }
 
