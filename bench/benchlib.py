@@ -80,15 +80,19 @@ def wagbot_bin() -> str:
         if p.exists():
             return str(p)
     raise SystemExit("bench: no wagbot binary; run `WAGBOT_BUILD_DIR=build-bench "
-                     "WAGBOT_BUILD_TYPE=Release scripts/build` (bench/run-all does it)")
+                     "WAGBOT_BUILD_TYPE=Release scripts/build -DWAGBOT_STATIC=ON` "
+                     "(bench/run-all does it)")
 
 
 def build_type(binary: str) -> str:
+    """CMAKE_BUILD_TYPE of the binary's build directory, ", static" with WAGBOT_STATIC."""
     cache = Path(binary).parent / "CMakeCache.txt"
     if cache.exists():
-        m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", cache.read_text(), re.M)
+        text = cache.read_text()
+        m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", text, re.M)
         if m:
-            return m.group(1) or "(none)"
+            static = re.search(r"^WAGBOT_STATIC:\w+=(ON|TRUE|1)$", text, re.M)
+            return (m.group(1) or "(none)") + (", static" if static else "")
     return "unknown"
 
 
