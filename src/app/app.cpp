@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "commands/commands.hpp"
+#include "wagbot/app/memory.hpp"
 #include "wagbot/app/observability.hpp"
 
 namespace wagbot::app {
@@ -117,6 +118,18 @@ int application::run() {
       inbox_->prune(system_now() - 7 * 24 * 3600);
       tick.expires_after(std::chrono::seconds(1));
       co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }, asio::detached);
+
+  // Freed heap pages go back to the kernel once start-up is over, then every minute.
+  asio::co_spawn(io_, [this, &stopping]() -> asio::awaitable<void> {
+    asio::steady_timer wait(io_);
+    wait.expires_after(first_memory_trim);
+    while (!stopping) {
+      co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (stopping) break;
+      if (const long kb = release_free_memory(); kb > 0) log_.debug("released {} kB of free heap", kb);
+      wait.expires_after(memory_trim_interval);
     }
   }, asio::detached);
 
