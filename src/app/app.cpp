@@ -128,7 +128,8 @@ int application::run() {
     while (!stopping) {
       co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
       if (stopping) break;
-      if (const long kb = release_free_memory(); kb > 0) log_.debug("released {} kB of free heap", kb);
+      if (const long kb = release_free_memory(); kb > 0)
+        log_.debug("released {} kB of free heap", kb);
       wait.expires_after(memory_trim_interval);
     }
   }, asio::detached);
