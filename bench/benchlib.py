@@ -16,7 +16,6 @@ What lives here:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
@@ -37,14 +36,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 
-def _load(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# The test suites' module loader (one copy of a module however many helpers load it).
+if str(REPO / "tests") not in sys.path:
+    sys.path.insert(0, str(REPO / "tests"))
+from support.e2e_support import load_module as _load  # noqa: E402
 
 
 # The Discord suite's helper loads both simulators' control.py under distinct names
