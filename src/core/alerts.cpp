@@ -122,10 +122,12 @@ std::vector<alert> host_watch::on_poll(const std::vector<protocol::container>& n
 
 protocol::json host_watch::snapshot() const {
   if (first_poll_) return nullptr;
+  // Of Docker's status text ("Up 3 hours (healthy)") only what a diff reads: whether it is
+  // unhealthy. The rest changes by itself every minute and would make every poll a write.
   auto list = protocol::json::array();
   for (const auto& [name, tr] : containers_)
     list.push_back({{"id", tr.last.id}, {"name", name}, {"image", tr.last.image}, {"state", tr.last.status},
-                    {"status", tr.last.status_text}, {"alerted", tr.alerted}});
+                    {"status", unhealthy(tr.last) ? "unhealthy" : ""}, {"alerted", tr.alerted}});
   return list;
 }
 

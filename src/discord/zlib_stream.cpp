@@ -27,7 +27,7 @@ zlib_stream::result zlib_stream::feed(std::string_view data) {
   if (!state_->open) return {std::nullopt, "zlib could not be initialised"};
   pending_.append(data);
   if (pending_.size() > max_payload_) return {std::nullopt, "a compressed payload is too large"};
-  if (pending_.size() < flush_marker.size() || !pending_.ends_with(flush_marker)) return {};
+  if (!pending_.ends_with(flush_marker)) return {};
 
   auto& z = state_->z;
   z.next_in = reinterpret_cast<Bytef*>(pending_.data());

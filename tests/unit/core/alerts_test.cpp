@@ -65,6 +65,20 @@ TEST_SUITE("core") {
                                                        {"web", alert_kind::recovered},  // its crash was alerted
                                                        {"new", alert_kind::created}});
 
+    // Only a change of state changes the snapshot, not Docker's "Up N minutes" ticking on.
+    auto up = [](std::string text) {
+      auto x = c("db", "running");
+      x.status_text = std::move(text);
+      return x;
+    };
+    host_watch ticking("nas");
+    ticking.on_poll({up("Up 2 minutes")}, 0);
+    const auto two = ticking.snapshot();
+    ticking.on_poll({up("Up 3 minutes")}, 60);
+    CHECK(ticking.snapshot() == two);
+    ticking.on_poll({up("Up 4 minutes (unhealthy)")}, 120);
+    CHECK(ticking.snapshot() != two);
+
     host_watch fresh("nas");  // without a snapshot the first poll is only a baseline
     CHECK(fresh.on_poll({c("nginx", "exited")}, 100).empty());
   }
