@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
       }
     }
     wagbot::shell::options opts{sender, static_cast<bool>(::isatty(STDIN_FILENO)), echo};
-    return wagbot::shell::run(app.io(), app.dispatch(), std::cin, std::cout, opts);
+    return app.run_shell(std::cin, std::cout, opts);
   } catch (const std::exception& e) {
     std::cerr << "wagbot: " << e.what() << "\n";
     return 1;

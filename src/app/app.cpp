@@ -2,20 +2,49 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <filesystem>
 
 #include "commands/commands.hpp"
 #include "wagbot/app/memory.hpp"
 #include "wagbot/app/observability.hpp"
+#include "wagbot/discord/bot.hpp"
+#include "wagbot/matrix/bot.hpp"
 
 namespace wagbot::app {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+/// Logs what escaped a spawned coroutine: nothing is lost silently.
+auto log_failure(core::logger log, std::string what) {
+  return [log = std::move(log), what = std::move(what)](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log.error("{} failed: {}", what, ex.what());
+    }
+  };
+}
+
+/// Waits `d`; false when the wait was cancelled (wagbot is stopping).
+asio::awaitable<bool> pause(std::chrono::steady_clock::duration d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return !ec;
+}
+}  // namespace
 
 application::application(config cfg) : cfg_(std::move(cfg)) {
   log_ = core::logger(core::parse_log_level(cfg_.log_level), core::stderr_sink(cfg_.log_format == "json"));
@@ -34,20 +63,32 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
   inbox_ = std::make_unique<store::inbox>(*db_);
   subscriptions_ = std::make_unique<store::subscriptions>(*db_);
   alert_actions_ = std::make_unique<store::alert_actions>(*db_);
+  kv_port_ = std::make_unique<kv_port>(*kv_);
+  journal_port_ = std::make_unique<journal_port>(*inbox_);
+  action_port_ = std::make_unique<action_port>(*alert_actions_);
+  sealer_port_ = std::make_unique<sealer_port>(*vault_);
   engine_ = std::make_unique<engine>(cfg_, log_.child("engine"), *http_, *keys_, *confirmations_,
                                      *audit_, *rooms_, *vault_, *subscriptions_);
   dispatcher_ = std::make_unique<dispatcher>(*engine_, commands::all());
-  if (cfg_.matrix.enabled)
-    matrix_ = std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *dispatcher_, *http_, *kv_, *inbox_, *vault_,
-                                            *alert_actions_, log_.child("matrix"));
-  if (cfg_.discord.enabled)
-    discord_ = std::make_unique<discord::bot>(io_.get_executor(), cfg_.discord, *dispatcher_, *http_, *inbox_,
-                                              *alert_actions_, log_.child("discord"));
+  conversation_ = std::make_unique<conversation>(*engine_, *dispatcher_);
   router_ = std::make_unique<alerts::router>(*subscriptions_, log_.child("alerts"));
-  if (matrix_) router_->add(*matrix_);
-  if (discord_) router_->add(*discord_);
+  build_transports();
   import_preset_keys();
   watch_metrics();
+}
+
+void application::build_transports() {
+  const core::transport_state state{*kv_port_, *journal_port_, *action_port_, *sealer_port_};
+  if (cfg_.matrix.enabled)
+    transports_.push_back(std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *conversation_, *http_,
+                                                        state, log_.child("matrix")));
+  if (cfg_.discord.enabled)
+    transports_.push_back(std::make_unique<discord::bot>(io_.get_executor(), cfg_.discord, *conversation_, *http_,
+                                                         state, log_.child("discord")));
+  for (auto& t : transports_) {
+    conversation_->attach(*t);
+    router_->add(*t);
+  }
 }
 
 void application::watch_metrics() {
@@ -58,36 +99,26 @@ void application::watch_metrics() {
   m.on_collect([this, started](core::metrics& m) {
     collect_process(m, started);
     m.set("wagbot_confirmations_pending", {}, static_cast<double>(confirmations_->pending_count()));
-    if (matrix_) {
-      const core::metric_labels net{{"network", "matrix"}};
-      m.set("wagbot_transport_connected", net, matrix_->connected() ? 1 : 0);
-      m.set("wagbot_send_queue_depth", net, static_cast<double>(matrix_->sender().depth()));
-      m.set("wagbot_rate_limited_total", net,
-            static_cast<double>(matrix_->sender().rate_limited() + matrix_->sync_rate_limited()));
-      m.set("wagbot_reconnects_total", net, static_cast<double>(matrix_->reconnects()));
-      m.set("wagbot_alerts_sent_total", net, static_cast<double>(router_->sent("matrix")));
-    }
-    if (discord_) {
-      const core::metric_labels net{{"network", "discord"}};
-      m.set("wagbot_transport_connected", net, discord_->connected() ? 1 : 0);
-      m.set("wagbot_send_queue_depth", net, static_cast<double>(discord_->api().pending()));
-      m.set("wagbot_rate_limited_total", net, static_cast<double>(discord_->api().rate_limited()));
-      m.set("wagbot_reconnects_total", net, static_cast<double>(discord_->link().reconnects()));
-      m.set("wagbot_alerts_sent_total", net, static_cast<double>(router_->sent("discord")));
+    for (const auto& t : transports_) {
+      const auto s = t->status();
+      const core::metric_labels net{{"network", t->network()}};
+      m.set("wagbot_transport_connected", net, s.connected ? 1 : 0);
+      m.set("wagbot_send_queue_depth", net, static_cast<double>(s.queue_depth));
+      m.set("wagbot_rate_limited_total", net, static_cast<double>(s.rate_limited));
+      m.set("wagbot_reconnects_total", net, static_cast<double>(s.reconnects));
+      m.set("wagbot_alerts_sent_total", net, static_cast<double>(router_->sent(t->network())));
     }
     for (const auto& w : watchers_) m.set("wagbot_host_reachable", {{"host", w->alias()}}, w->reachable() ? 1 : 0);
   });
 }
 
-bool application::start_listener(const bool& stopping) {
-  namespace asio = boost::asio;
+bool application::start_listener() {
   const auto& where = cfg_.observability;
   if (!where.enabled()) return true;
-  listener_ = std::make_unique<net::http_server>(io_.get_executor(), [this, &stopping](std::string_view target) {
+  listener_ = std::make_unique<net::http_server>(io_.get_executor(), [this](std::string_view target) {
     readiness ready;
-    if (matrix_) ready.emplace_back("matrix", matrix_->connected());
-    if (discord_) ready.emplace_back("discord", discord_->connected());
-    return observe_endpoint(target, engine_->metrics(), ready, stopping);
+    for (const auto& t : transports_) ready.emplace_back(t->network(), t->status().connected);
+    return observe_endpoint(target, engine_->metrics(), ready, stopping_);
   });
   auto port = listener_->listen(where.address, where.port);
   if (!port) {
@@ -99,113 +130,99 @@ bool application::start_listener(const bool& stopping) {
   log_.info("observability on http://{}:{} (/healthz /readyz /metrics)", host, *port);
   if (where.address != "127.0.0.1" && where.address != "::1")
     log_.warn("observability.listen is not a loopback address; the endpoints have no authentication");
-  asio::co_spawn(io_, listener_->run(), asio::detached);
+  asio::co_spawn(io_, listener_->run(), log_failure(log_, "the observability listener"));
   return true;
 }
 
-int application::run() {
-  namespace asio = boost::asio;
-  int code = 0;
-  bool stopping = false;
-  if (!matrix_ && !discord_) log_.warn("no chat transport is configured; use `wagbot shell` to talk to the bot");
-  if (!start_listener(stopping)) return 2;
-
-  // Expired confirmations are announced (and their prompts edited) within a second or two.
-  asio::co_spawn(io_, [this, &stopping]() -> asio::awaitable<void> {
-    asio::steady_timer tick(io_);
-    while (!stopping) {
-      dispatcher_->expire_due();
-      inbox_->prune(system_now() - 7 * 24 * 3600);
-      tick.expires_after(std::chrono::seconds(1));
-      co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-  }, asio::detached);
-
+void application::start_housekeeping() {
+  // Coroutines from plain functions: their parameters live in the coroutine frame (a lambda's
+  // captures would die with the lambda).
+  // Expired confirmations are announced (and their prompts updated) within a second or two.
+  auto expiry = [](conversation& talk, store::inbox& inbox) -> asio::awaitable<void> {
+    do {
+      talk.expire_due();
+      inbox.prune(system_now() - 7 * 24 * 3600);
+    } while (co_await pause(std::chrono::seconds(1)));
+  };
   // Freed heap pages go back to the kernel once start-up is over, then every minute.
-  asio::co_spawn(io_, [this, &stopping]() -> asio::awaitable<void> {
-    asio::steady_timer wait(io_);
-    wait.expires_after(first_memory_trim);
-    while (!stopping) {
-      co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (stopping) break;
-      if (const long kb = release_free_memory(); kb > 0)
-        log_.debug("released {} kB of free heap", kb);
-      wait.expires_after(memory_trim_interval);
-    }
-  }, asio::detached);
+  auto trim = [](core::logger log) -> asio::awaitable<void> {
+    for (auto wait = first_memory_trim; co_await pause(wait); wait = memory_trim_interval)
+      if (const long kb = release_free_memory(); kb > 0) log.debug("released {} kB of free heap", kb);
+  };
+  asio::co_spawn(io_, expiry(*conversation_, *inbox_) && trim(log_),
+                 asio::bind_cancellation_slot(housekeeping_stop_.slot(), log_failure(log_, "housekeeping")));
+}
 
+void application::start_watchers() {
   // Every host with a monitor key is watched; rooms get what they subscribed to.
   for (const auto& host : cfg_.hosts) {
     if (host.monitor_key.empty()) continue;
     watchers_.push_back(std::make_unique<alerts::watcher>(io_.get_executor(), host, cfg_.alerts, *http_, *router_,
                                                           *kv_, *keys_, log_.child("alerts." + host.alias)));
     watchers_.back()->observe(wagmios_observer(engine_->metrics(), host.alias, "alerts"));
-    asio::co_spawn(io_, watchers_.back()->run(), [this, alias = host.alias](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log_.error("watching @{} failed: {}", alias, ex.what());
-      }
-    });
+    asio::co_spawn(io_, watchers_.back()->run(), log_failure(log_, "watching @" + host.alias));
   }
+}
 
-  auto finish = [this, &stopping]() {
-    // Graceful stop: no new commands; the ones already taken finish (up to a deadline).
-    stopping = true;
-    if (matrix_) matrix_->stop();
-    if (discord_) discord_->stop();
-    for (auto& w : watchers_) w->stop();
-    // The listener stays: /readyz says "stopping" until the process ends.
-    asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
-      asio::steady_timer wait(io_);
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      auto busy = [this] { return (matrix_ && !matrix_->idle()) || (discord_ && !discord_->idle()); };
-      while (busy() && std::chrono::steady_clock::now() < deadline) {
-        wait.expires_after(std::chrono::milliseconds(50));
-        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-      }
+void application::start_transport(core::chat_transport& t, int& code) {
+  asio::co_spawn(io_, t.run(), [this, &code, network = t.network()](std::exception_ptr e, int result) {
+    if (e) {
+      log_failure(log_, network + " transport")(e);
+      result = 1;
+    }
+    if (result != 0) {
+      code = result;
       io_.stop();
-    }, asio::detached);
+    }
+  });
+}
+
+void application::finish() {
+  // No new work; the commands already taken finish, up to a deadline. The listener stays:
+  // /readyz says "stopping" until the process ends.
+  stopping_ = true;
+  housekeeping_stop_.emit(asio::cancellation_type::terminal);
+  for (auto& t : transports_) t->stop();
+  for (auto& w : watchers_) w->stop();
+  auto drain = [](application& self) -> asio::awaitable<void> {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    auto busy = [&self] {
+      return std::any_of(self.transports_.begin(), self.transports_.end(),
+                         [](const auto& t) { return !t->status().idle; });
+    };
+    while (busy() && std::chrono::steady_clock::now() < deadline) co_await pause(std::chrono::milliseconds(50));
+    self.io_.stop();
   };
+  asio::co_spawn(io_, drain(*this), log_failure(log_, "stopping"));
+}
 
-  if (matrix_)
-    asio::co_spawn(io_, matrix_->run(), [this, &code, finish](std::exception_ptr e, int result) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log_.error("matrix transport failed: {}", ex.what());
-        }
-        result = 1;
-      }
-      if (result != 0) {
-        code = result;
-        io_.stop();
-      }
-    });
-
-  if (discord_)
-    asio::co_spawn(io_, discord_->run(), [this, &code](std::exception_ptr e, int result) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log_.error("discord transport failed: {}", ex.what());
-        }
-        result = 1;
-      }
-      if (result != 0) {
-        code = result;
-        io_.stop();
-      }
-    });
+int application::run() {
+  int code = 0;
+  if (transports_.empty()) log_.warn("no chat transport is configured; use `wagbot shell` to talk to the bot");
+  if (!start_listener()) return 2;
+  start_housekeeping();
+  start_watchers();
+  for (auto& t : transports_) start_transport(*t, code);
 
   asio::signal_set signals(io_, SIGINT, SIGTERM);
-  signals.async_wait([this, finish](const boost::system::error_code& ec, int sig) {
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log_.info("signal {}: finishing in-flight commands, then stopping", sig);
     finish();
+  });
+  io_.run();
+  return code;
+}
+
+int application::run_shell(std::istream& in, std::ostream& out, shell::options opts) {
+  shell::terminal term(io_.get_executor(), *conversation_, in, out, std::move(opts), log_.child("shell"));
+  conversation_->attach(term);
+  start_housekeeping();
+  int code = 0;
+  asio::co_spawn(io_, term.run(), [this, &code](std::exception_ptr e, int result) {
+    code = e ? 1 : result;
+    housekeeping_stop_.emit(asio::cancellation_type::terminal);
+    io_.stop();
   });
   io_.run();
   return code;

@@ -22,8 +22,7 @@ core::chat_reply command_context::fail(const api_error& error) const {
   // A write whose answer was lost (no answer in time, the connection cut after it was sent)
   // may have been carried out: say so, rather than invite a second one. A refused
   // connection or an unknown name means the request never left.
-  const bool writes = spec.destructive || spec.scope.find(":write") != std::string::npos ||
-                      spec.scope.find(":delete") != std::string::npos;
+  const bool writes = spec.writes();
   const bool never_sent = error.message == "connection refused" || error.message == "host name not found";
   if (writes && (error.kind == errc::timeout || (error.kind == errc::host_unreachable && !never_sent)))
     reply.text("It may have been done anyway: check with `ps @" + host.alias + "` before you try again.");

@@ -72,4 +72,11 @@ chat_reply describe(const api_error& e, std::string_view host_alias) {
 }
 }  // namespace
 
+chat_reply usage_reply(const parse_error& error) {
+  chat_reply r = error_reply(error.message);
+  r.error_code = "INVALID_REQUEST";
+  if (!error.usage.empty()) r.code(error.usage);
+  return r;
+}
+
 }  // namespace wagbot::core

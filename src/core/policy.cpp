@@ -27,6 +27,30 @@ bool modifies_container(const command_spec& spec) {
          spec.name != "start";
 }
 
+std::vector<protocol::container> match_containers(const std::vector<protocol::container>& all,
+                                                  std::string_view wanted) {
+  for (const auto& c : all)
+    if (c.name == wanted || c.id == wanted) return {c};
+  std::vector<protocol::container> out;
+  for (const auto& c : all)
+    if (c.name.starts_with(wanted) || (wanted.size() >= 3 && c.id.starts_with(wanted))) out.push_back(c);
+  return out;
+}
+
+bool refuses_target(const command_spec& spec, const protection& guard, std::string_view target,
+                    const std::vector<protocol::container>& known) {
+  return modifies_container(spec) && guard.covers(target, known);
+}
+
+bool unverifiable_id(const command_spec& spec, std::string_view literal, bool resolved) {
+  return modifies_container(spec) && !resolved && could_be_id(literal);
+}
+
+std::string protected_text(std::string_view name) {
+  return "`" + std::string(name) +
+         "` is a WAGMIOS system container; wagbot never stops, restarts or deletes it.";
+}
+
 std::string missing_scope_text(std::string_view scope, std::string_view host) {
   std::string where = host.empty() ? std::string("this host") : "@" + std::string(host);
   return "Your key for " + where + " lacks the `" + std::string(scope) +
@@ -37,28 +61,26 @@ std::string missing_scope_text(std::string_view scope, std::string_view host) {
 decision check(const command_spec& spec, const action& act, const protection& guard,
                const std::optional<protocol::key_info>& key,
                const std::vector<protocol::container>& known, std::string_view host) {
-  if (modifies_container(spec) && !act.args.empty() && guard.covers(act.args[0], known))
-    return {verdict::refuse_protected,
-            "`" + act.args[0] + "` is a WAGMIOS system container; wagbot never stops, restarts or "
-            "deletes it."};
+  if (!act.args.empty() && refuses_target(spec, guard, act.args[0], known))
+    return {verdict::refuse_protected, protected_text(act.args[0])};
   if (!spec.scope.empty() && key && !key->has_scope(spec.scope))
     return {verdict::refuse_scope, missing_scope_text(spec.scope, host)};
-  if (spec.destructive) return {verdict::confirm, {}};
+  // A model's plan is only a suggestion: whatever it would change waits for a yes too.
+  if (spec.destructive || (act.planned && spec.writes())) return {verdict::confirm, {}};
   return {verdict::allow, {}};
+}
+
+bool may_resolve(const confirmation_facts& facts, const std::string& actor, bool accept) {
+  const bool requester = actor == facts.requester;
+  if (requester) return !accept || (facts.approvers.empty() && !facts.requester_is_agent);
+  return std::find(facts.approvers.begin(), facts.approvers.end(), actor) != facts.approvers.end();
 }
 
 resolution resolve(const confirmation_facts& facts, const std::string& actor, std::int64_t now,
                    bool accept) {
   if (!facts.pending) return resolution::already_resolved;
   if (now >= facts.expires_at) return resolution::expired;
-  const bool approver = std::find(facts.approvers.begin(), facts.approvers.end(), actor) !=
-                        facts.approvers.end();
-  const bool requester = actor == facts.requester;
-  if (facts.approvers.empty()) {
-    if (!requester) return resolution::not_yours;
-  } else if (!approver && !(requester && !accept)) {
-    return resolution::not_yours;
-  }
+  if (!may_resolve(facts, actor, accept)) return resolution::not_yours;
   return accept ? resolution::run : resolution::cancel;
 }
 

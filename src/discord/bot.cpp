@@ -14,15 +14,20 @@ namespace asio = boost::asio;
 namespace {
 constexpr int intent_guilds = 1, intent_guild_messages = 512, intent_direct_messages = 4096,
               intent_message_content = 32768;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 }
 
-bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
-         net::http_client& http, store::inbox& inbox, store::alert_actions& alert_actions, core::logger log)
+bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, core::conversation& talk,
+         net::http_client& http, core::transport_state state, core::logger log)
     : executor_(executor),
       cfg_(cfg),
-      dispatch_(dispatch),
-      inbox_(inbox),
-      alert_actions_(alert_actions),
+      talk_(talk),
+      inbox_(state.inbox),
+      alert_actions_(state.actions),
       log_(std::move(log)),
       application_id_(cfg.application_id) {
   const std::string agent = "DiscordBot (https://github.com/wagbot/wagbot, " WAGBOT_VERSION ")";
@@ -40,10 +45,19 @@ bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, app::di
   g.compress = cfg.compress;
   gateway_ = std::make_unique<gateway>(executor, *rest_, g, log_.child("discord.gateway"),
                                        [this](const std::string& t, const pd::json& d) { on_dispatch(t, d); });
-  dispatch_.on_resolved([this](const app::confirmation_outcome& o) { on_resolved(o); });
 }
 
 asio::awaitable<int> bot::run() { co_return co_await gateway_->run(); }
+
+core::transport_status bot::status() const {
+  return {gateway_->ready(), idle(), rest_->pending(), rest_->rate_limited(), gateway_->reconnects()};
+}
+
+void bot::remember_prompt(const std::string& id, prompt where) {
+  if (id.empty()) return;
+  if (!where.message_id.empty()) talk_.prompt_sent(id, core::message_ref{where.channel_id, where.channel_id + ":" + where.message_id});
+  prompts_[id] = std::move(where);
+}
 
 void bot::stop() { gateway_->stop(); }
 
@@ -79,7 +93,7 @@ void bot::on_dispatch(const std::string& type, const pd::json& data) {
 
 asio::awaitable<void> bot::register_commands() {
   commands_registered_ = true;
-  std::vector<core::command_spec> specs = dispatch_.grammar().specs();
+  std::vector<core::command_spec> specs = talk_.commands().specs();
   const auto body = application_commands(specs);
   for (const auto& guild : cfg_.guilds) {
     auto done = co_await rest_->call("PUT", "/applications/" + application_id_ + "/guilds/" + guild + "/commands", body);
@@ -95,13 +109,6 @@ asio::awaitable<void> bot::register_commands() {
 core::chat_event bot::event_for(const std::string& channel, const std::string& guild, const pd::user& u,
                                 std::string text) const {
   return core::chat_event{"discord", channel, u.id, std::move(text), guild.empty(), {}};
-}
-
-std::vector<std::string> bot::discord_ids(const std::vector<std::string>& users) const {
-  std::vector<std::string> out;
-  for (const auto& name : users)
-    if (const auto* u = dispatch_.eng().cfg().find_user(name); u && !u->discord.empty()) out.push_back(u->discord.front());
-  return out;
 }
 
 asio::awaitable<void> bot::on_message(pd::message m) {
@@ -132,25 +139,22 @@ asio::awaitable<void> bot::on_message(pd::message m) {
   journalled["channel_id"] = m.channel_id;
   journalled["message_id"] = m.id;
   if (!journal(m.id, m.channel_id, journalled)) co_return;
-  auto reply = co_await dispatch_.handle(event_for(m.channel_id, m.guild_id, m.author, text));
+  auto reply = co_await talk_.handle(event_for(m.channel_id, m.guild_id, m.author, text));
   reply.is_private = false;  // a channel message cannot be ephemeral
-  auto bodies = message_bodies(reply, discord_ids(reply.mentions));
+  auto bodies = message_bodies(reply, talk_.ids_on("discord", reply.mentions));
   bodies.front()["message_reference"] = {{"message_id", m.id}, {"fail_if_not_exists", false}};
   auto sent = co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", bodies.front());
   for (std::size_t k = 1; k < bodies.size(); ++k)
     co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", bodies[k]);
-  if (sent && !reply.confirmation_id.empty()) {
-    const auto id = sent->value("id", "");
-    dispatch_.eng().confirmations().set_prompt_ref(reply.confirmation_id, m.channel_id + ":" + id);
-    prompts_[reply.confirmation_id] = prompt{{}, {}, m.channel_id, id, std::chrono::steady_clock::now()};
-  }
+  if (sent)
+    remember_prompt(reply.confirmation_id, prompt{{}, {}, m.channel_id, sent->value("id", ""), std::chrono::steady_clock::now()});
   inbox_.finish("discord", m.id);
 }
 
 bool bot::journal(const std::string& id, const std::string& channel, const pd::json& payload) {
   pd::json entry = payload;
-  entry["at"] = app::system_now();
-  if (!inbox_.add({"discord", id, channel, entry.dump()}, app::system_now())) return false;
+  entry["at"] = unix_now();
+  if (!inbox_.add({"discord", id, channel, entry.dump()}, unix_now())) return false;
   inbox_.start("discord", id);
   return true;
 }
@@ -164,13 +168,21 @@ asio::awaitable<void> bot::tell_interrupted() {
     const auto p = pd::json::parse(entry.payload, nullptr, false);
     if (!p.is_object()) continue;
     const auto kind = p.value("kind", "");
-    const auto age = app::system_now() - p.value("at", std::int64_t{0});
-    std::optional<store::confirmation> c;
-    if (kind == "click") c = dispatch_.eng().confirmations().get(p.value("confirmation", ""));
-    const std::string what = c ? " (" + c->summary + ")" : "";
-    auto notice = core::say(core::tone::warning, "I was restarted while running this command" + what +
-                                                     ", so I do not know whether it finished. Check (e.g. `/ps`) "
-                                                     "before asking again.");
+    const auto age = unix_now() - p.value("at", std::int64_t{0});
+    const auto app_id = p.value("application_id", "");
+    const auto token = p.value("token", "");
+    std::optional<core::chat_reply> cut;
+    if (kind == "click" && age <= 14 * 60) {
+      // Its prompt still offers the buttons: the conversation says how it ended, through it.
+      const auto id = p.value("confirmation", "");
+      prompts_[id] = prompt{app_id, token, p.value("channel_id", ""), p.value("message_id", ""),
+                            std::chrono::steady_clock::now() - std::chrono::seconds(age)};
+      core::chat_event actor{"discord", p.value("channel_id", ""), p.value("user_id", ""), {}, false, {}};
+      cut = talk_.interrupted_choice_id(actor, id);
+    }
+    auto notice = cut ? *cut : core::say(core::tone::warning, "I was restarted while running this command, so I "
+                                                              "do not know whether it finished. Check (e.g. `/ps`) "
+                                                              "before asking again.");
     auto body = message_body(notice, {});
     body.erase("components");
     if (kind == "message") {
@@ -182,18 +194,10 @@ asio::awaitable<void> bot::tell_interrupted() {
       continue;
     }
     if (age > 14 * 60) continue;  // the interaction's token has expired
-    const auto app_id = p.value("application_id", "");
-    const auto token = p.value("token", "");
     const std::string hook = "/webhooks/" + app_id + "/" + token;
     if (kind == "command") {
       co_await rest_->call("PATCH", hook + "/messages/@original", body);
     } else if (kind == "click") {
-      if (c && c->state == store::confirmation_state::confirmed) {
-        // Its prompt still offers the buttons: say it was confirmed, and turn them off.
-        prompts_[c->id] = prompt{app_id, token, p.value("channel_id", ""), p.value("message_id", ""),
-                                 std::chrono::steady_clock::now() - std::chrono::seconds(age)};
-        on_resolved(app::confirmation_outcome{*c, p.value("user", ""), notice});
-      }
       co_await rest_->call("POST", hook, body);
     }
   }
@@ -214,36 +218,25 @@ void bot::post(const std::string& channel, core::chat_reply reply, std::vector<c
   }(*rest_, channel, alert_body(reply, buttons)), "alert");
 }
 
-void bot::on_resolved(const app::confirmation_outcome& outcome) {
-  const auto& c = outcome.confirmation;
-  if (c.network != "discord") return;
-  std::string line;
-  switch (c.state) {
-    case store::confirmation_state::confirmed:
-      line = "✅ Confirmed by " + outcome.by + ": " + c.summary + ".";
-      break;
-    case store::confirmation_state::cancelled:
-      line = "❌ Cancelled by " + outcome.by + ": " + c.summary + ". Nothing was done.";
-      break;
-    case store::confirmation_state::expired:
-      line = "⌛ Expired: " + c.summary + " was not done.";
-      break;
-    case store::confirmation_state::pending:
-      return;
-  }
-  pd::json body{{"content", line}, {"components", {confirmation_buttons(c.id, true)}},
-                {"allowed_mentions", {{"parse", pd::json::array()}}}};
-  auto where = prompts_.find(c.id);
+void bot::update(const core::message_ref& where, core::chat_reply reply) {
+  const auto& id = reply.confirmation_id;
+  // The result of a click is its own follow-up message: the prompt keeps the outcome line.
+  reply.blocks.resize(std::min<std::size_t>(reply.blocks.size(), 1));
+  pd::json body = pd::json::object();
+  body["content"] = reply.plain();
+  body["components"] = pd::json::array({confirmation_buttons(id, true)});
+  body["allowed_mentions"] = {{"parse", pd::json::array()}};
+  auto p = prompts_.find(id);
   std::string path;
-  if (where != prompts_.end() && !where->second.token.empty() &&
-      std::chrono::steady_clock::now() - where->second.at < std::chrono::minutes(14)) {
-    path = "/webhooks/" + where->second.application_id + "/" + where->second.token + "/messages/@original";
-  } else if (auto colon = c.prompt_ref.find(':'); colon != std::string::npos) {
-    path = "/channels/" + c.prompt_ref.substr(0, colon) + "/messages/" + c.prompt_ref.substr(colon + 1);
+  if (p != prompts_.end() && !p->second.token.empty() &&
+      std::chrono::steady_clock::now() - p->second.at < std::chrono::minutes(14)) {
+    path = "/webhooks/" + p->second.application_id + "/" + p->second.token + "/messages/@original";
+  } else if (auto colon = where.id.find(':'); colon != std::string::npos) {
+    path = "/channels/" + where.id.substr(0, colon) + "/messages/" + where.id.substr(colon + 1);
   } else {
     return;
   }
-  prompts_.erase(c.id);
+  prompts_.erase(id);
   spawn([](rest& api, std::string path, pd::json body) -> asio::awaitable<void> {
     co_await api.call("PATCH", std::move(path), std::move(body));
   }(*rest_, path, std::move(body)), "prompt update");

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "wagbot/core/error_text.hpp"
 #include "wagbot/discord/bot.hpp"
 #include "wagbot/discord/render.hpp"
 #include "wagbot/discord/slash.hpp"
@@ -73,12 +74,13 @@ pd::json journal_entry(const pd::interaction& i, const char* kind, const std::st
   j["channel_id"] = i.channel_id;
   j["message_id"] = i.message_id;
   j["user"] = user;
+  j["user_id"] = i.invoker.id;
   j["confirmation"] = confirmation;
   return j;
 }
 
 /// The stored action an alert button's id names, if it is still kept.
-std::optional<store::alert_action_row> stored_action(store::alert_actions& actions, std::string_view id) {
+std::optional<core::offered_action> stored_action(core::action_book& actions, std::string_view id) {
   std::int64_t n = 0;
   const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
   if (ec != std::errc{} || end != id.data() + id.size()) return std::nullopt;
@@ -103,7 +105,7 @@ asio::awaitable<bool> bot::respond(const pd::interaction& i, int type, pd::json 
 asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply reply, bool deferred) {
   // Errors, like keys and scopes, are for the asker's eyes only.
   if (reply.mood == core::tone::error) reply.is_private = true;
-  auto bodies = message_bodies(reply, discord_ids(reply.mentions));
+  auto bodies = message_bodies(reply, talk_.ids_on("discord", reply.mentions));
   const std::string hook = "/webhooks/" + application_id_ + "/" + i.token;
   std::optional<pd::json> message;
   if (!deferred) {
@@ -121,13 +123,9 @@ asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply rep
     if (edited) message = *edited;
   }
   for (std::size_t k = 1; k < bodies.size(); ++k) co_await rest_->call("POST", hook, bodies[k]);
-  if (!reply.confirmation_id.empty()) {
-    const auto message_id = message ? message->value("id", "") : std::string{};
-    if (!message_id.empty())
-      dispatch_.eng().confirmations().set_prompt_ref(reply.confirmation_id, i.channel_id + ":" + message_id);
-    prompts_[reply.confirmation_id] =
-        prompt{application_id_, i.token, i.channel_id, message_id, std::chrono::steady_clock::now()};
-  }
+  const auto message_id = message ? message->value("id", "") : std::string{};
+  remember_prompt(reply.confirmation_id,
+                  prompt{application_id_, i.token, i.channel_id, message_id, std::chrono::steady_clock::now()});
 }
 
 asio::awaitable<void> bot::on_interaction(pd::interaction i) {
@@ -142,13 +140,13 @@ asio::awaitable<void> bot::on_interaction(pd::interaction i) {
 }
 
 asio::awaitable<void> bot::on_command(const pd::interaction& i) {
-  const auto call = find_invoked(i, dispatch_.grammar());
+  const auto call = find_invoked(i, talk_.commands());
   if (!call.spec) {
     co_await respond(i, reply_now, message_body(private_error("Unknown command `/" + i.command_name + "`.")));
     co_return;
   }
   auto ev = event_for(i.channel_id, i.guild_id, i.invoker, {});
-  auto who = dispatch_.identify(ev);
+  const auto who = talk_.user_of(ev);
   if (call.spec->name == "key add") {
     // The key is typed into a private form, never into the channel.
     std::string host;
@@ -159,15 +157,15 @@ asio::awaitable<void> bot::on_command(const pd::interaction& i) {
     co_return;
   }
   const auto line = to_command_line(call);
-  auto parsed = dispatch_.grammar().parse(line);
+  auto parsed = talk_.commands().parse(line);
   if (!parsed) {
-    auto r = app::usage_reply(parsed.error());
+    auto r = core::usage_reply(parsed.error());
     r.is_private = true;
     co_await respond(i, reply_now, message_body(r));
     co_return;
   }
   if (!who) {
-    co_await answer(i, co_await dispatch_.handle(ev), false);  // "I don't know you" (private)
+    co_await answer(i, co_await talk_.run(ev, *parsed), false);  // "I don't know you" (private)
     co_return;
   }
   // A host may be slow; "thinking…" first, then the answer edits it. `/confirm` runs the
@@ -175,8 +173,8 @@ asio::awaitable<void> bot::on_command(const pd::interaction& i) {
   const bool deferred = call.spec->uses_host || call.spec->name == "confirm";
   // No answer slot, no action: a command must never run unseen.
   if (deferred && !co_await respond(i, defer_reply, nullptr)) co_return;
-  if (deferred && !journal(i.id, i.channel_id, journal_entry(i, "command", who->user, {}))) co_return;
-  auto reply = co_await dispatch_.run(*who, *parsed);
+  if (deferred && !journal(i.id, i.channel_id, journal_entry(i, "command", *who, {}))) co_return;
+  auto reply = co_await talk_.run(ev, *parsed);
   co_await answer(i, reply, deferred);
   if (deferred) inbox_.finish("discord", i.id);
 }
@@ -190,89 +188,41 @@ asio::awaitable<void> bot::on_component(const pd::interaction& i) {
       co_return;
     }
     auto ev = event_for(i.channel_id, i.guild_id, i.invoker, action->command);
-    if (!dispatch_.identify(ev)) {
-      co_await answer(i, co_await dispatch_.handle(ev), false);
+    if (!talk_.user_of(ev)) {
+      co_await answer(i, co_await talk_.handle(ev), false);
       co_return;
     }
     if (!co_await respond(i, defer_reply, nullptr)) co_return;
     if (!journal(i.id, i.channel_id, journal_entry(i, "command", {}, {}))) co_return;
-    co_await answer(i, co_await dispatch_.handle(ev), true);
+    co_await answer(i, co_await talk_.handle(ev), true);
     inbox_.finish("discord", i.id);
     co_return;
   }
   auto button = parse_button(i.custom_id);
   if (!button) co_return;
-  auto c = dispatch_.eng().confirmations().get(button->first);
-  auto who = dispatch_.identify(event_for(i.channel_id, i.guild_id, i.invoker, {}));
-  if (!c) {
-    co_await respond(i, reply_now, message_body(private_error("That confirmation no longer exists.")));
-    co_return;
-  }
-  const bool approver = who && std::find(c->approvers.begin(), c->approvers.end(), who->user) != c->approvers.end();
-  const bool mine = who && (c->approvers.empty() ? who->user == c->requester
-                                                 : approver || (who->user == c->requester && !button->second));
-  if (!mine) {
-    co_await respond(i, reply_now, message_body(private_error("This confirmation is not yours.")));
-    co_return;
-  }
-  if (c->state != store::confirmation_state::pending) {
-    auto r = core::say(core::tone::info, "Already " + std::string(store::to_string(c->state)) + ".");
-    r.is_private = true;
-    co_await respond(i, reply_now, message_body(r));
+  auto actor = event_for(i.channel_id, i.guild_id, i.invoker, {});
+  const auto who = talk_.user_of(actor);
+  // A click that cannot run (not theirs, already over) is answered at once, privately.
+  if (auto refused = talk_.refusal(actor, button->first, button->second)) {
+    co_await respond(i, reply_now, message_body(*refused));
     co_return;
   }
   // Acknowledge the click at once; the prompt is edited when the confirmation resolves.
-  if (auto p = prompts_.find(c->id); p == prompts_.end() || p->second.token.empty())
-    prompts_[c->id] = prompt{application_id_, i.token, i.channel_id, i.message_id, std::chrono::steady_clock::now()};
+  if (auto p = prompts_.find(button->first); p == prompts_.end() || p->second.token.empty())
+    prompts_[button->first] = prompt{application_id_, i.token, i.channel_id, i.message_id, std::chrono::steady_clock::now()};
   if (!co_await respond(i, defer_update, nullptr)) co_return;
-  if (!journal(i.id, i.channel_id, journal_entry(i, "click", who->user, c->id))) co_return;
-  auto result = co_await dispatch_.resolve(*who, c->id, button->second);
+  if (!journal(i.id, i.channel_id, journal_entry(i, "click", who.value_or(""), button->first))) co_return;
+  auto result = co_await talk_.choose_id(actor, button->first, button->second);
   auto body = message_body(result, {});
   body.erase("components");
   co_await rest_->call("POST", "/webhooks/" + application_id_ + "/" + i.token, body);
   inbox_.finish("discord", i.id);
 }
 
-asio::awaitable<std::vector<std::string>> bot::suggestions(const app::requester& who, core::value_kind kind,
-                                                           const std::string& host_hint) {
-  auto& eng = dispatch_.eng();
-  const auto hosts = eng.hosts_of(who.user);
-  if (kind == core::value_kind::host) co_return hosts;
-  std::string alias = host_hint;
-  if (alias.empty()) {
-    auto room = eng.rooms().default_host("discord", who.room);
-    if (room && std::find(hosts.begin(), hosts.end(), *room) != hosts.end()) alias = *room;
-    else if (hosts.size() == 1) alias = hosts.front();
-  }
-  auto call = eng.host_for(who.user, alias);
-  if (!call) co_return std::vector<std::string>{};
-  // WAGMIOS allows 100 requests a minute per key: completions are cached for 30 s.
-  const auto slot = who.user + "|" + alias + "|" + std::to_string(static_cast<int>(kind));
-  if (auto it = completions_.find(slot);
-      it != completions_.end() && std::chrono::steady_clock::now() - it->second.at < std::chrono::seconds(30))
-    co_return it->second.values;
-  std::vector<std::string> values;
-  if (kind == core::value_kind::container) {
-    if (auto list = co_await call->api->containers(call->key))
-      for (const auto& c : *list) values.push_back(c.name);
-  } else if (kind == core::value_kind::image) {
-    if (auto list = co_await call->api->images(call->key))
-      for (const auto& im : *list) values.push_back(im.repository + ":" + im.tag);
-  } else if (kind == core::value_kind::app) {
-    if (auto list = co_await call->api->marketplace(call->key))
-      for (const auto& a : *list) values.push_back(a.id);
-  } else if (kind == core::value_kind::template_name) {
-    if (auto list = co_await call->api->templates(call->key))
-      for (const auto& t : *list)
-        if (t.is_object() && t.contains("name") && t["name"].is_string()) values.push_back(t["name"].get<std::string>());
-  }
-  completions_[slot] = cached_list{values, std::chrono::steady_clock::now()};
-  co_return values;
-}
-
 asio::awaitable<void> bot::on_autocomplete(const pd::interaction& i) {
-  const auto call = find_invoked(i, dispatch_.grammar());
-  auto who = dispatch_.identify(event_for(i.channel_id, i.guild_id, i.invoker, {}));
+  const auto call = find_invoked(i, talk_.commands());
+  const auto ev = event_for(i.channel_id, i.guild_id, i.invoker, {});
+  const auto who = talk_.user_of(ev);
   pd::json choices = pd::json::array();
   if (call.spec && who) {
     std::string focused, typed, host;
@@ -289,7 +239,7 @@ asio::awaitable<void> bot::on_autocomplete(const pd::interaction& i) {
       if (names[k] == focused) kind = call.spec->args[k].kind;
     // Answer within 3 s whatever the host does: 2 s for a fresh list, then nothing.
     asio::steady_timer limit(executor_, std::chrono::seconds(2));
-    auto raced = co_await (suggestions(*who, kind, host) || limit.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto raced = co_await (talk_.complete(ev, kind, host) || limit.async_wait(asio::as_tuple(asio::use_awaitable)));
     std::vector<std::string> values;
     if (raced.index() == 0) values = std::get<0>(raced);
     if (focused == "host" && call.spec->fans_out) values.push_back("all");
@@ -311,17 +261,15 @@ asio::awaitable<void> bot::on_modal(const pd::interaction& i) {
   }
   auto ev = event_for(i.channel_id, i.guild_id, i.invoker, {});
   ev.direct = true;  // a modal is seen by its author only
-  auto who = dispatch_.identify(ev);
-  if (!who) {
-    co_await respond(i, reply_now, message_body(private_error("I don't know you yet. Ask the bot's admin to add your discord id `" +
-                                                              i.invoker.id + "` to `users` in wagbot's config.")));
-    co_return;
-  }
-  if (!co_await respond(i, defer_reply, ephemeral_only())) co_return;
   core::action act;
   act.command = "key add";
   act.args = url.empty() ? std::vector<std::string>{host, key} : std::vector<std::string>{host, url, key};
-  auto reply = co_await dispatch_.run(*who, act);
+  if (!talk_.user_of(ev)) {
+    co_await respond(i, reply_now, message_body(co_await talk_.run(ev, act)));  // "I don't know you"
+    co_return;
+  }
+  if (!co_await respond(i, defer_reply, ephemeral_only())) co_return;
+  auto reply = co_await talk_.run(ev, act);
   reply.is_private = true;
   auto body = message_body(reply);
   co_await rest_->call("PATCH", "/webhooks/" + application_id_ + "/" + i.token + "/messages/@original", body);

@@ -24,22 +24,28 @@ const pm::json sync_filter = {
               {"account_data", {{"not_types", {"*"}}}}}},
     {"presence", {{"not_types", {"*"}}}},
     {"account_data", {{"types", {"m.direct"}}}}};
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 }  // namespace
 
-bot::bot(asio::any_io_executor executor, const app::matrix_config& cfg, app::dispatcher& dispatch,
-         net::http_client& http, store::kv_store& kv, store::inbox& inbox, const store::vault& vault,
-         store::alert_actions& alert_actions, core::logger log)
+bot::bot(asio::any_io_executor executor, const app::matrix_config& cfg, core::conversation& talk,
+         net::http_client& http, core::transport_state state, core::logger log)
     : executor_(std::move(executor)),
       cfg_(cfg),
-      dispatch_(dispatch),
-      kv_(kv),
-      inbox_(inbox),
-      vault_(vault),
-      alert_actions_(alert_actions),
+      talk_(talk),
+      kv_(state.kv),
+      inbox_(state.inbox),
+      vault_(state.secrets),
+      alert_actions_(state.actions),
       log_(std::move(log)),
       api_(http, cfg.base, cfg.tls),
-      outbox_(std::make_unique<outbox>(api_, log_.child("matrix.send"))) {
-  dispatch_.on_resolved([this](const app::confirmation_outcome& o) { on_resolved(o); });
+      outbox_(std::make_unique<outbox>(api_, log_.child("matrix.send"))) {}
+
+core::transport_status bot::status() const {
+  return {connected_, idle(), outbox_->depth(), outbox_->rate_limited() + sync_rate_limited_, reconnects_};
 }
 
 bool bot::idle() const {
@@ -171,19 +177,15 @@ void bot::interrupted_confirmation(const pm::event& reaction) {
   // A ✅ whose action was cut short: the confirmation is used up (it never runs twice), so the
   // prompt would keep asking for a reaction that can no longer do anything. Say what happened.
   const auto rel = pm::relation_of(reaction.content);
-  auto c = dispatch_.eng().confirmations().find_by_prompt("matrix", rel.event_id);
-  if (!c || c->state != store::confirmation_state::confirmed) return;
-  auto actor = dispatch_.identify(core::chat_event{"matrix", reaction.room_id, reaction.sender, {}, false, reaction.event_id});
-  auto notice = core::say(core::tone::warning, "I was restarted while running this command (" + c->summary +
-                                                   "), so I do not know whether it finished. Check (e.g. `ps`) "
-                                                   "before asking again.");
-  on_resolved(app::confirmation_outcome{*c, actor ? actor->user : c->requester, notice});
+  const core::chat_event actor{"matrix", reaction.room_id, reaction.sender, {}, false, reaction.event_id};
+  auto notice = talk_.interrupted_choice(actor, core::message_ref{reaction.room_id, rel.event_id});
+  if (!notice) return;
   pm::event prompt;
   prompt.event_id = rel.event_id;
   prompt.room_id = reaction.room_id;
   spawn([](bot& self, pm::event prompt, core::chat_reply notice) -> asio::awaitable<void> {
     co_await self.reply(prompt, notice);
-  }(*this, std::move(prompt), std::move(notice)), "interrupted notice");
+  }(*this, std::move(prompt), std::move(*notice)), "interrupted notice");
 }
 
 void bot::handle_batch(const pm::sync_response& batch, bool initial) {
@@ -233,7 +235,7 @@ void bot::take(const pm::event& e) {
                    {"room_id", e.room_id}, {"origin_server_ts", e.origin_server_ts},
                    {"content", e.content}};
   // Journalled before the sync position moves on: a duplicate delivery is dropped here.
-  if (!inbox_.add({"matrix", e.event_id, e.room_id, payload.dump()}, app::system_now())) return;
+  if (!inbox_.add({"matrix", e.event_id, e.room_id, payload.dump()}, unix_now())) return;
   enqueue(e.room_id, std::move(payload));
 }
 

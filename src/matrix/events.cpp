@@ -148,13 +148,7 @@ asio::awaitable<void> bot::leaked_key(const pm::event& e) {
 
 asio::awaitable<void> bot::on_agent_event(const pm::event& e) {
   core::chat_event ev{"matrix", e.room_id, e.sender, {}, false, e.event_id};
-  auto who = dispatch_.identify(ev);
-  if (!who) {
-    co_await reply(e, co_await dispatch_.handle(ev));
-    co_return;
-  }
-  auto answer = co_await dispatch_.run_agent(*who, core::parse_agent_json(e.content, dispatch_.grammar()));
-  co_await reply(e, answer);
+  co_await reply(e, co_await talk_.handle_agent(ev, e.content));
 }
 
 asio::awaitable<void> bot::on_message(const pm::event& e) {
@@ -197,7 +191,7 @@ asio::awaitable<void> bot::on_message(const pm::event& e) {
       if (!sent) log.debug("typing notice failed: {}", sent.error().message);
     }(api_, room, user_id_, log_), "typing");
   });
-  auto answer = co_await dispatch_.handle(ev);
+  auto answer = co_await talk_.handle(ev);
   done = true;
   typing_timer.cancel();
   co_await reply(e, answer);
@@ -205,7 +199,7 @@ asio::awaitable<void> bot::on_message(const pm::event& e) {
 }
 
 asio::awaitable<void> bot::reply(const pm::event& to, const core::chat_reply& r) {
-  auto content = render(r, matrix_ids(r.mentions));
+  auto content = render(r, talk_.ids_on("matrix", r.mentions));
   const auto rel = pm::relation_of(to.content);
   if (rel.rel_type == "m.thread" && !rel.event_id.empty()) {
     content["m.relates_to"] = {{"rel_type", "m.thread"}, {"event_id", rel.event_id},
@@ -215,7 +209,7 @@ asio::awaitable<void> bot::reply(const pm::event& to, const core::chat_reply& r)
   }
   auto sent = co_await outbox_->send(to.room_id, "m.room.message", content);
   if (!sent || r.confirmation_id.empty()) co_return;
-  dispatch_.eng().confirmations().set_prompt_ref(r.confirmation_id, *sent);
+  talk_.prompt_sent(r.confirmation_id, core::message_ref{to.room_id, *sent});
   for (const char* key : {"✅", "❌"}) {
     pm::json reaction{{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", key}}}};
     co_await outbox_->send(to.room_id, "m.reaction", reaction);
@@ -250,72 +244,33 @@ void bot::post(const std::string& room, core::chat_reply reply, std::vector<core
 asio::awaitable<void> bot::on_reaction(const pm::event& e) {
   const auto rel = pm::relation_of(e.content);
   if (rel.rel_type != "m.annotation" || rel.event_id.empty()) co_return;
+  pm::event on;  // the message reacted to: the answer is a reply to it
+  on.event_id = rel.event_id;
+  on.room_id = e.room_id;
   // A reaction on an alert runs its action as the person who reacted, through the usual checks.
   if (auto action = alert_actions_.find("matrix", e.room_id, rel.event_id, rel.key)) {
     core::chat_event ev{"matrix", e.room_id, e.sender, action->command, false, e.event_id};
-    auto answer = co_await dispatch_.handle(ev);
-    pm::event alert_event;
-    alert_event.event_id = rel.event_id;
-    alert_event.room_id = e.room_id;
-    co_await reply(alert_event, answer);
+    co_await reply(on, co_await talk_.handle(ev));
     co_return;
   }
   const auto accept = verdict_of(rel.key);
   if (!accept) co_return;
-  auto c = dispatch_.eng().confirmations().find_by_prompt("matrix", rel.event_id);
-  if (!c) co_return;
-  core::chat_event ev{"matrix", e.room_id, e.sender, {}, false, e.event_id};
-  auto actor = dispatch_.identify(ev);
-  if (!actor) co_return;
-  const bool approver = std::find(c->approvers.begin(), c->approvers.end(), actor->user) != c->approvers.end();
-  const bool may = c->approvers.empty() ? actor->user == c->requester
-                                        : approver || (actor->user == c->requester && !*accept);
-  if (!may) {
-    log_.info("ignored {}'s reaction on {}'s confirmation {}", actor->user, c->requester, c->id);
-    co_return;
-  }
-  auto answer = co_await dispatch_.resolve(*actor, c->id, *accept);
-  pm::event prompt;
-  prompt.event_id = rel.event_id;
-  prompt.room_id = e.room_id;
-  co_await reply(prompt, answer);
+  core::chat_event actor{"matrix", e.room_id, e.sender, {}, false, e.event_id};
+  core::message_ref prompt{e.room_id, rel.event_id};  // named: see the note in shell.cpp
+  auto answer = co_await talk_.choose(actor, prompt, *accept);
+  if (answer) co_await reply(on, *answer);
 }
 
-void bot::on_resolved(const app::confirmation_outcome& outcome) {
-  const auto& c = outcome.confirmation;
-  if (c.network != "matrix" || c.prompt_ref.empty()) return;
-  std::string line;
-  switch (c.state) {
-    case store::confirmation_state::confirmed:
-      line = "✅ Confirmed by " + outcome.by + ": " + c.summary + ". " + outcome.result.plain();
-      break;
-    case store::confirmation_state::cancelled:
-      line = "❌ Cancelled by " + outcome.by + ": " + c.summary + ". Nothing was done.";
-      break;
-    case store::confirmation_state::expired:
-      line = "⌛ Expired: " + c.summary + " was not done.";
-      break;
-    case store::confirmation_state::pending:
-      return;
-  }
-  core::chat_reply edited;
-  edited.text(line);
-  auto fresh = render(edited);
+void bot::update(const core::message_ref& where, core::chat_reply reply) {
+  if (where.id.empty()) return;
+  auto fresh = render(reply);
   pm::json content = fresh;
   content["body"] = "* " + fresh["body"].get<std::string>();
   content["m.new_content"] = fresh;
-  content["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", c.prompt_ref}};
+  content["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", where.id}};
   spawn([](outbox& out, std::string room, pm::json content) -> asio::awaitable<void> {
     co_await out.send(room, "m.room.message", std::move(content));
-  }(*outbox_, c.room, std::move(content)), "prompt edit");
-}
-
-std::vector<std::string> bot::matrix_ids(const std::vector<std::string>& users) const {
-  std::vector<std::string> out;
-  for (const auto& name : users)
-    if (const auto* u = dispatch_.eng().cfg().find_user(name); u && !u->matrix.empty())
-      out.push_back(u->matrix.front());
-  return out;
+  }(*outbox_, where.room, std::move(content)), "prompt edit");
 }
 
 }  // namespace wagbot::matrix

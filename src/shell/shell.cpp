@@ -1,130 +1,131 @@
 #include "wagbot/shell/shell.hpp"
 
-#include "wagbot/core/redact.hpp"
-
 #include <deque>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "wagbot/core/redact.hpp"
 
 namespace wagbot::shell {
 
 namespace asio = boost::asio;
 
-namespace {
-
-/// Lines handed from the blocking reader thread to the io thread.
-struct inbox {
+/// std::getline blocks: it gets a thread of its own, so that timers keep running meanwhile.
+struct terminal::reader {
   std::mutex lock;
   std::deque<std::string> lines;
   bool closed = false;
-};
+  bool stopped = false;  ///< stop() was called: no more lines are taken
+  asio::steady_timer wake;
+  std::thread thread;
 
-void print(std::ostream& out, const core::chat_reply& reply) {
-  out << reply.plain() << "\n" << std::flush;
-}
+  explicit reader(asio::any_io_executor ex) : wake(ex) {}
 
-asio::awaitable<void> sweep_expired(app::dispatcher& dispatch, std::ostream& out, bool& stop) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stop) {
-    for (const auto& c : dispatch.expire_due())
-      print(out, core::say(core::tone::warning, "Confirmation `" + c.id + "` expired: " + c.summary +
-                                                    " was not done."));
-    timer.expires_after(std::chrono::seconds(1));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-}
-
-asio::awaitable<void> serve(app::dispatcher& dispatch, inbox& box, asio::steady_timer& wake,
-                            std::ostream& out, const options& opts, bool& stop) {
-  for (;;) {
-    std::optional<std::string> line;
-    bool closed = false;
-    {
-      std::lock_guard guard(box.lock);
-      if (!box.lines.empty()) {
-        line = std::move(box.lines.front());
-        box.lines.pop_front();
+  void start(std::istream& in) {
+    thread = std::thread([this, &in] {
+      std::string line;
+      while (std::getline(in, line)) {
+        std::lock_guard guard(lock);
+        lines.push_back(line);
+        asio::post(wake.get_executor(), [this] { wake.cancel(); });
       }
-      closed = box.closed;
-    }
-    if (!line) {
-      if (closed) break;
+      std::lock_guard guard(lock);
+      closed = true;
+      asio::post(wake.get_executor(), [this] { wake.cancel(); });
+    });
+  }
+
+  /// The next line; nothing once the input ended.
+  asio::awaitable<std::optional<std::string>> next() {
+    for (;;) {
+      {
+        std::lock_guard guard(lock);
+        if (!lines.empty()) {
+          auto line = std::move(lines.front());
+          lines.pop_front();
+          co_return line;
+        }
+        if (closed || stopped) co_return std::nullopt;
+      }
       wake.expires_at(asio::steady_timer::time_point::max());
       co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-      continue;
     }
-    auto text = *line;
-    while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    if (text.empty() || text[0] == '#') {
-      if (opts.prompt) out << "wagbot> " << std::flush;
-      continue;
-    }
-    if (text == "quit" || text == "exit") break;
-    if (opts.echo) out << "\n" << opts.sender << "> " << core::redact(text) << "\n";
-    core::chat_event ev{"shell", "local", opts.sender, text, true, {}};
-    try {
-      print(out, co_await dispatch.handle(ev));
-    } catch (const std::exception& e) {
-      dispatch.eng().log().error("command failed: {}", e.what());
-      print(out, core::error_reply("Something went wrong inside wagbot; the command may not have run. "
-                                   "Details are in the log."));
-    }
-    if (opts.prompt) out << "wagbot> " << std::flush;
   }
-  stop = true;
+
+  ~reader() {
+    // A reader still blocked on a terminal cannot be interrupted portably: it is let go (the
+    // process is ending).
+    if (!thread.joinable()) return;
+    bool done = false;
+    {
+      std::lock_guard guard(lock);
+      done = closed;
+    }
+    if (done) thread.join();
+    else thread.detach();
+  }
+};
+
+terminal::terminal(asio::any_io_executor executor, core::conversation& talk, std::istream& in, std::ostream& out,
+                   options opts, core::logger log)
+    : executor_(std::move(executor)), talk_(talk), in_(in), out_(out), opts_(std::move(opts)), log_(std::move(log)) {}
+
+terminal::~terminal() = default;
+
+void terminal::stop() {
+  if (!reader_) return;
+  {
+    std::lock_guard guard(reader_->lock);
+    reader_->stopped = true;
+  }
+  reader_->wake.cancel();
 }
 
-}  // namespace
+void terminal::post(const std::string&, core::chat_reply reply, std::vector<core::alert_action>) {
+  out_ << reply.plain() << "\n" << std::flush;
+}
 
-int run(asio::io_context& io, app::dispatcher& dispatch, std::istream& in, std::ostream& out,
-        const options& opts) {
-  inbox box;
-  asio::steady_timer wake(io);
-  bool stop = false;
-  if (opts.prompt) out << "wagbot> " << std::flush;
+void terminal::update(const core::message_ref&, core::chat_reply reply) {
+  out_ << reply.plain() << "\n" << std::flush;
+}
 
-  // std::getline blocks; it gets a thread of its own so timers keep running meanwhile.
-  std::thread reader([&] {
-    std::string line;
-    while (std::getline(in, line)) {
-      {
-        std::lock_guard guard(box.lock);
-        box.lines.push_back(line);
-      }
-      asio::post(io, [&] { wake.cancel(); });
-    }
-    {
-      std::lock_guard guard(box.lock);
-      box.closed = true;
-    }
-    asio::post(io, [&] { wake.cancel(); });
-  });
-
-  int code = 0;
-  asio::co_spawn(io, sweep_expired(dispatch, out, stop), asio::detached);
-  asio::co_spawn(io, serve(dispatch, box, wake, out, opts, stop), [&](std::exception_ptr e) {
-    if (e) code = 1;
-    io.stop();
-  });
-  io.run();
-  // A reader still blocked on a terminal cannot be interrupted portably; detach it on quit.
-  {
-    std::lock_guard guard(box.lock);
-    if (box.closed) {
-      reader.join();
-    } else {
-      reader.detach();
-    }
+asio::awaitable<void> terminal::answer(std::string text) {
+  if (opts_.echo) out_ << "\n" << opts_.sender << "> " << core::redact(text) << "\n";
+  busy_ = true;
+  // A named event, not a temporary: g++ 12 destroys a temporary passed by value into a
+  // coroutine twice.
+  core::chat_event ev{"shell", "local", opts_.sender, text, true, {}};
+  try {
+    auto reply = co_await talk_.handle(ev);
+    out_ << reply.plain() << "\n" << std::flush;
+  } catch (const std::exception& e) {
+    log_.error("command failed: {}", e.what());
+    out_ << core::error_reply("Something went wrong inside wagbot; the command may not have run. "
+                              "Details are in the log.").plain()
+         << "\n" << std::flush;
   }
-  return code;
+  busy_ = false;
+}
+
+asio::awaitable<int> terminal::run() {
+  reader_ = std::make_unique<reader>(executor_);
+  reader_->start(in_);
+  if (opts_.prompt) out_ << "wagbot> " << std::flush;
+  while (auto line = co_await reader_->next()) {
+    auto text = *line;
+    while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    if (text == "quit" || text == "exit") break;
+    if (!text.empty() && text[0] != '#') co_await answer(std::move(text));
+    if (opts_.prompt) out_ << "wagbot> " << std::flush;
+  }
+  co_return 0;
 }
 
 }  // namespace wagbot::shell

@@ -128,7 +128,7 @@ def test_confirmation_expires(bot, ctl):
     s = bot.session()
     ask = s.send("stop nginx")
     cid = confirmation_id(ask)
-    s.wait_output(rf"Confirmation `{cid}` expired", deadline=10)
+    s.wait_output(r"⌛ Expired: stop `nginx` on @nas was not done", deadline=10)
     late_yes, late_id = s.send("yes"), s.send(f"confirm {cid}")
     assert "nothing waiting" in late_yes
     assert cid in late_id and "expired" in late_id

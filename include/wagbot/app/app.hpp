@@ -1,17 +1,22 @@
 #pragma once
 // The composition root: builds every part from the config, in order, and owns them. No globals.
+#include <iosfwd>
 #include <memory>
+#include <vector>
 
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "wagbot/app/config.hpp"
-#include "wagbot/app/dispatcher.hpp"
-#include "wagbot/app/engine.hpp"
 #include "wagbot/alerts/router.hpp"
 #include "wagbot/alerts/watcher.hpp"
-#include "wagbot/discord/bot.hpp"
-#include "wagbot/matrix/bot.hpp"
+#include "wagbot/app/config.hpp"
+#include "wagbot/app/conversation.hpp"
+#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/engine.hpp"
+#include "wagbot/app/ports.hpp"
+#include "wagbot/core/transport.hpp"
 #include "wagbot/net/http_server.hpp"
+#include "wagbot/shell/shell.hpp"
 #include "wagbot/store/alert_actions.hpp"
 #include "wagbot/store/database.hpp"
 #include "wagbot/store/inbox.hpp"
@@ -28,25 +33,35 @@ class application {
 
   boost::asio::io_context& io() { return io_; }
   dispatcher& dispatch() { return *dispatcher_; }
+  conversation& talk() { return *conversation_; }
   engine& eng() { return *engine_; }
   const config& cfg() const { return cfg_; }
-  /// The Matrix transport, when configured.
-  matrix::bot* matrix() { return matrix_.get(); }
-  /// The Discord transport, when configured.
-  discord::bot* discord() { return discord_.get(); }
 
   /// `wagbot run`: every configured transport until SIGINT/SIGTERM; returns the exit code.
   int run();
+  /// `wagbot shell`: the terminal as the one transport, until its input ends.
+  int run_shell(std::istream& in, std::ostream& out, shell::options opts);
   /// The observability listener's port once run() bound it (0 before, or when it is off).
   std::uint16_t listening_port() const { return listening_port_; }
 
  private:
+  /// The transports the config asks for (Matrix, Discord), in that order.
+  void build_transports();
   /// Keys written in the config (key_env / key_file) go into the vault at every start.
   void import_preset_keys();
   /// Registers what /metrics reads from the parts at scrape time.
   void watch_metrics();
   /// Starts /healthz, /readyz and /metrics when configured; false when it cannot bind.
-  bool start_listener(const bool& stopping);
+  bool start_listener();
+  /// Expiry of confirmations, pruning of the journal, and returning freed heap pages, until
+  /// the stop signal fires.
+  void start_housekeeping();
+  /// Starts watching every host with a monitor key.
+  void start_watchers();
+  /// Runs `t`; a fatal exit code ends the process with it.
+  void start_transport(core::chat_transport& t, int& code);
+  /// Graceful stop: no new work; what was taken finishes, up to a deadline.
+  void finish();
 
   config cfg_;
   core::logger log_;
@@ -62,13 +77,19 @@ class application {
   std::unique_ptr<store::inbox> inbox_;
   std::unique_ptr<store::subscriptions> subscriptions_;
   std::unique_ptr<store::alert_actions> alert_actions_;
+  std::unique_ptr<kv_port> kv_port_;
+  std::unique_ptr<journal_port> journal_port_;
+  std::unique_ptr<action_port> action_port_;
+  std::unique_ptr<sealer_port> sealer_port_;
   std::unique_ptr<alerts::router> router_;
   std::vector<std::unique_ptr<alerts::watcher>> watchers_;
   std::unique_ptr<engine> engine_;
   std::unique_ptr<dispatcher> dispatcher_;
-  std::unique_ptr<matrix::bot> matrix_;
-  std::unique_ptr<discord::bot> discord_;
+  std::unique_ptr<conversation> conversation_;
+  std::vector<std::unique_ptr<core::chat_transport>> transports_;
   std::unique_ptr<net::http_server> listener_;
+  boost::asio::cancellation_signal housekeeping_stop_;  ///< ends the periodic loops
+  bool stopping_ = false;
   std::uint16_t listening_port_ = 0;
 };
 

@@ -40,6 +40,12 @@ struct command_spec {
   bool admin_only = false;
   bool raw_tail = false;              ///< the last argument takes the rest of the line verbatim
   std::vector<std::string> examples;
+
+  /// Changes something on a host (so it is audited, and a model's plan of it is confirmed).
+  bool writes() const {
+    return destructive || scope.find(":write") != std::string::npos ||
+           scope.find(":delete") != std::string::npos;
+  }
 };
 
 }  // namespace wagbot::core

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "wagbot/core/grammar.hpp"
 #include "wagbot/core/reply.hpp"
 #include "wagbot/protocol/error.hpp"
 
@@ -13,5 +14,8 @@ std::string scope_from_message(std::string_view message);
 
 /// What to tell the user when a call to `host` failed.
 chat_reply describe_error(const api_error& error, std::string_view host);
+
+/// The reply for a line that is not a valid command: the message and the usage.
+chat_reply usage_reply(const parse_error& error);
 
 }  // namespace wagbot::core

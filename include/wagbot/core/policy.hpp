@@ -27,6 +27,25 @@ bool could_be_id(std::string_view target);
 /// Commands whose target must never be a protected container.
 bool modifies_container(const command_spec& spec);
 
+/// Containers `wanted` names, as the docker CLI resolves them plus unique name prefixes: an
+/// exact name or id wins; otherwise every container whose name, or id (from 3 characters),
+/// starts with it.
+std::vector<protocol::container> match_containers(const std::vector<protocol::container>& all,
+                                                  std::string_view wanted);
+
+/// True when `spec` may not act on `target` (what was typed, or the container it resolved to,
+/// checked against the host's list `known` when there is one).
+bool refuses_target(const command_spec& spec, const protection& guard, std::string_view target,
+                    const std::vector<protocol::container>& known = {});
+
+/// The id-prefix rule: a key that cannot list containers cannot prove that an id prefix is not
+/// a system container, so a modifying command given something that could be an id, and not
+/// resolved to a container, is refused (a name cannot be mistaken for an id).
+bool unverifiable_id(const command_spec& spec, std::string_view literal, bool resolved);
+
+/// The refusal text for a protected container.
+std::string protected_text(std::string_view name);
+
 enum class verdict { allow, refuse_protected, refuse_scope, confirm };
 
 struct decision {
@@ -51,7 +70,14 @@ struct confirmation_facts {
   std::vector<std::string> approvers;  ///< empty: the requester only
   std::int64_t expires_at = 0;
   bool pending = true;
+  bool requester_is_agent = false;     ///< an agent never says yes to its own request
 };
+
+/// The one rule of who may answer a confirmation: with approvers, only they may say yes (never
+/// the requester itself, whatever the config lists) and the requester may still withdraw; an
+/// agent's request without approvers can be answered by nobody but a no from the agent;
+/// otherwise only the requester.
+bool may_resolve(const confirmation_facts& facts, const std::string& actor, bool accept);
 
 /// Decides what `actor` saying yes (accept) or no does to the confirmation at `now`.
 /// Approvers (for agents) decide alone; the requester may always cancel its own request.

@@ -11,12 +11,11 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "wagbot/app/config.hpp"
-#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/conversation.hpp"
+#include "wagbot/core/state.hpp"
 #include "wagbot/core/transport.hpp"
 #include "wagbot/discord/gateway.hpp"
 #include "wagbot/discord/rest.hpp"
-#include "wagbot/store/alert_actions.hpp"
-#include "wagbot/store/inbox.hpp"
 
 namespace wagbot::discord {
 
@@ -27,12 +26,13 @@ class bot : public core::chat_transport {
  public:
   /// `inbox` journals the interactions being run, so that a restart after a crash can tell
   /// their requesters that it cut them short (never running them again).
-  bot(boost::asio::any_io_executor executor, const app::discord_config& cfg, app::dispatcher& dispatch,
-      net::http_client& http, store::inbox& inbox, store::alert_actions& alert_actions, core::logger log);
+  bot(boost::asio::any_io_executor executor, const app::discord_config& cfg, core::conversation& talk,
+      net::http_client& http, core::transport_state state, core::logger log);
 
   /// Runs the gateway until stop() (0) or a fatal error (exit code).
-  boost::asio::awaitable<int> run();
-  void stop();
+  boost::asio::awaitable<int> run() override;
+  void stop() override;
+  core::transport_status status() const override;
   bool connected() const { return gateway_->ready(); }
   bool idle() const { return running_ == 0; }
   const rest& api() const { return *rest_; }
@@ -41,15 +41,13 @@ class bot : public core::chat_transport {
   std::string network() const override { return "discord"; }
   /// Posts an alert as an embed; its actions become buttons that run as whoever clicks.
   void post(const std::string& channel, core::chat_reply reply, std::vector<core::alert_action> actions) override;
+  /// Edits a prompt to say how its confirmation ended, its buttons turned off.
+  void update(const core::message_ref& where, core::chat_reply reply) override;
 
  private:
   struct prompt {
     std::string application_id, token;  ///< the interaction that posted it (valid 15 min)
     std::string channel_id, message_id;
-    std::chrono::steady_clock::time_point at;
-  };
-  struct cached_list {
-    std::vector<std::string> values;
     std::chrono::steady_clock::time_point at;
   };
 
@@ -66,22 +64,20 @@ class bot : public core::chat_transport {
   /// True when Discord took the callback.
   boost::asio::awaitable<bool> respond(const pd::interaction& i, int type, pd::json data);
   boost::asio::awaitable<void> answer(const pd::interaction& i, core::chat_reply reply, bool deferred);
-  boost::asio::awaitable<std::vector<std::string>> suggestions(const app::requester& who, core::value_kind kind,
-                                                               const std::string& host);
-  void on_resolved(const app::confirmation_outcome& outcome);
+  /// Remembers where the prompt of confirmation `id` is, and tells the conversation.
+  void remember_prompt(const std::string& id, prompt where);
   /// Journals an interaction (or text command) about to run; false when it was seen before.
   bool journal(const std::string& id, const std::string& channel, const pd::json& payload);
   /// After a crash: answers what was running then (at most once: it is not run again).
   boost::asio::awaitable<void> tell_interrupted();
   core::chat_event event_for(const std::string& channel, const std::string& guild, const pd::user& u,
                              std::string text) const;
-  std::vector<std::string> discord_ids(const std::vector<std::string>& users) const;
 
   boost::asio::any_io_executor executor_;
   const app::discord_config& cfg_;
-  app::dispatcher& dispatch_;
-  store::inbox& inbox_;
-  store::alert_actions& alert_actions_;  ///< what alert buttons run, by the id they carry
+  core::conversation& talk_;
+  core::journal& inbox_;
+  core::action_book& alert_actions_;  ///< what alert buttons run, by the id they carry
   core::logger log_;
   std::unique_ptr<rest> rest_;
   std::unique_ptr<gateway> gateway_;
@@ -89,7 +85,6 @@ class bot : public core::chat_transport {
   bool commands_registered_ = false;
   bool told_interrupted_ = false;
   std::map<std::string, prompt> prompts_;          ///< confirmation id → where its prompt is
-  std::map<std::string, cached_list> completions_; ///< user|host|kind → recent values
   std::size_t running_ = 0;
 };
 

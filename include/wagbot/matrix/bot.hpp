@@ -15,15 +15,12 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "wagbot/app/config.hpp"
-#include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/conversation.hpp"
 #include "wagbot/core/log.hpp"
+#include "wagbot/core/state.hpp"
 #include "wagbot/core/transport.hpp"
 #include "wagbot/matrix/client.hpp"
 #include "wagbot/matrix/outbox.hpp"
-#include "wagbot/store/inbox.hpp"
-#include "wagbot/store/alert_actions.hpp"
-#include "wagbot/store/kv_store.hpp"
-#include "wagbot/store/vault.hpp"
 
 namespace wagbot::matrix {
 
@@ -35,15 +32,14 @@ constexpr const char* agent_event_type = "org.wagmios.request";
 
 class bot : public core::chat_transport {
  public:
-  bot(boost::asio::any_io_executor executor, const app::matrix_config& cfg,
-      app::dispatcher& dispatch, net::http_client& http,
-      store::kv_store& kv, store::inbox& inbox, const store::vault& vault, store::alert_actions& alert_actions,
-      core::logger log);
+  bot(boost::asio::any_io_executor executor, const app::matrix_config& cfg, core::conversation& talk,
+      net::http_client& http, core::transport_state state, core::logger log);
 
   /// Logs in, then syncs until stop(). Returns 0 after stop(), or an exit code.
-  boost::asio::awaitable<int> run();
+  boost::asio::awaitable<int> run() override;
   /// Stops syncing; queued commands still run (see idle()).
-  void stop() { stopping_ = true; }
+  void stop() override { stopping_ = true; }
+  core::transport_status status() const override;
   /// True when no command is queued or running.
   bool idle() const;
   /// True after the first successful /sync since the last failure.
@@ -57,6 +53,8 @@ class bot : public core::chat_transport {
   std::string network() const override { return "matrix"; }
   /// Posts an alert; its actions become reactions that run as whoever reacts.
   void post(const std::string& room, core::chat_reply reply, std::vector<core::alert_action> actions) override;
+  /// Edits a prompt to say how its confirmation ended.
+  void update(const core::message_ref& where, core::chat_reply reply) override;
 
  private:
   struct room_state {
@@ -87,16 +85,14 @@ class bot : public core::chat_transport {
   std::optional<std::string> command_text(const pm::event& e, const std::string& body, bool direct) const;
   boost::asio::awaitable<void> leaked_key(const pm::event& e);
   boost::asio::awaitable<void> reply(const pm::event& to, const core::chat_reply& r);
-  void on_resolved(const app::confirmation_outcome& outcome);
-  std::vector<std::string> matrix_ids(const std::vector<std::string>& users) const;
 
   boost::asio::any_io_executor executor_;
   const app::matrix_config& cfg_;
-  app::dispatcher& dispatch_;
-  store::kv_store& kv_;
-  store::inbox& inbox_;
-  const store::vault& vault_;
-  store::alert_actions& alert_actions_;  ///< what a reaction on an alert runs, by alert event
+  core::conversation& talk_;
+  core::kv_state& kv_;
+  core::journal& inbox_;
+  const core::sealer& vault_;
+  core::action_book& alert_actions_;  ///< what a reaction on an alert runs, by alert event
   core::logger log_;
   client api_;
   std::unique_ptr<outbox> outbox_;

@@ -105,4 +105,50 @@ TEST_SUITE("core") {
     CHECK(resolve(facts, "alice", 5, false) == resolution::cancel);
     CHECK(resolve(facts, "mallory", 5, true) == resolution::not_yours);
   }
+
+  TEST_CASE("an agent listed as its own approver still cannot say yes to its own request") {
+    confirmation_facts facts{"bot-agent", {"bot-agent", "alice"}, 1000, true, true};
+    CHECK_FALSE(may_resolve(facts, "bot-agent", true));
+    CHECK(resolve(facts, "bot-agent", 5, true) == resolution::not_yours);
+    CHECK(resolve(facts, "bot-agent", 5, false) == resolution::cancel);
+    CHECK(resolve(facts, "alice", 5, true) == resolution::run);
+    // An agent with no approvers at all cannot confirm its own request either.
+    confirmation_facts alone{"bot-agent", {}, 1000, true, true};
+    CHECK(resolve(alone, "bot-agent", 5, true) == resolution::not_yours);
+    CHECK(resolve(alone, "bot-agent", 5, false) == resolution::cancel);
+  }
+
+  TEST_CASE("containers are matched like the docker CLI, plus unique name prefixes") {
+    std::vector<wagbot::protocol::container> all(3);
+    all[0].name = "nginx";
+    all[0].id = "abc123";
+    all[1].name = "nginx-proxy";
+    all[1].id = "abd456";
+    all[2].name = "redis";
+    all[2].id = "ff0011";
+    CHECK(match_containers(all, "nginx").size() == 1);  // an exact name wins over prefixes
+    CHECK(match_containers(all, "ngi").size() == 2);
+    CHECK(match_containers(all, "ab").empty());         // ids from 3 characters only
+    CHECK(match_containers(all, "abd").front().name == "nginx-proxy");
+    CHECK(match_containers(all, "ff0011").front().name == "redis");
+    CHECK(match_containers(all, "mysql").empty());
+  }
+
+  TEST_CASE("the protected-container and id-prefix rules") {
+    const protection guard;
+    wagbot::core::command_spec stop;
+    stop.name = "stop";
+    stop.targets_container = true;
+    stop.scope = "containers:write";
+    wagbot::core::command_spec logs = stop;
+    logs.name = "logs";
+    CHECK(refuses_target(stop, guard, "wagmios-backend"));
+    CHECK_FALSE(refuses_target(logs, guard, "wagmios-backend"));
+    CHECK_FALSE(refuses_target(stop, guard, "nginx"));
+    CHECK(unverifiable_id(stop, "abc1", false));
+    CHECK_FALSE(unverifiable_id(stop, "abc1", true));
+    CHECK_FALSE(unverifiable_id(stop, "nginx", false));
+    CHECK_FALSE(unverifiable_id(logs, "abc1", false));
+    CHECK(stop.writes());
+      }
 }
