@@ -60,7 +60,7 @@ class gateway_fsm {
 
   /// The first step of a run: fetch the gateway URL (or connect, when one is known).
   gateway_action start();
-  /// GET /gateway/bot answered with this `url` (a later answer, from an identify, too).
+  /// GET /gateway/bot answered with `url`; after an identify's answer the action is ignored.
   gateway_action on_gateway_url(std::string url);
   /// GET /gateway/bot failed; `rest_stopped` means REST gave up for good (a 401).
   gateway_action on_gateway_url_failed(bool rest_stopped);
