@@ -201,11 +201,11 @@ chat_reply conversation::refused(const store::confirmation& c, core::resolution 
 }
 
 std::optional<chat_reply> conversation::refusal(const core::chat_event& actor, const std::string& id, bool accept) {
-  auto who = identify(actor);
-  if (!who) return unknown_user(actor);
   auto c = eng_.confirmations().get(lower_trim(id));
   if (!c) return private_reply(core::error_reply("No confirmation `" + id + "`."));
-  const auto why = verdict(*c, who->user, accept);
+  // Someone wagbot does not know may press a button on a shared prompt: not theirs either.
+  auto who = identify(actor);
+  const auto why = who ? verdict(*c, who->user, accept) : core::resolution::not_yours;
   if (why == core::resolution::not_yours || why == core::resolution::already_resolved) return refused(*c, why, accept);
   return std::nullopt;
 }

@@ -1,8 +1,6 @@
 // The /sync loop: journal each batch's commands, then move the sync position past it.
 #include "wagbot/matrix/bot.hpp"
 
-#include <random>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,6 +26,11 @@ const pm::json sync_filter = {
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer pause(co_await asio::this_coro::executor, d);
+  co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 }  // namespace
 
@@ -81,26 +84,31 @@ asio::awaitable<int> bot::run() {
 }
 
 asio::awaitable<int> bot::sync_loop() {
-  asio::steady_timer pause(executor_);
-  std::mt19937 jitter{std::random_device{}()};
-  std::chrono::milliseconds backoff{500};
-  auto wait = [&](std::chrono::milliseconds d) -> asio::awaitable<void> {
-    pause.expires_after(d);
-    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
-  };
+  sync_fsm_options options;
+  options.long_poll = std::chrono::milliseconds(cfg_.sync_timeout_ms);
+  options.can_relogin = !cfg_.password.empty();
+  sync_fsm fsm(options);
+  if (int code = co_await upload_filter(fsm); code != 0) co_return code;
+  replay_journal();
+  co_return co_await sync_batches(fsm);
+}
 
+asio::awaitable<int> bot::upload_filter(sync_fsm& fsm) {
   while (filter_id_.empty() && !stopping_) {
     auto id = co_await api_.upload_filter(user_id_, sync_filter);
     if (id) {
       filter_id_ = *id;
       break;
     }
-    if (id.error().bad_token()) co_return exit_bad_credentials;
+    const auto next = fsm.on_filter_failed(id.error());
+    if (next.step == sync_step::exit) co_return next.exit_code;
     log_.warn("cannot upload the sync filter: {}", id.error().message);
-    co_await wait(backoff);
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
+    co_await sleep_for(next.delay);
   }
+  co_return 0;
+}
 
+void bot::replay_journal() {
   // Interrupted ones first: re-queued commands start at once and would look interrupted.
   for (const auto& entry : inbox_.interrupted("matrix")) {
     log_.warn("event {} in {} was interrupted by a restart; not running it again", entry.event_id, entry.room);
@@ -125,6 +133,9 @@ asio::awaitable<int> bot::sync_loop() {
     auto payload = pm::json::parse(entry.payload, nullptr, false);
     if (payload.is_object()) enqueue(entry.room, std::move(payload));
   }
+}
+
+asio::awaitable<int> bot::sync_batches(sync_fsm& fsm) {
   auto since = kv_.get(next_batch_key).value_or("");
   const bool first_ever = since.empty();
   while (!stopping_) {
@@ -132,45 +143,49 @@ asio::awaitable<int> bot::sync_loop() {
     // Until a sync has succeeded (at start, after a restart, after a failure) it does not
     // long-poll either, so that the bot is connected (and /readyz says so) at once instead of
     // after sync_timeout_ms when the rooms are quiet.
-    const auto timeout = since.empty() || !connected_ ? std::chrono::milliseconds(0)
-                                                      : std::chrono::milliseconds(cfg_.sync_timeout_ms);
-    auto batch = co_await api_.sync(since, filter_id_, timeout);
-    if (stopping_) break;
+    auto batch = co_await api_.sync(since, filter_id_, fsm.sync_timeout(!since.empty()));
+    if (stopping_) fsm.on_stop();
+    const auto next = batch ? fsm.on_sync_ok() : fsm.on_sync_failed(batch.error());
+    connected_ = fsm.connected();
+    reconnects_ = fsm.reconnects();
+    sync_rate_limited_ = fsm.rate_limited();
     if (!batch) {
-      connected_ = false;
-      const auto& e = batch.error();
-      if (e.bad_token()) {
-        // A soft logout (or a token revoked by an admin) is mended by logging in again with
-        // the same device, when a password is configured; otherwise there is nothing to do.
-        if (cfg_.password.empty()) {
-          log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.errcode);
-          co_return exit_bad_credentials;
-        }
-        log_.warn("the homeserver rejected the token ({}{}); logging in again", e.errcode,
-                  e.soft_logout ? ", soft logout" : "");
-        kv_.erase("matrix.access_token");
-        if (int code = co_await start_session(); code != 0) co_return code;
-        continue;
-      }
-      if (e.rate_limited()) ++sync_rate_limited_;
-      auto delay = e.rate_limited() ? std::chrono::milliseconds(std::max<std::int64_t>(e.retry_after_ms, 500))
-                                    : backoff + std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 500)(jitter));
-      log_.warn("sync failed ({}); retrying in {} ms", e.message, delay.count());
-      co_await wait(delay);
-      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
+      if (auto code = co_await after_sync_failure(batch.error(), next, fsm)) co_return *code;
       continue;
     }
-    if (!connected_) {
-      log_.info("syncing with {}", cfg_.homeserver);
-      if (ever_connected_) ++reconnects_;
-    }
-    connected_ = ever_connected_ = true;
-    backoff = std::chrono::milliseconds(500);
+    if (next.step == sync_step::exit) co_return next.exit_code;
+    if (fsm.just_connected()) log_.info("syncing with {}", cfg_.homeserver);
     handle_batch(*batch, since.empty() && first_ever);
     since = batch->next_batch;
     kv_.set(next_batch_key, since);
   }
   co_return 0;
+}
+
+asio::awaitable<std::optional<int>> bot::after_sync_failure(const pm::error& e,
+                                                            const sync_action& next,
+                                                            sync_fsm& fsm) {
+  switch (next.step) {
+    case sync_step::exit:
+      if (next.cause == sync_cause::bad_token)
+        log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.errcode);
+      co_return next.exit_code;
+    case sync_step::relogin: {
+      log_.warn("the homeserver rejected the token ({}{}); logging in again", e.errcode,
+                e.soft_logout ? ", soft logout" : "");
+      kv_.erase("matrix.access_token");
+      const auto after = fsm.on_relogin(co_await start_session());
+      if (after.step == sync_step::exit) co_return after.exit_code;
+      co_return std::nullopt;
+    }
+    case sync_step::wait:
+      log_.warn("sync failed ({}); retrying in {} ms", e.message, next.delay.count());
+      co_await sleep_for(next.delay);
+      co_return std::nullopt;
+    case sync_step::go:
+      break;
+  }
+  co_return std::nullopt;
 }
 
 void bot::interrupted_confirmation(const pm::event& reaction) {

@@ -20,20 +20,24 @@ constexpr const char* user_key = "matrix.user_id";
 asio::awaitable<int> bot::start_session() {
   // The homeserver may still be starting (same compose file, same boot): wait for it a while.
   asio::steady_timer pause(co_await asio::this_coro::executor);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  sync_fsm probe;
+  probe.begin_probe(std::chrono::steady_clock::now());
   for (;;) {
     auto v = co_await api_.versions();
-    if (v && v->contains("versions")) break;
-    if (v || (v.error().http_status != 0 && v.error().http_status < 500)) {
-      log_.error("{} is not a Matrix homeserver (GET /_matrix/client/versions: {})", cfg_.homeserver,
-                 v ? "no versions" : v.error().message);
-      co_return exit_bad_homeserver;
+    if (stopping_) probe.on_stop();
+    const auto next = v ? probe.on_probe_answer(v->contains("versions"))
+                        : probe.on_probe_failed(v.error(), std::chrono::steady_clock::now());
+    if (next.step == sync_step::go) break;
+    if (next.step == sync_step::exit) {
+      if (next.cause == sync_cause::not_matrix)
+        log_.error("{} is not a Matrix homeserver (GET /_matrix/client/versions: {})",
+                   cfg_.homeserver, v ? "no versions" : v.error().message);
+      else
+        log_.error("the Matrix homeserver {} is unreachable: {}", cfg_.homeserver,
+                   v.error().message);
+      co_return next.exit_code;
     }
-    if (std::chrono::steady_clock::now() >= deadline || stopping_) {
-      log_.error("the Matrix homeserver {} is unreachable: {}", cfg_.homeserver, v.error().message);
-      co_return exit_bad_homeserver;
-    }
-    pause.expires_after(std::chrono::seconds(1));
+    pause.expires_after(next.delay);
     co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 

@@ -21,12 +21,10 @@
 #include "wagbot/core/transport.hpp"
 #include "wagbot/matrix/client.hpp"
 #include "wagbot/matrix/outbox.hpp"
+#include "wagbot/matrix/sync_fsm.hpp"
 
 namespace wagbot::matrix {
 
-/// Exit codes of `wagbot run` for Matrix start-up failures.
-constexpr int exit_bad_credentials = 3;
-constexpr int exit_bad_homeserver = 4;
 /// The custom event type agents may use instead of a ```wagmios block; same JSON as content.
 constexpr const char* agent_event_type = "org.wagmios.request";
 
@@ -68,6 +66,16 @@ class bot : public core::chat_transport {
   boost::asio::awaitable<int> start_session();
   // bot.cpp
   boost::asio::awaitable<int> sync_loop();
+  /// Uploads the sync filter (once per run), retrying as `fsm` says; 0 or an exit code.
+  boost::asio::awaitable<int> upload_filter(sync_fsm& fsm);
+  /// After a restart: notices for interrupted commands, then the journalled ones run.
+  void replay_journal();
+  /// /sync until stop() or an exit code, handing each batch to handle_batch.
+  boost::asio::awaitable<int> sync_batches(sync_fsm& fsm);
+  /// After a failed /sync: logs in again or waits, as `next` says; an exit code ends the run.
+  boost::asio::awaitable<std::optional<int>> after_sync_failure(const pm::error& e,
+                                                                const sync_action& next,
+                                                                sync_fsm& fsm);
   void handle_batch(const pm::sync_response& batch, bool initial);
   /// After a crash: tells the room about a confirmation whose action a restart cut short.
   void interrupted_confirmation(const pm::event& reaction);
@@ -106,7 +114,6 @@ class bot : public core::chat_transport {
   bool session_ready_ = false;    ///< logged in: alerts may be posted
   bool session_settled_ = false;  ///< the login succeeded or failed for good
   boost::asio::steady_timer session_wait_{executor_, boost::asio::steady_timer::time_point::max()};
-  bool ever_connected_ = false;
   std::uint64_t reconnects_ = 0, sync_rate_limited_ = 0;
   std::size_t running_ = 0;
   std::size_t tasks_ = 0;  ///< spawned tasks under way
