@@ -100,11 +100,11 @@ def source_int(path: str, pattern: str) -> int:
 def exit_codes() -> dict[str, int]:
     return {
         "config": source_int("src/main.cpp", r"constexpr int exit_config = (\d+);"),
-        "matrix_credentials": source_int("include/wagbot/matrix/bot.hpp",
+        "matrix_credentials": source_int("include/wagbot/matrix/sync_fsm.hpp",
                                          r"constexpr int exit_bad_credentials = (\d+);"),
-        "matrix_homeserver": source_int("include/wagbot/matrix/bot.hpp",
+        "matrix_homeserver": source_int("include/wagbot/matrix/sync_fsm.hpp",
                                         r"constexpr int exit_bad_homeserver = (\d+);"),
-        "discord_fatal": source_int("include/wagbot/discord/gateway.hpp",
+        "discord_fatal": source_int("include/wagbot/discord/gateway_fsm.hpp",
                                     r"constexpr int exit_gateway_fatal = (\d+);"),
     }
 
