@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-core::alert_settings from_config(const app::alerts_config& c) {
+core::alert_settings from_config(const alerts::config& c) {
   core::alert_settings s;
   s.unreachable_after = c.unreachable_after;
   s.flap_window = c.flap_window_seconds;
@@ -27,7 +27,7 @@ std::int64_t now_seconds() {
 }
 }  // namespace
 
-watcher::watcher(asio::any_io_executor executor, const app::host_config& host, const app::alerts_config& settings,
+watcher::watcher(asio::any_io_executor executor, const wagmios::host_config& host, const alerts::config& settings,
                  net::http_client& http, router& out, store::kv_store& kv, store::key_store& keys, core::logger log)
     : executor_(executor),
       host_(host),

@@ -21,7 +21,7 @@ std::int64_t unix_now() {
 }
 }
 
-bot::bot(asio::any_io_executor executor, const app::discord_config& cfg, core::conversation& talk,
+bot::bot(asio::any_io_executor executor, const discord::config& cfg, core::conversation& talk,
          net::http_client& http, core::transport_state state, core::logger log)
     : executor_(executor),
       cfg_(cfg),

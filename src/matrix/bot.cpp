@@ -34,7 +34,7 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 }
 }  // namespace
 
-bot::bot(asio::any_io_executor executor, const app::matrix_config& cfg, core::conversation& talk,
+bot::bot(asio::any_io_executor executor, const matrix::config& cfg, core::conversation& talk,
          net::http_client& http, core::transport_state state, core::logger log)
     : executor_(std::move(executor)),
       cfg_(cfg),

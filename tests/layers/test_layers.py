@@ -28,7 +28,10 @@ CASES = [
     ("src/shell/shell.cpp", "wagbot/core/conversation.hpp", "wagbot/store/inbox.hpp"),
     ("src/matrix/outbox.cpp", "wagbot/net/http_client.hpp", "wagbot/store/inbox.hpp"),
     ("src/discord/render.cpp", "wagbot/core/reply.hpp", "wagbot/store/alert_actions.hpp"),
+    ("src/matrix/outbox.cpp", "wagbot/matrix/config.hpp", "wagbot/app/config.hpp"),
+    ("src/discord/render.cpp", "wagbot/discord/config.hpp", "wagbot/app/dispatcher.hpp"),
     ("src/alerts/router.cpp", "wagbot/store/subscriptions.hpp", "wagbot/matrix/bot.hpp"),
+    ("src/alerts/router.cpp", "wagbot/alerts/config.hpp", "wagbot/app/config.hpp"),
 ]
 
 

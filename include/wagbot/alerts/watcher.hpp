@@ -13,7 +13,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "wagbot/alerts/router.hpp"
-#include "wagbot/app/config.hpp"
+#include "wagbot/alerts/config.hpp"
+#include "wagbot/wagmios/host_config.hpp"
 #include "wagbot/core/alerts.hpp"
 #include "wagbot/net/websocket.hpp"
 #include "wagbot/store/key_store.hpp"
@@ -24,7 +25,7 @@ namespace wagbot::alerts {
 
 class watcher {
  public:
-  watcher(boost::asio::any_io_executor executor, const app::host_config& host, const app::alerts_config& settings,
+  watcher(boost::asio::any_io_executor executor, const wagmios::host_config& host, const alerts::config& settings,
           net::http_client& http, router& out, store::kv_store& kv, store::key_store& keys, core::logger log);
 
   /// Polls and follows the feed until stop().
@@ -47,8 +48,8 @@ class watcher {
   void save();
 
   boost::asio::any_io_executor executor_;
-  const app::host_config& host_;
-  const app::alerts_config& settings_;
+  const wagmios::host_config& host_;
+  const alerts::config& settings_;
   wagmios::client api_;
   router& out_;
   store::kv_store& kv_;

@@ -7,10 +7,20 @@
 #include <string>
 #include <vector>
 
+#include "wagbot/alerts/config.hpp"
+#include "wagbot/discord/config.hpp"
+#include "wagbot/matrix/config.hpp"
 #include "wagbot/net/tls.hpp"
 #include "wagbot/net/url.hpp"
+#include "wagbot/wagmios/host_config.hpp"
 
 namespace wagbot::app {
+
+// Each part's settings live beside it; the whole file is read here.
+using host_config = wagmios::host_config;
+using matrix_config = matrix::config;
+using discord_config = discord::config;
+using alerts_config = alerts::config;
 
 /// A configuration problem; `key` is the dotted path of the bad entry ("hosts[1].url").
 class config_error : public std::runtime_error {
@@ -21,16 +31,6 @@ class config_error : public std::runtime_error {
 
  private:
   std::string key_;
-};
-
-/// A WAGMIOS host known to the bot.
-struct host_config {
-  std::string alias;                     ///< lower-case name used as @alias
-  std::string url;                       ///< as written
-  net::url base;                         ///< parsed
-  net::tls_options tls;
-  std::vector<std::string> description;  ///< words people use for it ("the nas")
-  std::string monitor_key;               ///< secret (monitor_key_env / _file): watches it for alerts
 };
 
 /// A key given in the config instead of by `key add` (imported into the vault at start).
@@ -53,46 +53,6 @@ struct timeouts_config {
   int request_seconds = 10;
   int pull_seconds = 120;
   int marketplace_start_seconds = 300;
-};
-
-/// The Matrix transport; present when the file has a `matrix:` section.
-struct matrix_config {
-  bool enabled = false;
-  std::string homeserver;                 ///< e.g. https://matrix.example.org
-  net::url base;
-  net::tls_options tls;                   ///< ca_file for a private homeserver
-  std::string user_id;                    ///< the bot's account, @wagbot:example.org
-  std::string access_token;               ///< secret (access_token_env / _file); optional
-  std::string password;                   ///< secret (password_env / _file); optional
-  std::string device_id;                  ///< optional; kept from the first login otherwise
-  std::string prefix = "!wag";            ///< command prefix in group rooms
-  std::vector<std::string> allowed_inviters;  ///< "@user:server", ":server" or "*"
-  int sync_timeout_ms = 30'000;
-  int max_command_age_seconds = 600;      ///< older commands (sent while offline) are skipped
-};
-
-/// The Discord transport; present when the file has a `discord:` section.
-struct discord_config {
-  bool enabled = false;
-  std::string token;                       ///< secret (token_env / token_file)
-  std::string api_base = "https://discord.com/api/v10";
-  net::url api;
-  std::string application_id;              ///< optional: learnt from READY otherwise
-  std::vector<std::string> guilds;         ///< slash commands are registered here (instantly)
-  bool global_commands = false;            ///< also register globally (takes up to an hour)
-  bool text_commands = false;              ///< `!wag …` in channels; needs the Message Content intent
-  std::string prefix = "!wag";
-  int shard_id = 0, shard_count = 1;
-  bool compress = false;                   ///< gateway zlib-stream compression
-};
-
-/// How hosts are watched for alerts.
-struct alerts_config {
-  int poll_interval_seconds = 10;
-  int unreachable_after = 3;     ///< failed polls in a row before "unreachable"
-  int flap_window_seconds = 600;
-  int flap_threshold = 3;
-  int digest_threshold = 5;
 };
 
 /// The loopback listener for /healthz, /readyz and /metrics; off unless `listen` is set.

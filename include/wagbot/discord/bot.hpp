@@ -10,7 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "wagbot/app/config.hpp"
+#include "wagbot/discord/config.hpp"
 #include "wagbot/core/conversation.hpp"
 #include "wagbot/core/state.hpp"
 #include "wagbot/core/transport.hpp"
@@ -26,7 +26,7 @@ class bot : public core::chat_transport {
  public:
   /// `inbox` journals the interactions being run, so that a restart after a crash can tell
   /// their requesters that it cut them short (never running them again).
-  bot(boost::asio::any_io_executor executor, const app::discord_config& cfg, core::conversation& talk,
+  bot(boost::asio::any_io_executor executor, const discord::config& cfg, core::conversation& talk,
       net::http_client& http, core::transport_state state, core::logger log);
 
   /// Runs the gateway until stop() (0) or a fatal error (exit code).
@@ -74,7 +74,7 @@ class bot : public core::chat_transport {
                              std::string text) const;
 
   boost::asio::any_io_executor executor_;
-  const app::discord_config& cfg_;
+  const discord::config& cfg_;
   core::conversation& talk_;
   core::journal& inbox_;
   core::action_book& alert_actions_;  ///< what alert buttons run, by the id they carry

@@ -14,7 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "wagbot/app/config.hpp"
+#include "wagbot/matrix/config.hpp"
 #include "wagbot/core/conversation.hpp"
 #include "wagbot/core/log.hpp"
 #include "wagbot/core/state.hpp"
@@ -30,7 +30,7 @@ constexpr const char* agent_event_type = "org.wagmios.request";
 
 class bot : public core::chat_transport {
  public:
-  bot(boost::asio::any_io_executor executor, const app::matrix_config& cfg, core::conversation& talk,
+  bot(boost::asio::any_io_executor executor, const matrix::config& cfg, core::conversation& talk,
       net::http_client& http, core::transport_state state, core::logger log);
 
   /// Logs in, then syncs until stop(). Returns 0 after stop(), or an exit code.
@@ -95,7 +95,7 @@ class bot : public core::chat_transport {
   boost::asio::awaitable<void> reply(const pm::event& to, const core::chat_reply& r);
 
   boost::asio::any_io_executor executor_;
-  const app::matrix_config& cfg_;
+  const matrix::config& cfg_;
   core::conversation& talk_;
   core::kv_state& kv_;
   core::journal& inbox_;
