@@ -86,7 +86,7 @@ int explain(const std::string& text, const std::string& config_file, bool ask_mo
     auto plan = wagbot::app::ask_once(cfg->planner, text, hosts, grammar, log);
     nlohmann::json out{{"ok", false}, {"planner", true}, {"actions", nlohmann::json::array()}};
     if (!plan) {
-      out["error"] = "the model " + plan.error();
+      out["error"] = "the model " + plan.error().message;
       out["usage"] = line.error->usage;
     } else if (!plan->refusal.empty()) {
       out["error"] = "refused: " + plan->refusal;

@@ -18,13 +18,13 @@ planner::planner(net::http_client& http, const planner_config& cfg, core::logger
       log_(std::move(log)),
       client_(http, llm::endpoint{cfg.base, cfg.tls, cfg.api_key, std::chrono::seconds(cfg.timeout_seconds)}) {}
 
-asio::awaitable<boost::system::result<model_plan, std::string>> planner::ask(
+asio::awaitable<boost::system::result<model_plan, error>> planner::ask(
     const std::string& text, const std::vector<core::host_words>& hosts, const core::grammar& g) {
-  using outcome = boost::system::result<model_plan, std::string>;
+  using outcome = boost::system::result<model_plan, error>;
   const auto body = core::planner_request(cfg_.model, text, hosts, g);
   auto answer = co_await client_.complete(body);
   if (!answer) {
-    log_.warn("the model at {} {}", cfg_.base.origin(), answer.error());
+    log_.warn("the model at {} {}", cfg_.base.origin(), answer.error().message);
     co_return outcome(boost::system::in_place_error, answer.error());
   }
   model_plan out;
@@ -54,8 +54,8 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
   if (!plan) {
     // The bot goes on as if there were no model: the line gets its usage help.
     auto r = usage_reply(usage);
-    r.blocks.insert(r.blocks.begin(), core::block{core::block::kind::text,
-                                                  "(The planner could not help: the model " + plan.error() + ".)", {}, {}});
+    const auto why = "(The planner could not help: the model " + plan.error().message + ".)";
+    r.blocks.insert(r.blocks.begin(), core::block{core::block::kind::text, why, {}, {}});
     co_return r;
   }
   if (!plan->refusal.empty()) {
@@ -93,20 +93,21 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
   co_return out;
 }
 
-boost::system::result<model_plan, std::string> ask_once(const planner_config& cfg, const std::string& text,
-                                                        const std::vector<core::host_words>& hosts,
-                                                        const core::grammar& g, core::logger log) {
+boost::system::result<model_plan, error> ask_once(const planner_config& cfg,
+                                                  const std::string& text,
+                                                  const std::vector<core::host_words>& hosts,
+                                                  const core::grammar& g, core::logger log) {
   asio::io_context io;
   net::http_client http(io.get_executor(), "wagbot/" WAGBOT_VERSION);
   planner p(http, cfg, std::move(log));
-  std::optional<boost::system::result<model_plan, std::string>> out;
+  std::optional<boost::system::result<model_plan, error>> out;
   asio::co_spawn(
       io, [&]() -> asio::awaitable<void> { out = co_await p.ask(text, hosts, g); },
       [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
       });
   io.run();
-  if (!out) return boost::system::result<model_plan, std::string>(boost::system::in_place_error, "gave no answer");
+  if (!out) return error{errc::bad_response, "", "gave no answer"};
   return std::move(*out);
 }
 

@@ -11,10 +11,10 @@ std::string scope_from_message(std::string_view message) {
 }
 
 namespace {
-chat_reply describe(const api_error& e, std::string_view host_alias);
+chat_reply describe(const error& e, std::string_view host_alias);
 }
 
-chat_reply describe_error(const api_error& e, std::string_view host_alias) {
+chat_reply describe_error(const error& e, std::string_view host_alias) {
   auto r = describe(e, host_alias);
   if (!e.code.empty()) r.error_code = e.code;
   else {
@@ -27,7 +27,7 @@ chat_reply describe_error(const api_error& e, std::string_view host_alias) {
 }
 
 namespace {
-chat_reply describe(const api_error& e, std::string_view host_alias) {
+chat_reply describe(const error& e, std::string_view host_alias) {
   const std::string host = "@" + std::string(host_alias);
   const std::string code = e.code.empty() ? std::string{} : " (" + e.code + ")";
   switch (e.kind) {

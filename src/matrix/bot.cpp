@@ -137,10 +137,10 @@ asio::awaitable<int> bot::sync_loop() {
         // A soft logout (or a token revoked by an admin) is mended by logging in again with
         // the same device, when a password is configured; otherwise there is nothing to do.
         if (cfg_.password.empty()) {
-          log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.errcode);
+          log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.code);
           co_return exit_bad_credentials;
         }
-        log_.warn("the homeserver rejected the token ({}{}); logging in again", e.errcode,
+        log_.warn("the homeserver rejected the token ({}{}); logging in again", e.code,
                   e.soft_logout ? ", soft logout" : "");
         kv_.erase("matrix.access_token");
         if (int code = co_await start_session(); code != 0) co_return code;

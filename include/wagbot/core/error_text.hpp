@@ -12,6 +12,6 @@ namespace wagbot::core {
 std::string scope_from_message(std::string_view message);
 
 /// What to tell the user when a call to `host` failed.
-chat_reply describe_error(const api_error& error, std::string_view host);
+chat_reply describe_error(const error& failure, std::string_view host);
 
 }  // namespace wagbot::core
