@@ -59,7 +59,9 @@ int explain(const std::string& text, const std::string& config_file, bool ask_mo
         out["actions"].push_back(a);
       } else {
         out["ok"] = false;
-        out["errors"].push_back({{"id", req.id}, {"code", req.error_code}, {"message", req.error_message}});
+        out["errors"].push_back({{"id", req.id},
+                                 {"code", wagbot::core::to_string(req.error_code)},
+                                 {"message", req.error_message}});
       }
     }
     std::cout << out.dump(2) << "\n";

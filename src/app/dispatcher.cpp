@@ -50,14 +50,14 @@ std::vector<protocol::container> match_containers(const std::vector<protocol::co
 }  // namespace
 
 namespace {
-chat_reply coded(chat_reply r, std::string code) {
-  r.error_code = std::move(code);
+chat_reply coded(chat_reply r, core::reply_code code) {
+  r.error_code = code;
   return r;
 }
 }  // namespace
 
 chat_reply usage_reply(const core::parse_error& error) {
-  chat_reply r = coded(core::error_reply(error.message), "INVALID_REQUEST");
+  chat_reply r = coded(core::error_reply(error.message), core::reply_code::invalid_request);
   if (!error.usage.empty()) r.code(error.usage);
   return r;
 }
@@ -84,9 +84,12 @@ asio::awaitable<chat_reply> dispatcher::handle(const core::chat_event& ev) {
   const auto before = actions_run_;
   auto reply = co_await handle_line(ev);
   // Lines that ran no command are counted by what they got: help, or a question.
-  if (actions_run_ == before && !reply.error_code.empty() && reply.error_code != "UNKNOWN_USER")
-    eng_.metrics().add("wagbot_commands_total",
-                       {{"command", "-"}, {"outcome", reply.error_code == "AMBIGUOUS" ? "question" : "usage"}});
+  if (actions_run_ == before && reply.error_code != core::reply_code::none &&
+      reply.error_code != core::reply_code::unknown_user)
+    eng_.metrics().add(
+        "wagbot_commands_total",
+        {{"command", "-"},
+         {"outcome", reply.error_code == core::reply_code::ambiguous ? "question" : "usage"}});
   co_return reply;
 }
 
@@ -95,7 +98,7 @@ asio::awaitable<chat_reply> dispatcher::handle_line(const core::chat_event& ev) 
   if (!who) {
     auto r = coded(core::error_reply("I don't know you yet. Ask the bot's admin to add your " + ev.network +
                                      " id `" + ev.sender + "` to `users` in wagbot's config."),
-                   "UNKNOWN_USER");
+                   core::reply_code::unknown_user);
     r.is_private = true;
     co_return r;
   }
@@ -124,7 +127,7 @@ asio::awaitable<chat_reply> dispatcher::handle_line(const core::chat_event& ev) 
   }
   if (!line.plan->question.empty()) {
     auto r = core::say(tone::info, line.plan->question);
-    r.error_code = "AMBIGUOUS";
+    r.error_code = core::reply_code::ambiguous;
     co_return r;
   }
   // Each part of a sentence runs as the command it stands for, in order.
@@ -136,7 +139,7 @@ asio::awaitable<chat_reply> dispatcher::handle_line(const core::chat_event& ev) 
     else if (out.blocks.empty()) out.mood = r.mood;
     for (auto& b : r.blocks) out.blocks.push_back(std::move(b));
     for (auto& m : r.mentions) out.mentions.push_back(m);
-    if (out.error_code.empty()) out.error_code = r.error_code;
+    if (out.error_code == core::reply_code::none) out.error_code = r.error_code;
   }
   co_return out;
 }
@@ -160,7 +163,8 @@ asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vec
     const auto line = core::result_block(result);
     out.text(line.substr(0, line.find('\n')));
     out.code(result.dump(), "wagmios-result");
-    if (r.mood == tone::error && out.error_code.empty()) out.error_code = r.error_code;
+    if (r.mood == tone::error && out.error_code == core::reply_code::none)
+      out.error_code = r.error_code;
   }
   // Each line carries its own mark (✅ ❌ ⏳): the reply as a whole stays neutral, or one
   // failed request would paint the successful ones as failures.
@@ -190,7 +194,7 @@ asio::awaitable<chat_reply> dispatcher::execute(const requester& who, const core
   const auto hosts = eng_.hosts_of(who.user);
   auto targets = core::route(act.host, eng_.rooms().default_host(who.network, who.room), hosts,
                              cmd->spec.fans_out);
-  if (!targets) co_return coded(core::error_reply(targets.error()), "NO_HOST");
+  if (!targets) co_return coded(core::error_reply(targets.error()), core::reply_code::no_host);
   if (targets->size() == 1) co_return co_await run_on_host(who, *cmd, act, targets->front(), false);
 
   // Fan-out: every host at once; the answers come back in host order.
@@ -226,7 +230,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     eng_.record(who, alias, spec.name, literal, "refused: protected");
     co_return coded(core::error_reply("`" + literal + "` is a WAGMIOS system container; wagbot never "
                                       "stops, restarts or deletes it."),
-                    "PROTECTED");
+                    core::reply_code::protected_container);
   }
   auto host = eng_.host_for(who.user, alias);
   if (!host) co_return core::error_reply("You have no key for @" + alias + " any more.");
@@ -241,7 +245,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
   auto verdict = core::check(spec, act, guard, *scopes, {}, alias);
   if (verdict.outcome == core::verdict::refuse_scope) {
     eng_.record(who, alias, spec.name, literal, "refused: scope " + spec.scope);
-    auto r = coded(core::error_reply(verdict.reason), "SCOPE_REQUIRED");
+    auto r = coded(core::error_reply(verdict.reason), core::reply_code::scope_required);
     r.is_private = true;
     co_return r;
   }
@@ -255,7 +259,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     if (matches.empty())
       co_return coded(core::error_reply("No container matching `" + literal + "` on @" + alias +
                                         ". `ps @" + alias + "` lists them."),
-                      "NOT_FOUND");
+                      core::reply_code::not_found);
     if (matches.size() > 1) {
       std::string names;
       for (const auto& m : matches) names += (names.empty() ? "" : ", ") + m.name;
@@ -269,7 +273,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
       eng_.record(who, alias, spec.name, ctx.target->name, "refused: protected");
       co_return coded(core::error_reply("`" + ctx.target->name + "` is a WAGMIOS system container; "
                                         "wagbot never stops, restarts or deletes it."),
-                      "PROTECTED");
+                      core::reply_code::protected_container);
     }
   }
 

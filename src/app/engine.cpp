@@ -26,8 +26,8 @@ core::chat_reply command_context::fail(const error& failure) const {
                       spec.scope.find(":delete") != std::string::npos;
   const bool never_sent =
       failure.message == "connection refused" || failure.message == "host name not found";
-  if (writes && (failure.kind == errc::timeout ||
-                 (failure.kind == errc::host_unreachable && !never_sent)))
+  if (writes &&
+      (failure.kind == errc::timeout || (failure.kind == errc::host_unreachable && !never_sent)))
     reply.text("It may have been done anyway: check with `ps @" + host.alias + "` before you try again.");
   return reply;
 }

@@ -60,7 +60,7 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
   }
   if (!plan->refusal.empty()) {
     auto r = core::error_reply("I did not run the model's suggestion: " + plan->refusal + ". Nothing was done.");
-    r.error_code = "PLANNER_REFUSED";
+    r.error_code = core::reply_code::planner_refused;
     co_return r;
   }
   if (plan->actions.empty()) {
@@ -71,7 +71,7 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
     }
     auto r = core::say(tone::info, "🤖 The model answered (its words, not a command; nothing was run):");
     r.text(plan->words);
-    r.error_code = "AMBIGUOUS";
+    r.error_code = core::reply_code::ambiguous;
     co_return r;
   }
 
@@ -87,7 +87,7 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
     else if (out.blocks.size() == 1) out.mood = r.mood;
     for (auto& b : r.blocks) out.blocks.push_back(std::move(b));
     for (auto& m : r.mentions) out.mentions.push_back(m);
-    if (out.error_code.empty()) out.error_code = r.error_code;
+    if (out.error_code == core::reply_code::none) out.error_code = r.error_code;
     if (r.is_private) out.is_private = true;
   }
   co_return out;

@@ -178,8 +178,8 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     if (status == 204 || (status >= 200 && status < 300))
       co_return result<pd::json>{boost::system::in_place_value, doc.is_discarded() ? pd::json() : doc};
 
-    auto e = failure(status, doc.is_object() ? doc.value("message", "")
-                                              : response->body.substr(0, 200));
+    auto e =
+        failure(status, doc.is_object() ? doc.value("message", "") : response->body.substr(0, 200));
     // Discord's JSON error code (50035, 40060, 10062, …) is kept as text.
     if (const int code = doc.is_object() ? doc.value("code", 0) : 0; code != 0)
       e.code = std::to_string(code);

@@ -4,7 +4,9 @@ namespace wagbot::protocol::chat_completions {
 
 namespace {
 using parsed = boost::system::result<completion, wagbot::error>;
-parsed wrong(std::string why) { return wagbot::error{errc::bad_response, "", std::move(why)}; }
+parsed wrong(std::string why) {
+  return wagbot::error{errc::bad_response, "", std::move(why)};
+}
 }  // namespace
 
 parsed parse_completion(const std::string& body) {

@@ -40,9 +40,12 @@ wagbot::error parse_error(int http_status, const std::string& body,
   }
   // The errcode says more than the status: a 401 M_LIMIT_EXCEEDED is a rate limit (and, by its
   // status, a bad token too: both helpers answer yes).
-  if (e.code == "M_LIMIT_EXCEEDED") e.kind = errc::rate_limited;
-  else if (e.code == "M_UNKNOWN_TOKEN") e.kind = errc::unauthorized;
-  else e.kind = kind_of_status(http_status);
+  if (e.code == "M_LIMIT_EXCEEDED")
+    e.kind = errc::rate_limited;
+  else if (e.code == "M_UNKNOWN_TOKEN")
+    e.kind = errc::unauthorized;
+  else
+    e.kind = kind_of_status(http_status);
   if (e.message.empty()) e.message = "HTTP " + std::to_string(http_status);
   if (e.retry_after_ms == 0 && !retry_after_header.empty())
     e.retry_after_ms = capped_ms(std::atof(retry_after_header.c_str()) * 1000);

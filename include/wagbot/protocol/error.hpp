@@ -47,8 +47,8 @@ struct error {
   /// The service's code: WAGMIOS "SCOPE_REQUIRED", Matrix "M_LIMIT_EXCEEDED", Discord's
   /// numeric JSON code as text ("50035"); empty for transport errors.
   std::string code;
-  std::string message;  ///< the service's message, or what happened on the wire
-  int http_status = 0;  ///< 0 when no HTTP answer came (refused, timeout, TLS, …)
+  std::string message;              ///< the service's message, or what happened on the wire
+  int http_status = 0;              ///< 0 when no HTTP answer came (refused, timeout, TLS, …)
   std::int64_t retry_after_ms = 0;  ///< a wait the service asked for (body or Retry-After)
   bool soft_logout = false;         ///< Matrix: the token expired but the device may log in again
 

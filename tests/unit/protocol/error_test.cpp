@@ -43,7 +43,8 @@ TEST_SUITE("protocol") {
     CHECK(error{errc::server_error, "DOCKER_ERROR", "", 500}.transient());
     CHECK(error{errc::rate_limited, "", "", 429}.transient());
     CHECK_FALSE(error{errc::tls_failure, "", "certificate verify failed"}.transient());
-    CHECK_FALSE(error{errc::still_running, "", "the pull is still running on the host"}.transient());
+    CHECK_FALSE(
+        error{errc::still_running, "", "the pull is still running on the host"}.transient());
     CHECK_FALSE(error{errc::forbidden, "PROTECTED", "", 403}.transient());
     CHECK_FALSE(error{errc::unauthorized, "", "", 401}.transient());
   }
@@ -66,7 +67,8 @@ TEST_SUITE("protocol") {
     CHECK(matrix.rate_limited());
     CHECK(matrix.bad_token());  // by its status
     const auto wagmios = wagbot::protocol::parse_envelope(
-        403, R"({"success":false,"error":{"code":"SCOPE_REQUIRED","message":"containers:write scope required"}})",
+        403,
+        R"({"success":false,"error":{"code":"SCOPE_REQUIRED","message":"containers:write scope required"}})",
         false);
     REQUIRE(wagmios.has_error());
     CHECK(fmt::format("{}", wagmios.error()) ==
