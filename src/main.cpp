@@ -59,7 +59,9 @@ int explain(const std::string& text, const std::string& config_file, bool ask_mo
         out["actions"].push_back(a);
       } else {
         out["ok"] = false;
-        out["errors"].push_back({{"id", req.id}, {"code", req.error_code}, {"message", req.error_message}});
+        out["errors"].push_back({{"id", req.id},
+                                 {"code", wagbot::core::to_string(req.error_code)},
+                                 {"message", req.error_message}});
       }
     }
     std::cout << out.dump(2) << "\n";
@@ -86,7 +88,7 @@ int explain(const std::string& text, const std::string& config_file, bool ask_mo
     auto plan = wagbot::app::ask_once(cfg->planner, text, hosts, grammar, log);
     nlohmann::json out{{"ok", false}, {"planner", true}, {"actions", nlohmann::json::array()}};
     if (!plan) {
-      out["error"] = "the model " + plan.error();
+      out["error"] = "the model " + plan.error().message;
       out["usage"] = line.error->usage;
     } else if (!plan->refusal.empty()) {
       out["error"] = "refused: " + plan->refusal;

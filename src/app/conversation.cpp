@@ -102,7 +102,7 @@ std::optional<std::string> conversation::user_of(const core::chat_event& ev) con
 chat_reply conversation::unknown_user(const core::chat_event& ev) const {
   auto r = core::error_reply("I don't know you yet. Ask the bot's admin to add your " + ev.network + " id `" +
                              ev.sender + "` to `users` in wagbot's config.");
-  r.error_code = "UNKNOWN_USER";
+  r.error_code = core::reply_code::unknown_user;
   return private_reply(std::move(r));
 }
 

@@ -30,8 +30,8 @@ std::vector<core::command_spec> specs_of(const std::vector<command>& commands) {
 }  // namespace
 
 namespace {
-chat_reply coded(chat_reply r, std::string code) {
-  r.error_code = std::move(code);
+chat_reply coded(chat_reply r, core::reply_code code) {
+  r.error_code = code;
   return r;
 }
 }  // namespace
@@ -63,9 +63,10 @@ asio::awaitable<chat_reply> dispatcher::handle(const requester& who, const std::
   const auto before = actions_run_;
   auto reply = co_await handle_line(who, text);
   // Lines that ran no command are counted by what they got: help, or a question.
-  if (actions_run_ == before && !reply.error_code.empty())
+  if (actions_run_ == before && reply.error_code != core::reply_code::none)
     eng_.metrics().add("wagbot_commands_total",
-                       {{"command", "-"}, {"outcome", reply.error_code == "AMBIGUOUS" ? "question" : "usage"}});
+                       {{"command", "-"},
+                        {"outcome", reply.error_code == core::reply_code::ambiguous ? "question" : "usage"}});
   co_return reply;
 }
 
@@ -92,7 +93,7 @@ asio::awaitable<chat_reply> dispatcher::handle_line(const requester& who_ref, co
   }
   if (!line.plan->question.empty()) {
     auto r = core::say(tone::info, line.plan->question);
-    r.error_code = "AMBIGUOUS";
+    r.error_code = core::reply_code::ambiguous;
     co_return r;
   }
   // Each part of a sentence runs as the command it stands for, in order.
@@ -104,7 +105,7 @@ asio::awaitable<chat_reply> dispatcher::handle_line(const requester& who_ref, co
     else if (out.blocks.empty()) out.mood = r.mood;
     for (auto& b : r.blocks) out.blocks.push_back(std::move(b));
     for (auto& m : r.mentions) out.mentions.push_back(m);
-    if (out.error_code.empty()) out.error_code = r.error_code;
+    if (out.error_code == core::reply_code::none) out.error_code = r.error_code;
   }
   co_return out;
 }
@@ -128,7 +129,8 @@ asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vec
     const auto line = core::result_block(result);
     out.text(line.substr(0, line.find('\n')));
     out.code(result.dump(), "wagmios-result");
-    if (r.mood == tone::error && out.error_code.empty()) out.error_code = r.error_code;
+    if (r.mood == tone::error && out.error_code == core::reply_code::none)
+      out.error_code = r.error_code;
   }
   // Each line carries its own mark (✅ ❌ ⏳): the reply as a whole stays neutral, or one
   // failed request would paint the successful ones as failures.
@@ -158,7 +160,7 @@ asio::awaitable<chat_reply> dispatcher::execute(const requester& who, const core
   const auto hosts = eng_.hosts_of(who.user);
   auto targets = core::route(act.host, eng_.rooms().default_host(who.network, who.room), hosts,
                              cmd->spec.fans_out);
-  if (!targets) co_return coded(core::error_reply(targets.error()), "NO_HOST");
+  if (!targets) co_return coded(core::error_reply(targets.error()), core::reply_code::no_host);
   if (targets->size() == 1) co_return co_await run_on_host(who, *cmd, act, targets->front(), false);
   co_return co_await fan_out(who, *cmd, act, *targets);
 }
@@ -199,7 +201,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
   const std::string literal = spec.targets_container && !act.args.empty() ? act.args[0] : "";
   auto refuse_protected = [&](const std::string& name) {
     eng_.record(who, alias, spec.name, name, "refused: protected");
-    return coded(core::error_reply(core::protected_text(name)), "PROTECTED");
+    return coded(core::error_reply(core::protected_text(name)), core::reply_code::protected_container);
   };
 
   // 1. A protected container named outright is refused before any call.
@@ -217,7 +219,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
   auto verdict = core::check(spec, act, guard, *scopes, {}, alias);
   if (verdict.outcome == core::verdict::refuse_scope) {
     eng_.record(who, alias, spec.name, literal, "refused: scope " + spec.scope);
-    auto r = coded(core::error_reply(verdict.reason), "SCOPE_REQUIRED");
+    auto r = coded(core::error_reply(verdict.reason), core::reply_code::scope_required);
     r.is_private = true;
     co_return r;
   }
@@ -231,7 +233,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     if (matches.empty())
       co_return coded(core::error_reply("No container matching `" + literal + "` on @" + alias +
                                         ". `ps @" + alias + "` lists them."),
-                      "NOT_FOUND");
+                      core::reply_code::not_found);
     if (matches.size() > 1) {
       std::string names;
       for (const auto& m : matches) names += (names.empty() ? "" : ", ") + m.name;

@@ -16,15 +16,17 @@ std::string command_context::target_name(const core::action& act) const {
   return act.args.empty() ? std::string{} : act.args[0];
 }
 
-core::chat_reply command_context::fail(const api_error& error) const {
-  if (error.kind == errc::scope_required) eng.forget_scopes(who.user, host.alias);
-  auto reply = core::describe_error(error, host.alias);
+core::chat_reply command_context::fail(const error& failure) const {
+  if (failure.kind == errc::scope_required) eng.forget_scopes(who.user, host.alias);
+  auto reply = core::describe_error(failure, host.alias);
   // A write whose answer was lost (no answer in time, the connection cut after it was sent)
   // may have been carried out: say so, rather than invite a second one. A refused
   // connection or an unknown name means the request never left.
   const bool writes = spec.writes();
-  const bool never_sent = error.message == "connection refused" || error.message == "host name not found";
-  if (writes && (error.kind == errc::timeout || (error.kind == errc::host_unreachable && !never_sent)))
+  const bool never_sent =
+      failure.message == "connection refused" || failure.message == "host name not found";
+  if (writes &&
+      (failure.kind == errc::timeout || (failure.kind == errc::host_unreachable && !never_sent)))
     reply.text("It may have been done anyway: check with `ps @" + host.alias + "` before you try again.");
   return reply;
 }

@@ -18,13 +18,13 @@ planner::planner(net::http_client& http, const planner_config& cfg, core::logger
       log_(std::move(log)),
       client_(http, llm::endpoint{cfg.base, cfg.tls, cfg.api_key, std::chrono::seconds(cfg.timeout_seconds)}) {}
 
-asio::awaitable<boost::system::result<model_plan, std::string>> planner::ask(
+asio::awaitable<boost::system::result<model_plan, error>> planner::ask(
     const std::string& text, const std::vector<core::host_words>& hosts, const core::grammar& g) {
-  using outcome = boost::system::result<model_plan, std::string>;
+  using outcome = boost::system::result<model_plan, error>;
   const auto body = core::planner_request(cfg_.model, text, hosts, g);
   auto answer = co_await client_.complete(body);
   if (!answer) {
-    log_.warn("the model at {} {}", cfg_.base.origin(), answer.error());
+    log_.warn("the model at {} {}", cfg_.base.origin(), answer.error().message);
     co_return outcome(boost::system::in_place_error, answer.error());
   }
   model_plan out;
@@ -54,13 +54,13 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
   if (!plan) {
     // The bot goes on as if there were no model: the line gets its usage help.
     auto r = usage_reply(usage);
-    r.blocks.insert(r.blocks.begin(), core::block{core::block::kind::text,
-                                                  "(The planner could not help: the model " + plan.error() + ".)", {}, {}});
+    const auto why = "(The planner could not help: the model " + plan.error().message + ".)";
+    r.blocks.insert(r.blocks.begin(), core::block{core::block::kind::text, why, {}, {}});
     co_return r;
   }
   if (!plan->refusal.empty()) {
     auto r = core::error_reply("I did not run the model's suggestion: " + plan->refusal + ". Nothing was done.");
-    r.error_code = "PLANNER_REFUSED";
+    r.error_code = core::reply_code::planner_refused;
     co_return r;
   }
   if (plan->actions.empty()) {
@@ -71,7 +71,7 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
     }
     auto r = core::say(tone::info, "🤖 The model answered (its words, not a command; nothing was run):");
     r.text(plan->words);
-    r.error_code = "AMBIGUOUS";
+    r.error_code = core::reply_code::ambiguous;
     co_return r;
   }
 
@@ -87,26 +87,27 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
     else if (out.blocks.size() == 1) out.mood = r.mood;
     for (auto& b : r.blocks) out.blocks.push_back(std::move(b));
     for (auto& m : r.mentions) out.mentions.push_back(m);
-    if (out.error_code.empty()) out.error_code = r.error_code;
+    if (out.error_code == core::reply_code::none) out.error_code = r.error_code;
     if (r.is_private) out.is_private = true;
   }
   co_return out;
 }
 
-boost::system::result<model_plan, std::string> ask_once(const planner_config& cfg, const std::string& text,
-                                                        const std::vector<core::host_words>& hosts,
-                                                        const core::grammar& g, core::logger log) {
+boost::system::result<model_plan, error> ask_once(const planner_config& cfg,
+                                                  const std::string& text,
+                                                  const std::vector<core::host_words>& hosts,
+                                                  const core::grammar& g, core::logger log) {
   asio::io_context io;
   net::http_client http(io.get_executor(), "wagbot/" WAGBOT_VERSION);
   planner p(http, cfg, std::move(log));
-  std::optional<boost::system::result<model_plan, std::string>> out;
+  std::optional<boost::system::result<model_plan, error>> out;
   asio::co_spawn(
       io, [&]() -> asio::awaitable<void> { out = co_await p.ask(text, hosts, g); },
       [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
       });
   io.run();
-  if (!out) return boost::system::result<model_plan, std::string>(boost::system::in_place_error, "gave no answer");
+  if (!out) return error{errc::bad_response, "", "gave no answer"};
   return std::move(*out);
 }
 

@@ -31,13 +31,13 @@ std::string command_for(const std::string& action) {
 agent_request one(const json& r, const grammar& g) {
   agent_request out;
   if (!r.is_object()) {
-    out.error_code = "INVALID_REQUEST";
+    out.error_code = reply_code::invalid_request;
     out.error_message = "each request must be a JSON object";
     return out;
   }
   out.id = r.contains("id") ? text_of(r["id"]) : "";
   if (!r.contains("action") || !r["action"].is_string()) {
-    out.error_code = "INVALID_REQUEST";
+    out.error_code = reply_code::invalid_request;
     out.error_message = "`action` (a string) is required";
     return out;
   }
@@ -45,19 +45,19 @@ agent_request one(const json& r, const grammar& g) {
   const auto command = command_for(name);
   const command_spec* spec = command.empty() ? nullptr : g.find(command);
   if (!spec) {
-    out.error_code = "UNKNOWN_ACTION";
+    out.error_code = reply_code::unknown_action;
     out.error_message = "unknown action `" + name + "`";
     return out;
   }
   for (const char* key : {"host", "target"})
     if (r.contains(key) && !r[key].is_string()) {
-      out.error_code = "INVALID_REQUEST";
+      out.error_code = reply_code::invalid_request;
       out.error_message = std::string("`") + key + "` must be a string";
       return out;
     }
   const json args = r.value("args", json::object());
   if (!args.is_object()) {
-    out.error_code = "INVALID_REQUEST";
+    out.error_code = reply_code::invalid_request;
     out.error_message = "`args` must be an object";
     return out;
   }
@@ -92,7 +92,7 @@ agent_request one(const json& r, const grammar& g) {
       for (const auto& o : spec->options)
         if (o.name == key) known = true;
       if (!known) {
-        out.error_code = "INVALID_REQUEST";
+        out.error_code = reply_code::invalid_request;
         out.error_message = "`" + name + "` takes no argument `" + key + "`";
         return out;
       }
@@ -106,7 +106,7 @@ agent_request one(const json& r, const grammar& g) {
   }
   auto parsed = g.parse(line);
   if (!parsed) {
-    out.error_code = "INVALID_REQUEST";
+    out.error_code = reply_code::invalid_request;
     out.error_message = parsed.error().message;
     return out;
   }
@@ -119,7 +119,9 @@ std::vector<agent_request> many(const json& doc, const grammar& g) {
   const json* list = &doc;
   if (doc.is_object() && doc.contains("requests")) list = &doc["requests"];
   if (list->is_array()) {
-    if (list->empty()) out.push_back({"", std::nullopt, "INVALID_REQUEST", "the list of requests is empty"});
+    if (list->empty())
+      out.push_back(
+          {"", std::nullopt, reply_code::invalid_request, "the list of requests is empty"});
     for (const auto& r : *list) out.push_back(one(r, g));
   } else {
     out.push_back(one(*list, g));
@@ -148,7 +150,9 @@ std::vector<agent_request> parse_agent_requests(std::string_view text, const gra
     const auto end = text.find("```", start);
     const auto body = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     auto doc = json::parse(body, nullptr, false);
-    if (doc.is_discarded()) out.push_back({"", std::nullopt, "INVALID_JSON", "the wagmios block is not valid JSON"});
+    if (doc.is_discarded())
+      out.push_back(
+          {"", std::nullopt, reply_code::invalid_json, "the wagmios block is not valid JSON"});
     else for (auto& r : many(doc, g)) out.push_back(std::move(r));
     if (end == std::string_view::npos) break;
     pos = end + 3;
@@ -168,7 +172,8 @@ json result_of(const std::string& id, const chat_reply& reply) {
     out["confirmation_id"] = reply.confirmation_id;
   } else if (reply.mood == tone::error) {
     out["status"] = "error";
-    out["error"] = {{"code", reply.error_code.empty() ? "FAILED" : reply.error_code}, {"message", reply.plain()}};
+    const auto code = reply.error_code == reply_code::none ? "FAILED" : to_string(reply.error_code);
+    out["error"] = {{"code", code}, {"message", reply.plain()}};
   }
   return out;
 }

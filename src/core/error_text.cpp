@@ -11,23 +11,52 @@ std::string scope_from_message(std::string_view message) {
 }
 
 namespace {
-chat_reply describe(const api_error& e, std::string_view host_alias);
+chat_reply describe(const error& e, std::string_view host_alias);
 }
 
-chat_reply describe_error(const api_error& e, std::string_view host_alias) {
+chat_reply describe_error(const error& e, std::string_view host_alias) {
   auto r = describe(e, host_alias);
-  if (!e.code.empty()) r.error_code = e.code;
-  else {
-    static const char* names[] = {"OK", "HOST_UNREACHABLE", "TIMEOUT", "TLS_FAILURE", "BAD_RESPONSE", "RATE_LIMITED",
-                                  "UNAUTHORIZED", "SCOPE_REQUIRED", "FORBIDDEN", "NOT_FOUND", "INVALID_INPUT",
-                                  "SERVER_ERROR", "STILL_RUNNING"};
-    r.error_code = names[static_cast<int>(e.kind)];
-  }
+  // The server's own code when wagbot knows it; otherwise (a transport failure, or a code the
+  // reference does not document) the kind of failure.
+  const auto server = e.code.empty() ? std::nullopt : parse_reply_code(e.code);
+  r.error_code = server.value_or(reply_code_of(e.kind));
   return r;
 }
 
+reply_code reply_code_of(errc kind) {
+  switch (kind) {
+    case errc::ok:
+      return reply_code::ok;
+    case errc::host_unreachable:
+      return reply_code::host_unreachable;
+    case errc::timeout:
+      return reply_code::timeout;
+    case errc::tls_failure:
+      return reply_code::tls_failure;
+    case errc::bad_response:
+      return reply_code::bad_response;
+    case errc::rate_limited:
+      return reply_code::rate_limited;
+    case errc::unauthorized:
+      return reply_code::unauthorized;
+    case errc::scope_required:
+      return reply_code::scope_required;
+    case errc::forbidden:
+      return reply_code::forbidden;
+    case errc::not_found:
+      return reply_code::not_found;
+    case errc::invalid_input:
+      return reply_code::invalid_input;
+    case errc::server_error:
+      return reply_code::server_error;
+    case errc::still_running:
+      return reply_code::still_running;
+  }
+  return reply_code::server_error;
+}
+
 namespace {
-chat_reply describe(const api_error& e, std::string_view host_alias) {
+chat_reply describe(const error& e, std::string_view host_alias) {
   const std::string host = "@" + std::string(host_alias);
   const std::string code = e.code.empty() ? std::string{} : " (" + e.code + ")";
   switch (e.kind) {
@@ -74,7 +103,7 @@ chat_reply describe(const api_error& e, std::string_view host_alias) {
 
 chat_reply usage_reply(const parse_error& error) {
   chat_reply r = error_reply(error.message);
-  r.error_code = "INVALID_REQUEST";
+  r.error_code = reply_code::invalid_request;
   if (!error.usage.empty()) r.code(error.usage);
   return r;
 }

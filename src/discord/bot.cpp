@@ -98,11 +98,12 @@ asio::awaitable<void> bot::register_commands() {
   for (const auto& guild : cfg_.guilds) {
     auto done = co_await rest_->call("PUT", "/applications/" + application_id_ + "/guilds/" + guild + "/commands", body);
     if (done) log_.info("registered {} slash commands in guild {}", body.size(), guild);
-    else log_.error("registering slash commands in guild {} failed: {} {}", guild, done.error().code, done.error().message);
+    else
+      log_.error("registering slash commands in guild {} failed: {}", guild, done.error());
   }
   if (cfg_.global_commands) {
     auto done = co_await rest_->call("PUT", "/applications/" + application_id_ + "/commands", body);
-    if (!done) log_.error("registering global slash commands failed: {}", done.error().message);
+    if (!done) log_.error("registering global slash commands failed: {}", done.error());
   }
 }
 

@@ -98,7 +98,7 @@ asio::awaitable<bool> bot::respond(const pd::interaction& i, int type, pd::json 
   pd::json body{{"type", type}};
   if (!data.is_null()) body["data"] = std::move(data);
   auto done = co_await rest_->call("POST", "/interactions/" + i.id + "/" + i.token + "/callback", body);
-  if (!done) log_.warn("interaction callback failed: {} {}", done.error().code, done.error().message);
+  if (!done) log_.warn("interaction callback failed: {}", done.error());
   co_return static_cast<bool>(done);
 }
 

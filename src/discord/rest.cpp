@@ -19,6 +19,11 @@ constexpr std::size_t invalid_cap = 9000;  // Discord bans at 10,000 per 10 minu
 // then is it given up. An interaction's token lives 15 minutes, so a late answer still lands.
 constexpr auto max_429_wait = std::chrono::minutes(2);
 
+/// A failed call; its kind follows the status (0: no answer at all).
+wagbot::error failure(int http_status, std::string message) {
+  return {kind_of_status(http_status), "", std::move(message), http_status};
+}
+
 bool is_snowflake(const std::string& s) {
   return !s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -133,11 +138,11 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
   } counted(pending_);
   const auto started = clock::now();
   for (;;) {
-    if (unauthorized_) co_return rest_error{401, 0, "stopped after a 401: the bot token is invalid"};
+    if (unauthorized_) co_return failure(401, "stopped after a 401: the bot token is invalid");
     const auto now = clock::now();
     while (!invalid_.empty() && now - invalid_.front() > std::chrono::minutes(10)) invalid_.pop_front();
     if (invalid_.size() >= invalid_cap)
-      co_return rest_error{429, 0, "too many invalid requests in 10 minutes; holding off"};
+      co_return failure(429, "too many invalid requests in 10 minutes; holding off");
 
     // Pre-empt known limits instead of hitting them.
     co_await wait_until(global_until_);
@@ -166,15 +171,18 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     // A named object: g++ 12 destroys a braced temporary in a co_await expression twice.
     const net::tls_options system_trust;
     auto response = co_await http_.send(base_, system_trust, req);
-    if (!response) co_return rest_error{0, 0, response.error().message()};
+    if (!response) co_return failure(0, response.error().message());
     learn(limit, *response);
     const int status = response->status;
     auto doc = pd::json::parse(response->body, nullptr, false);
     if (status == 204 || (status >= 200 && status < 300))
       co_return result<pd::json>{boost::system::in_place_value, doc.is_discarded() ? pd::json() : doc};
 
-    rest_error e{status, doc.is_object() ? doc.value("code", 0) : 0,
-                 doc.is_object() ? doc.value("message", "") : response->body.substr(0, 200)};
+    auto e =
+        failure(status, doc.is_object() ? doc.value("message", "") : response->body.substr(0, 200));
+    // Discord's JSON error code (50035, 40060, 10062, …) is kept as text.
+    if (const int code = doc.is_object() ? doc.value("code", 0) : 0; code != 0)
+      e.code = std::to_string(code);
     const bool shared = response->header("X-RateLimit-Scope") == "shared";
     if (status == 401 || status == 403 || (status == 429 && !shared)) invalid_.push_back(clock::now());
     if (status == 401) {

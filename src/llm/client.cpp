@@ -20,22 +20,25 @@ std::string clip(std::string text, std::size_t n) {
   return text + "…";
 }
 
-std::string transport_text(const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
+error transport_error(const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
   if (ec == boost::beast::error::timeout || ec == asio::error::timed_out)
-    return "did not answer within " + std::to_string(timeout.count() / 1000) + " s";
-  if (ec == asio::error::connection_refused) return "is not reachable (connection refused)";
+    return {errc::timeout, "",
+            "did not answer within " + std::to_string(timeout.count() / 1000) + " s"};
+  if (ec == asio::error::connection_refused)
+    return {errc::host_unreachable, "", "is not reachable (connection refused)"};
   if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again)
-    return "is not reachable (host name not found)";
+    return {errc::host_unreachable, "", "is not reachable (host name not found)"};
   if (ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category())
-    return "could not be reached securely (TLS failed)";
-  return "is not reachable (" + ec.message() + ")";
+    return {errc::tls_failure, "", "could not be reached securely (TLS failed)"};
+  return {errc::host_unreachable, "", "is not reachable (" + ec.message() + ")"};
 }
 }  // namespace
 
 client::client(net::http_client& http, endpoint where) : http_(http), where_(std::move(where)) {}
 
-asio::awaitable<boost::system::result<cc::completion, std::string>> client::complete(const nlohmann::json& body) {
-  using outcome = boost::system::result<cc::completion, std::string>;
+asio::awaitable<boost::system::result<cc::completion, error>> client::complete(
+    const nlohmann::json& body) {
+  using outcome = boost::system::result<cc::completion, error>;
   net::http_request req;
   req.method = "POST";
   req.target = "/chat/completions";
@@ -45,16 +48,20 @@ asio::awaitable<boost::system::result<cc::completion, std::string>> client::comp
   if (!where_.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + where_.api_key);
   req.body = body.dump();
   auto response = co_await http_.send(where_.base, where_.tls, std::move(req));
-  if (!response) co_return outcome(boost::system::in_place_error, transport_text(response.error(), where_.timeout));
+  if (!response) co_return transport_error(response.error(), where_.timeout);
   if (response->status < 200 || response->status >= 300) {
     auto why = cc::error_message(response->body);
     std::string text = "answered HTTP " + std::to_string(response->status);
     // A server may echo the credential it refused ("Incorrect API key provided: …").
     if (!why.empty()) text += ": " + clip(core::redact(why, where_.api_key), 200);
-    co_return outcome(boost::system::in_place_error, text);
+    co_return error{kind_of_status(response->status), "", std::move(text), response->status};
   }
   auto parsed = cc::parse_completion(response->body);
-  if (!parsed) co_return outcome(boost::system::in_place_error, "gave an answer that is not a chat completion (" + parsed.error() + ")");
+  if (!parsed) {
+    auto e = parsed.error();
+    e.message = "gave an answer that is not a chat completion (" + e.message + ")";
+    co_return e;
+  }
   co_return outcome(boost::system::in_place_value, std::move(*parsed));
 }
 

@@ -162,16 +162,16 @@ asio::awaitable<int> bot::sync_batches(sync_fsm& fsm) {
   co_return 0;
 }
 
-asio::awaitable<std::optional<int>> bot::after_sync_failure(const pm::error& e,
+asio::awaitable<std::optional<int>> bot::after_sync_failure(const wagbot::error& e,
                                                             const sync_action& next,
                                                             sync_fsm& fsm) {
   switch (next.step) {
     case sync_step::exit:
       if (next.cause == sync_cause::bad_token)
-        log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.errcode);
+        log_.error("the homeserver no longer accepts the bot's token ({}); stopping", e.code);
       co_return next.exit_code;
     case sync_step::relogin: {
-      log_.warn("the homeserver rejected the token ({}{}); logging in again", e.errcode,
+      log_.warn("the homeserver rejected the token ({}{}); logging in again", e.code,
                 e.soft_logout ? ", soft logout" : "");
       kv_.erase("matrix.access_token");
       const auto after = fsm.on_relogin(co_await start_session());

@@ -26,7 +26,8 @@ task<json> client::call(const char* method, std::string target, std::optional<js
   }
   auto response = co_await http_.send(base_, tls_, std::move(req));
   if (!response) {
-    pm::error e;
+    wagbot::error e;
+    e.kind = errc::host_unreachable;  // any transport failure, TLS included, is retried
     e.message = response.error().message();
     co_return e;
   }
@@ -34,7 +35,8 @@ task<json> client::call(const char* method, std::string target, std::optional<js
     co_return pm::parse_error(response->status, response->body, response->header("Retry-After"));
   auto doc = json::parse(response->body, nullptr, false);
   if (doc.is_discarded()) {
-    pm::error e;
+    wagbot::error e;
+    e.kind = errc::bad_response;
     e.http_status = 502;  // a proxy page or garbage: treat as a server error worth retrying
     e.message = "the homeserver's answer was not JSON";
     co_return e;
@@ -75,7 +77,8 @@ task<pm::sync_response> client::sync(std::string_view since, std::string_view fi
   try {
     co_return pm::parse_sync(*doc);
   } catch (const json::exception&) {
-    pm::error e;
+    wagbot::error e;
+    e.kind = errc::bad_response;
     e.http_status = 502;
     e.message = "the /sync answer had no next_batch";
     co_return e;

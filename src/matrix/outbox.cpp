@@ -46,13 +46,13 @@ task<std::string> outbox::with_retries(std::string room, Call call) {
   std::chrono::milliseconds backoff{250};
   asio::steady_timer pause(co_await asio::this_coro::executor);
   std::mt19937 jitter{std::random_device{}()};
-  result<std::string> outcome{pm::error{}};
+  result<std::string> outcome{wagbot::error{}};
   for (;;) {
     outcome = co_await call(txn);
     if (outcome) break;
     const auto& e = outcome.error();
     if (!e.transient() || std::chrono::steady_clock::now() >= deadline) {
-      log_.warn("send to {} failed: {} {}", room, e.errcode, e.message);
+      log_.warn("send to {} failed: {}", room, e);
       break;
     }
     std::chrono::milliseconds wait = backoff;

@@ -65,7 +65,7 @@ asio::awaitable<int> bot::start_session() {
     }
     if (configured_token || cfg_.password.empty()) {
       log_.error("the homeserver rejected the access token ({}); give a valid one or a password",
-                 me.error().errcode);
+                 me.error().code);
       co_return exit_bad_credentials;
     }
     log_.warn("the stored access token was rejected; logging in again with the same device");
@@ -75,7 +75,7 @@ asio::awaitable<int> bot::start_session() {
   const auto localpart = cfg_.user_id.substr(1, cfg_.user_id.find(':') - 1);
   auto login = co_await api_.login_password(localpart, cfg_.password, device);
   if (!login) {
-    log_.error("Matrix login as {} failed: {} {}", cfg_.user_id, login.error().errcode, login.error().message);
+    log_.error("Matrix login as {} failed: {}", cfg_.user_id, login.error());
     co_return login.error().http_status == 0 || login.error().http_status >= 500 ? exit_bad_homeserver
                                                                                 : exit_bad_credentials;
   }

@@ -25,7 +25,7 @@ sync_action sync_fsm::on_probe_answer(bool has_versions) const {
   return has_versions ? go() : exit_with(exit_bad_homeserver, sync_cause::not_matrix);
 }
 
-sync_action sync_fsm::on_probe_failed(const pm::error& e, clock::time_point now) const {
+sync_action sync_fsm::on_probe_failed(const wagbot::error& e, clock::time_point now) const {
   // A 4xx is an answer, from something that is not a homeserver: waiting will not change it.
   if (e.http_status != 0 && e.http_status < 500)
     return exit_with(exit_bad_homeserver, sync_cause::not_matrix);
@@ -36,7 +36,7 @@ sync_action sync_fsm::on_probe_failed(const pm::error& e, clock::time_point now)
 
 sync_action sync_fsm::on_filter_uploaded() { return stopping_ ? exit_with(0) : go(); }
 
-sync_action sync_fsm::on_filter_failed(const pm::error& e) {
+sync_action sync_fsm::on_filter_failed(const wagbot::error& e) {
   if (stopping_) return exit_with(0);
   if (e.bad_token()) return exit_with(exit_bad_credentials, sync_cause::bad_token);
   return sync_action{sync_step::wait, backoff_.next(), 0, sync_cause::failed};
@@ -55,7 +55,7 @@ sync_action sync_fsm::on_sync_ok() {
   return go();
 }
 
-sync_action sync_fsm::on_sync_failed(const pm::error& e) {
+sync_action sync_fsm::on_sync_failed(const wagbot::error& e) {
   if (stopping_) return exit_with(0);
   connected_ = false;
   just_connected_ = false;
@@ -68,7 +68,7 @@ sync_action sync_fsm::on_sync_failed(const pm::error& e) {
   return retry(e);
 }
 
-sync_action sync_fsm::retry(const pm::error& e) {
+sync_action sync_fsm::retry(const wagbot::error& e) {
   // The backoff grows on a 429 too, so that a failure right after one is not hammered.
   const auto step = backoff_.next();
   if (!e.rate_limited()) return sync_action{sync_step::wait, step, 0, sync_cause::failed};

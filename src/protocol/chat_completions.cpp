@@ -3,8 +3,10 @@
 namespace wagbot::protocol::chat_completions {
 
 namespace {
-using parsed = boost::system::result<completion, std::string>;
-parsed wrong(std::string why) { return parsed(boost::system::in_place_error, std::move(why)); }
+using parsed = boost::system::result<completion, wagbot::error>;
+parsed wrong(std::string why) {
+  return wagbot::error{errc::bad_response, "", std::move(why)};
+}
 }  // namespace
 
 parsed parse_completion(const std::string& body) {

@@ -26,17 +26,26 @@ std::int64_t capped_ms(double ms) {
 }
 }  // namespace
 
-error parse_error(int http_status, const std::string& body, const std::string& retry_after_header) {
-  error e;
+wagbot::error parse_error(int http_status, const std::string& body,
+                          const std::string& retry_after_header) {
+  wagbot::error e;
   e.http_status = http_status;
   auto doc = json::parse(body, nullptr, false);
   if (doc.is_object()) {
-    e.errcode = string_at(doc, "errcode");
+    e.code = string_at(doc, "errcode");
     e.message = string_at(doc, "error");
     if (auto it = doc.find("retry_after_ms"); it != doc.end() && it->is_number())
       e.retry_after_ms = capped_ms(it->get<double>());
     e.soft_logout = bool_at(doc, "soft_logout");
   }
+  // The errcode says more than the status: a 401 M_LIMIT_EXCEEDED is a rate limit (and, by its
+  // status, a bad token too: both helpers answer yes).
+  if (e.code == "M_LIMIT_EXCEEDED")
+    e.kind = errc::rate_limited;
+  else if (e.code == "M_UNKNOWN_TOKEN")
+    e.kind = errc::unauthorized;
+  else
+    e.kind = kind_of_status(http_status);
   if (e.message.empty()) e.message = "HTTP " + std::to_string(http_status);
   if (e.retry_after_ms == 0 && !retry_after_header.empty())
     e.retry_after_ms = capped_ms(std::atof(retry_after_header.c_str()) * 1000);

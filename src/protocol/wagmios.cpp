@@ -70,29 +70,29 @@ errc classify_error(const std::string& code, int http_status) {
   return errc::server_error;
 }
 
-boost::system::result<json, api_error> parse_envelope(int http_status, const std::string& body,
-                                                      bool enveloped) {
+boost::system::result<json, error> parse_envelope(int http_status, const std::string& body,
+                                                  bool enveloped) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded()) {
     // The documented plain-text answer for an unknown route.
-    if (http_status == 404) return api_error{errc::not_found, "", "route not found", 404};
-    if (http_status == 429) return api_error{errc::rate_limited, "RATE_LIMITED", "rate limited", 429};
+    if (http_status == 404) return error{errc::not_found, "", "route not found", 404};
+    if (http_status == 429) return error{errc::rate_limited, "RATE_LIMITED", "rate limited", 429};
     std::string what = http_status >= 500 ? "the host answered HTTP " + std::to_string(http_status)
                                           : "the host's answer was not JSON";
-    return api_error{errc::bad_response, "", what, http_status};
+    return error{errc::bad_response, "", what, http_status};
   }
   if (doc.is_object()) {
-    auto error = doc.find("error");
+    auto detail = doc.find("error");
     const bool failed = (doc.contains("success") && doc["success"] == false) ||
-                        (error != doc.end() && error->is_object());
+                        (detail != doc.end() && detail->is_object());
     if (failed) {
-      api_error e;
+      error e;
       e.http_status = http_status;
-      if (error != doc.end() && error->is_object()) {
-        e.code = text_of(*error, "code");
-        e.message = text_of(*error, "message");
-      } else if (error != doc.end() && error->is_string()) {
-        e.message = error->get<std::string>();
+      if (detail != doc.end() && detail->is_object()) {
+        e.code = text_of(*detail, "code");
+        e.message = text_of(*detail, "message");
+      } else if (detail != doc.end() && detail->is_string()) {
+        e.message = detail->get<std::string>();
       }
       if (e.message.empty()) e.message = "request failed";
       e.kind = classify_error(e.code, http_status);
@@ -100,14 +100,14 @@ boost::system::result<json, api_error> parse_envelope(int http_status, const std
     }
   }
   if (http_status >= 400) {
-    api_error e{classify_error("", http_status), "", "HTTP " + std::to_string(http_status),
-                http_status};
+    error e{classify_error("", http_status), "", "HTTP " + std::to_string(http_status),
+            http_status};
     if (http_status >= 500) e.kind = errc::bad_response;
     return e;
   }
   if (!enveloped) return {boost::system::in_place_value, std::move(doc)};
   if (!doc.is_object() || !doc.contains("data"))
-    return api_error{errc::bad_response, "", "the host's answer had no data envelope", http_status};
+    return error{errc::bad_response, "", "the host's answer had no data envelope", http_status};
   return {boost::system::in_place_value, std::move(doc["data"])};
 }
 

@@ -16,7 +16,7 @@ using namespace wagbot;
 namespace {
 void check(const core::grammar& g, const std::vector<core::agent_request>& requests) {
   for (const auto& r : requests) {
-    WAGBOT_FUZZ_CHECK(r.act.has_value() != !r.error_code.empty());
+    WAGBOT_FUZZ_CHECK(r.act.has_value() != (r.error_code != core::reply_code::none));
     if (r.act) WAGBOT_FUZZ_CHECK(g.find(r.act->command) != nullptr);
     core::chat_reply reply;
     reply.text(r.act ? "done" : r.error_message);

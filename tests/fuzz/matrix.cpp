@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto e = pm::parse_error(status, body, retry_after);
     WAGBOT_FUZZ_CHECK(!e.message.empty());
     WAGBOT_FUZZ_CHECK(e.retry_after_ms >= 0 && e.retry_after_ms <= pm::max_retry_after_ms);
-    WAGBOT_FUZZ_CHECK(e.transient() == (status != 401 || e.errcode == "M_LIMIT_EXCEEDED"));
+    WAGBOT_FUZZ_CHECK(e.transient() == (status != 401 || e.code == "M_LIMIT_EXCEEDED"));
   }
 
   const auto doc = pm::json::parse(body, nullptr, false);

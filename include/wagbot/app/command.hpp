@@ -46,7 +46,7 @@ struct command_context {
   std::string target_name(const core::action& act) const;
   /// The reply for a failed call on this host. A SCOPE_REQUIRED answer also drops the cached
   /// scopes: the server is authoritative.
-  core::chat_reply fail(const api_error& error) const;
+  core::chat_reply fail(const error& failure) const;
 };
 
 using handler = std::function<boost::asio::awaitable<core::chat_reply>(command_context&,

@@ -32,8 +32,9 @@ class planner {
  public:
   planner(net::http_client& http, const planner_config& cfg, core::logger log);
 
-  /// Asks the model. The error is a plain sentence: the endpoint is down, slow, or garbled.
-  boost::asio::awaitable<boost::system::result<model_plan, std::string>> ask(
+  /// Asks the model. The error's message is a plain sentence: the endpoint is down, slow, or
+  /// garbled.
+  boost::asio::awaitable<boost::system::result<model_plan, error>> ask(
       const std::string& text, const std::vector<core::host_words>& hosts, const core::grammar& g);
 
   /// The whole answer to a line: the model's plan run through `d` as `who`, its words, or
@@ -49,8 +50,9 @@ class planner {
 };
 
 /// For `wagbot explain --planner`: asks the model once, on an io_context of its own.
-boost::system::result<model_plan, std::string> ask_once(const planner_config& cfg, const std::string& text,
-                                                        const std::vector<core::host_words>& hosts,
-                                                        const core::grammar& g, core::logger log);
+boost::system::result<model_plan, error> ask_once(const planner_config& cfg,
+                                                  const std::string& text,
+                                                  const std::vector<core::host_words>& hosts,
+                                                  const core::grammar& g, core::logger log);
 
 }  // namespace wagbot::app

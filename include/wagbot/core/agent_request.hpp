@@ -19,7 +19,7 @@ namespace wagbot::core {
 struct agent_request {
   std::string id;               ///< echoed in the result; "" when the agent gave none
   std::optional<action> act;    ///< set when the request is valid
-  std::string error_code;       ///< INVALID_REQUEST, UNKNOWN_ACTION, … when not
+  reply_code error_code = reply_code::none;  ///< INVALID_REQUEST, UNKNOWN_ACTION, … when not
   std::string error_message;
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <boost/system/result.hpp>
+#include <fmt/format.h>
 
 #include "wagbot/core/action.hpp"
 #include "wagbot/core/command_spec.hpp"
@@ -46,3 +47,12 @@ class grammar {
 };
 
 }  // namespace wagbot::core
+
+/// Formats a parse error like wagbot::error: its message, then its usage when there is one.
+template <>
+struct fmt::formatter<wagbot::core::parse_error> : fmt::formatter<std::string_view> {
+  auto format(const wagbot::core::parse_error& e, fmt::format_context& ctx) const {
+    const auto text = e.usage.empty() ? e.message : e.message + " (" + e.usage + ")";
+    return fmt::formatter<std::string_view>::format(text, ctx);
+  }
+};

@@ -1,12 +1,83 @@
 #pragma once
 // A reply as structure (text, tables, code), rendered by each transport in its own way: plain
 // text for the shell, HTML for Matrix, markdown and embeds for Discord.
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wagbot::core {
 
 enum class tone { info, success, warning, error };
+
+/// The machine-readable reason of an error reply; agents read its wire name (to_string) in
+/// ```wagmios-result blocks. wagbot's own reasons, every documented WAGMIOS error code (a
+/// server's code is passed on as is), and one per errc for failures with no server code.
+enum class reply_code {
+  none,  ///< no reason given (not an error, or an error agents see as "FAILED")
+  // wagbot's own
+  invalid_request,
+  invalid_json,
+  unknown_action,
+  unknown_user,
+  ambiguous,
+  no_host,
+  protected_container,
+  planner_refused,
+  scope_required,
+  not_found,
+  // WAGMIOS's (shared/reference/wagmios-api.md, "Error codes")
+  setup_required,
+  api_key_required,
+  invalid_key,
+  rate_limited,
+  admin_required,
+  scope_escalation,
+  blocked_volume,
+  path_forbidden,
+  app_not_found,
+  compose_not_found,
+  invalid_tail,
+  invalid_name,
+  invalid_image,
+  invalid_port,
+  invalid_env,
+  invalid_volume_target,
+  invalid_template_name,
+  app_id_required,
+  invalid_app_id,
+  invalid_custom_name,
+  invalid_container_name,
+  volume_overrides_unsupported,
+  compose_build_failed,
+  container_name_required,
+  compose_path_required,
+  invalid_compose_file,
+  docker_error,
+  io_error,
+  metrics_error,
+  manifest_fetch_failed,
+  template_fetch_failed,
+  compose_up_failed,
+  limit_reached,
+  delete_disabled,
+  // a failure's kind when the server gave no code
+  ok,
+  host_unreachable,
+  timeout,
+  tls_failure,
+  bad_response,
+  unauthorized,
+  forbidden,
+  invalid_input,
+  server_error,
+  still_running,
+};
+
+/// The wire name ("SCOPE_REQUIRED", "PROTECTED", …); "" for none.
+std::string_view to_string(reply_code code);
+/// The code of a wire name; nullopt for a name wagbot does not know ("" is none).
+std::optional<reply_code> parse_reply_code(std::string_view name);
 
 struct table {
   std::vector<std::string> headers;
@@ -26,7 +97,7 @@ struct chat_reply {
   bool is_private = false;        ///< keys, scopes, errors: ephemeral where the network can
   std::string confirmation_id;    ///< set when this reply asks for a confirmation
   std::vector<std::string> mentions;  ///< wagbot user names to notify (e.g. approvers)
-  std::string error_code;       ///< machine-readable reason of an error (SCOPE_REQUIRED, …)
+  reply_code error_code = reply_code::none;  ///< machine-readable reason of an error
 
   chat_reply& text(std::string t);
   chat_reply& code(std::string t, std::string lang = {});

@@ -15,18 +15,16 @@
 #include "wagbot/core/log.hpp"
 #include "wagbot/net/http_client.hpp"
 #include "wagbot/protocol/discord.hpp"
+#include "wagbot/protocol/error.hpp"
 
 namespace wagbot::discord {
 
 namespace pd = protocol::discord;
 
-struct rest_error {
-  int http_status = 0;  ///< 0: transport failure
-  int code = 0;         ///< Discord's JSON error code (50035, 40060, 10062, …)
-  std::string message;
-};
+/// A call's outcome; a failure's `code` is Discord's JSON error code as text ("50035",
+/// "40060", "10062", …), empty when the answer had none.
 template <class T>
-using result = boost::system::result<T, rest_error>;
+using result = boost::system::result<T, wagbot::error>;
 
 class rest {
  public:

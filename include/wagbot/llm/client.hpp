@@ -10,6 +10,7 @@
 
 #include "wagbot/net/http_client.hpp"
 #include "wagbot/protocol/chat_completions.hpp"
+#include "wagbot/protocol/error.hpp"
 
 namespace wagbot::llm {
 
@@ -25,9 +26,10 @@ class client {
  public:
   client(net::http_client& http, endpoint where);
 
-  /// Sends a request body. The error is a plain sentence for the user ("did not answer in
-  /// 30 s", "answered HTTP 500: …", "its answer was not a chat completion: …").
-  boost::asio::awaitable<boost::system::result<protocol::chat_completions::completion, std::string>>
+  /// Sends a request body. The error's message is a plain sentence for the user, to follow
+  /// "the model " ("did not answer within 30 s", "answered HTTP 500: …", "gave an answer that
+  /// is not a chat completion (…)").
+  boost::asio::awaitable<boost::system::result<protocol::chat_completions::completion, error>>
   complete(const nlohmann::json& body);
 
  private:

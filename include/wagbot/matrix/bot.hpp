@@ -73,7 +73,7 @@ class bot : public core::chat_transport {
   /// /sync until stop() or an exit code, handing each batch to handle_batch.
   boost::asio::awaitable<int> sync_batches(sync_fsm& fsm);
   /// After a failed /sync: logs in again or waits, as `next` says; an exit code ends the run.
-  boost::asio::awaitable<std::optional<int>> after_sync_failure(const pm::error& e,
+  boost::asio::awaitable<std::optional<int>> after_sync_failure(const wagbot::error& e,
                                                                 const sync_action& next,
                                                                 sync_fsm& fsm);
   void handle_batch(const pm::sync_response& batch, bool initial);

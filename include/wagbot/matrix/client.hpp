@@ -16,7 +16,7 @@ namespace wagbot::matrix {
 
 namespace pm = protocol::matrix;
 template <class T>
-using result = boost::system::result<T, pm::error>;
+using result = boost::system::result<T, wagbot::error>;
 template <class T>
 using task = boost::asio::awaitable<result<T>>;
 

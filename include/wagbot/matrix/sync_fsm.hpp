@@ -69,12 +69,12 @@ class sync_fsm {
   /// The probe answered; `has_versions` is false when the answer is not a Matrix one.
   sync_action on_probe_answer(bool has_versions) const;
   /// The probe failed at `now`: a 4xx is not Matrix; else wait until the deadline runs out.
-  sync_action on_probe_failed(const protocol::matrix::error& e, clock::time_point now) const;
+  sync_action on_probe_failed(const wagbot::error& e, clock::time_point now) const;
 
   /// The sync filter was uploaded: start syncing.
   sync_action on_filter_uploaded();
   /// The filter upload failed: a bad token ends the run; anything else is retried.
-  sync_action on_filter_failed(const protocol::matrix::error& e);
+  sync_action on_filter_failed(const wagbot::error& e);
 
   /// The long-poll timeout for the next /sync: none until a sync has succeeded (at start, after
   /// a failure) so the bot counts as connected at once; none for the very first sync ever.
@@ -82,7 +82,7 @@ class sync_fsm {
   /// A /sync returned a batch.
   sync_action on_sync_ok();
   /// A /sync failed.
-  sync_action on_sync_failed(const protocol::matrix::error& e);
+  sync_action on_sync_failed(const wagbot::error& e);
   /// The log-in after a rejected token ended with `code` (0: logged in).
   sync_action on_relogin(int code);
 
@@ -100,7 +100,7 @@ class sync_fsm {
   std::uint64_t rate_limited() const { return rate_limited_; }
 
  private:
-  sync_action retry(const protocol::matrix::error& e);
+  sync_action retry(const wagbot::error& e);
 
   sync_fsm_options options_;
   net::backoff backoff_;

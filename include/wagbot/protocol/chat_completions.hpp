@@ -12,6 +12,8 @@
 #include <boost/system/result.hpp>
 #include <nlohmann/json.hpp>
 
+#include "wagbot/protocol/error.hpp"
+
 namespace wagbot::protocol::chat_completions {
 
 using json = nlohmann::json;
@@ -31,8 +33,9 @@ struct completion {
   std::string finish_reason;          ///< "stop", "tool_calls", "length", …
 };
 
-/// Parses a 2xx body. The error is a short description of what is wrong with its shape.
-boost::system::result<completion, std::string> parse_completion(const std::string& body);
+/// Parses a 2xx body. The error is a bad_response whose message says what is wrong with its
+/// shape.
+boost::system::result<completion, wagbot::error> parse_completion(const std::string& body);
 
 /// The message of an error body ({"error":{"message":…}} or {"error":"…"}), or "".
 std::string error_message(const std::string& body);

@@ -8,27 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wagbot/protocol/error.hpp"
+
 namespace wagbot::protocol::matrix {
 
 using json = nlohmann::json;
 
-/// A Matrix error body ({errcode, error}) plus what the transport saw.
-struct error {
-  int http_status = 0;           ///< 0 for a transport failure (refused, timeout, …)
-  std::string errcode;           ///< M_LIMIT_EXCEEDED, M_UNKNOWN_TOKEN, …
-  std::string message;
-  std::int64_t retry_after_ms = 0;  ///< from the body or the Retry-After header
-  bool soft_logout = false;
-
-  bool rate_limited() const { return http_status == 429 || errcode == "M_LIMIT_EXCEEDED"; }
-  bool bad_token() const { return http_status == 401 || errcode == "M_UNKNOWN_TOKEN"; }
-  /// Worth retrying unchanged (transport failure, 5xx, 429).
-  bool transient() const { return http_status == 0 || http_status >= 500 || rate_limited(); }
-};
-
-/// Builds an error from a response; `retry_after_header` is the Retry-After value in seconds.
-/// A wait the server asks for is capped at max_retry_after_ms.
-error parse_error(int http_status, const std::string& body, const std::string& retry_after_header);
+/// Builds the error of a Matrix error body ({errcode, error}): `code` is the errcode, `kind`
+/// follows it (M_LIMIT_EXCEEDED, M_UNKNOWN_TOKEN) or the status. `retry_after_header` is the
+/// Retry-After value in seconds; a wait the server asks for is capped at max_retry_after_ms.
+wagbot::error parse_error(int http_status, const std::string& body,
+                          const std::string& retry_after_header);
 constexpr std::int64_t max_retry_after_ms = 3'600'000;
 
 /// The string at `key` of a JSON object; "" when absent, not a string, or not an object.

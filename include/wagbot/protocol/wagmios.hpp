@@ -15,10 +15,10 @@ namespace wagbot::protocol {
 
 using json = nlohmann::json;
 
-/// Splits an HTTP answer into the envelope's `data` or an api_error. `raw` routes (template
+/// Splits an HTTP answer into the envelope's `data` or an error. `raw` routes (template
 /// get, activity, metrics summary, health) pass `enveloped = false`.
-boost::system::result<json, api_error> parse_envelope(int http_status, const std::string& body,
-                                                      bool enveloped = true);
+boost::system::result<json, error> parse_envelope(int http_status, const std::string& body,
+                                                  bool enveloped = true);
 
 /// Maps a WAGMIOS error code (and its HTTP status) to an errc.
 errc classify_error(const std::string& code, int http_status);

@@ -16,7 +16,7 @@
 namespace wagbot::wagmios {
 
 template <class T>
-using result = boost::system::result<T, api_error>;
+using result = boost::system::result<T, error>;
 template <class T>
 using task = boost::asio::awaitable<result<T>>;
 using protocol::json;
@@ -97,7 +97,7 @@ class client {
   observer observer_;
 };
 
-/// Turns a transport failure into the api_error a user is shown.
-api_error transport_error(const boost::system::error_code& ec);
+/// Turns a transport failure into the error a user is shown.
+error transport_error(const boost::system::error_code& ec);
 
 }  // namespace wagbot::wagmios

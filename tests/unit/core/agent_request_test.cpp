@@ -43,7 +43,7 @@ TEST_SUITE("core") {
     const auto g = real_grammar();
     auto bad_json = parse_agent_requests("```wagmios\n{not json\n```", g);
     REQUIRE(bad_json.size() == 1);
-    CHECK(bad_json[0].error_code == "INVALID_JSON");
+    CHECK(to_string(bad_json[0].error_code) == "INVALID_JSON");
     auto cases = parse_agent_json(nlohmann::json::parse(R"([
       {"id":"a"},
       {"id":"b","action":"explode"},
@@ -53,14 +53,14 @@ TEST_SUITE("core") {
       {"id":"f","action":"ps","args":{"colour":"red"}},
       "just a string"])"), g);
     REQUIRE(cases.size() == 7);
-    CHECK(cases[0].error_code == "INVALID_REQUEST");
+    CHECK(to_string(cases[0].error_code) == "INVALID_REQUEST");
     CHECK(cases[0].error_message.find("`action`") != std::string::npos);
-    CHECK(cases[1].error_code == "UNKNOWN_ACTION");
+    CHECK(to_string(cases[1].error_code) == "UNKNOWN_ACTION");
     CHECK(cases[2].error_message == "Missing <container>.");
     CHECK(cases[3].error_message.find("whole number") != std::string::npos);
     CHECK(cases[4].error_message.find("`target` must be a string") != std::string::npos);
     CHECK(cases[5].error_message.find("no argument `colour`") != std::string::npos);
-    CHECK(cases[6].error_code == "INVALID_REQUEST");
+    CHECK(to_string(cases[6].error_code) == "INVALID_REQUEST");
     for (const auto& c : cases) CHECK_FALSE(c.act.has_value());
     CHECK_FALSE(has_agent_block("```wagmios-result\n{}\n```"));
     CHECK(parse_agent_json(nlohmann::json::parse(R"({"requests":[]})"), g)[0].error_message ==
@@ -75,10 +75,11 @@ TEST_SUITE("core") {
     CHECK(r["data"]["text"] == "`nginx` restarted on @nas.");
     CHECK(r["error"].is_null());
     chat_reply failed = error_reply("Your key for @nas lacks the `containers:write` scope.");
-    failed.error_code = "SCOPE_REQUIRED";
+    failed.error_code = reply_code::scope_required;
     auto e = result_of("r2", failed);
     CHECK(e["status"] == "error");
     CHECK(e["error"]["code"] == "SCOPE_REQUIRED");
+    CHECK(result_of("r4", error_reply("It broke."))["error"]["code"] == "FAILED");  // no code
     chat_reply waiting = say(tone::warning, "Approval needed");
     waiting.confirmation_id = "k3x9p2";
     auto w = result_of("r3", waiting);

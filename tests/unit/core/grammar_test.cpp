@@ -72,6 +72,9 @@ TEST_SUITE("core") {
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().message == "Missing <container>.");
     CHECK(missing.error().usage == "Usage: logs <container> [lines] [@host]");
+    CHECK(fmt::format("{}", missing.error()) ==
+          "Missing <container>. (Usage: logs <container> [lines] [@host])");
+    CHECK(fmt::format("{}", g.parse("").error()) == "Empty command.");
 
     auto not_number = g.parse("logs nginx many");
     REQUIRE_FALSE(not_number.has_value());

@@ -13,17 +13,18 @@ namespace pm = wagbot::protocol::matrix;
 namespace {
 const auto t0 = sync_fsm::clock::time_point{} + 1h;
 
-pm::error failure(int status, std::string errcode = "", std::int64_t retry_after_ms = 0) {
-  pm::error e;
+wagbot::error failure(int status, std::string errcode = "", std::int64_t retry_after_ms = 0) {
+  wagbot::error e;
   e.http_status = status;
-  e.errcode = std::move(errcode);
+  e.kind = wagbot::kind_of_status(status);
+  e.code = std::move(errcode);
   e.message = "boom";
   e.retry_after_ms = retry_after_ms;
   return e;
 }
-const pm::error refused = failure(0);
-const pm::error bad_gateway = failure(502);
-const pm::error unknown_token = failure(401, "M_UNKNOWN_TOKEN");
+const wagbot::error refused = failure(0);
+const wagbot::error bad_gateway = failure(502);
+const wagbot::error unknown_token = failure(401, "M_UNKNOWN_TOKEN");
 
 sync_fsm_options plain_options() {
   sync_fsm_options o;

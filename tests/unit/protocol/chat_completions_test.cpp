@@ -68,7 +68,10 @@ TEST_SUITE("protocol") {
       CAPTURE(body);
       auto parsed = parse_completion(body);
       CHECK_FALSE(parsed.has_value());
-      if (!parsed) CHECK_FALSE(parsed.error().empty());
+      if (!parsed) {
+        CHECK(parsed.error().kind == wagbot::errc::bad_response);
+        CHECK_FALSE(parsed.error().message.empty());
+      }
     }
   }
 

@@ -67,7 +67,7 @@ TEST_SUITE("protocol") {
     CHECK_FALSE(token.transient());
     auto forbidden = pm::parse_error(403, R"({"errcode":"M_FORBIDDEN","error":"no"})", "");
     CHECK_FALSE(forbidden.transient());
-    CHECK(pm::error{}.transient());  // a transport failure is worth a retry
+    CHECK(wagbot::error{.kind = wagbot::errc::host_unreachable}.transient());  // worth a retry
   }
 
   // Reproduced with tests/fuzz/matrix: content is written by any room member, and a field of another
@@ -110,7 +110,7 @@ TEST_SUITE("protocol") {
     CHECK(pm::parse_error(429, R"({"retry_after_ms": -1e30})", "7").retry_after_ms == 7000);
     CHECK(pm::parse_error(429, R"({"retry_after_ms": 250})", "").retry_after_ms == 250);
     const auto odd = pm::parse_error(401, R"({"errcode": 1, "error": {}, "soft_logout": "true"})", "");
-    CHECK(odd.errcode.empty());
+    CHECK(odd.code.empty());
     CHECK(odd.message == "HTTP 401");
     CHECK_FALSE(odd.soft_logout);
   }

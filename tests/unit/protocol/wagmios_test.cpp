@@ -10,7 +10,6 @@
 #include <tuple>
 
 using namespace wagbot::protocol;
-using wagbot::api_error;
 using wagbot::errc;
 
 namespace {
