@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
     const auto& c = app.cfg();
     std::string sender;
     if (!as.empty()) {
-      if (const auto* u = c.find_user(as); u && !u->shell.empty()) sender = u->shell.front();
+      if (const auto* u = c.find_user(as); u && !u->ids_on("shell").empty()) sender = u->ids_on("shell").front();
       else if (c.user_by_network_id("shell", as)) sender = as;
       else {
         std::cerr << "wagbot: no user `" << as << "` with a shell id in the config\n";
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
       const char* login = std::getenv("USER");
       if (login && c.user_by_network_id("shell", login)) sender = login;
       for (const auto& u : c.users)
-        if (sender.empty() && !u.shell.empty()) sender = u.shell.front();
+        if (sender.empty() && !u.ids_on("shell").empty()) sender = u.ids_on("shell").front();
       if (sender.empty()) {
         std::cerr << "wagbot: no user has a `shell` id in the config; add one or pass --as\n";
         return exit_config;

@@ -27,11 +27,17 @@ const user_config* config::find_user(const std::string& name) const {
   return nullptr;
 }
 
+const std::vector<std::string>& user_config::ids_on(std::string_view network) const {
+  static const std::vector<std::string> none;
+  auto it = ids.find(network);
+  return it == ids.end() ? none : it->second;
+}
+
 const user_config* config::user_by_network_id(const std::string& network,
                                               const std::string& id) const {
   for (const auto& u : users) {
-    const auto& ids = network == "shell" ? u.shell : network == "matrix" ? u.matrix : u.discord;
-    if (std::find(ids.begin(), ids.end(), id) != ids.end()) return &u;
+    const auto& known = u.ids_on(network);
+    if (std::find(known.begin(), known.end(), id) != known.end()) return &u;
   }
   return nullptr;
 }
@@ -250,9 +256,10 @@ config load_config(const std::filesystem::path& file) {
       if (u["admin"]) uc.admin = scalar<bool>(u["admin"], where + ".admin", "true or false");
       if (u["agent"]) uc.agent = scalar<bool>(u["agent"], where + ".agent", "true or false");
       uc.approvers = strings(u["approvers"], where + ".approvers");
-      uc.shell = strings(u["shell"], where + ".shell");
-      uc.matrix = strings(u["matrix"], where + ".matrix");
-      uc.discord = strings(u["discord"], where + ".discord");
+      for (const char* network : {"shell", "matrix", "discord"}) {
+        auto ids = strings(u[network], where + "." + network);
+        if (!ids.empty()) uc.ids[network] = std::move(ids);
+      }
       if (const auto keys = u["keys"]) {
         if (!keys.IsSequence()) throw config_error(where + ".keys", "must be a list");
         for (std::size_t k = 0; k < keys.size(); ++k) {

@@ -315,7 +315,7 @@ std::vector<std::string> conversation::ids_on(const std::string& network, const 
   for (const auto& name : users) {
     const auto* u = eng_.cfg().find_user(name);
     if (!u) continue;
-    const auto& ids = network == "matrix" ? u->matrix : network == "discord" ? u->discord : u->shell;
+    const auto& ids = u->ids_on(network);
     if (!ids.empty()) out.push_back(ids.front());
   }
   return out;

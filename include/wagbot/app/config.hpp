@@ -3,6 +3,8 @@
 // that names its key; `wagbot check-config` and every subcommand exit 2 on it.
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <string_view>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -45,7 +47,11 @@ struct user_config {
   bool admin = false;
   bool agent = false;
   std::vector<std::string> approvers;  ///< for agents: who confirms their destructive requests
-  std::vector<std::string> shell, matrix, discord;  ///< their ids on each network
+  /// Their ids on each network ("shell", "matrix", "discord"): a network not listed here
+  /// knows nobody by this user.
+  std::map<std::string, std::vector<std::string>, std::less<>> ids;
+  /// Their ids on `network` (none when the network is not listed).
+  const std::vector<std::string>& ids_on(std::string_view network) const;
   std::vector<preset_key> keys;
 };
 

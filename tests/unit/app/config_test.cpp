@@ -179,6 +179,9 @@ users:
     CHECK(c.user_by_network_id("discord", "123456789012345678") == alice);
     CHECK(c.user_by_network_id("shell", "alice") == alice);
     CHECK(c.user_by_network_id("matrix", "@mallory:example.org") == nullptr);
+    // A network nobody configured knows nobody, even by another network's id.
+    CHECK(c.user_by_network_id("irc", "123456789012345678") == nullptr);
+    CHECK(c.user_by_network_id("slack", "alice") == nullptr);
   }
 
   TEST_CASE("an empty file gives the defaults") {

@@ -32,7 +32,7 @@ void add_user(app::config& cfg, const std::string& name, const std::string& matr
               std::vector<std::string> approvers = {}) {
   app::user_config u;
   u.name = name;
-  u.matrix = {matrix_id};
+  u.ids["matrix"] = {matrix_id};
   u.agent = !approvers.empty();
   u.approvers = std::move(approvers);
   cfg.users.push_back(u);
