@@ -1,9 +1,5 @@
 #include "wagbot/llm/client.hpp"
 
-#include <boost/asio/error.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/beast/core/error.hpp>
-
 #include "wagbot/core/redact.hpp"
 
 namespace wagbot::llm {
@@ -21,13 +17,14 @@ std::string clip(std::string text, std::size_t n) {
 }
 
 std::string transport_text(const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
-  if (ec == boost::beast::error::timeout || ec == asio::error::timed_out)
-    return "did not answer within " + std::to_string(timeout.count() / 1000) + " s";
-  if (ec == asio::error::connection_refused) return "is not reachable (connection refused)";
-  if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again)
-    return "is not reachable (host name not found)";
-  if (ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category())
-    return "could not be reached securely (TLS failed)";
+  switch (net::classify(ec)) {
+    case net::failure::timeout:
+      return "did not answer within " + std::to_string(timeout.count() / 1000) + " s";
+    case net::failure::refused: return "is not reachable (connection refused)";
+    case net::failure::name_not_found: return "is not reachable (host name not found)";
+    case net::failure::tls: return "could not be reached securely (TLS failed)";
+    case net::failure::other: break;
+  }
   return "is not reachable (" + ec.message() + ")";
 }
 }  // namespace
