@@ -62,7 +62,9 @@ std::string to_text(const watch_state& state) {
 
 std::optional<watch_state> read_watch_state(std::string_view text, std::string_view base) {
   const auto doc = protocol::json::parse(text, nullptr, false);
-  if (!doc.is_object() || doc.value("base", "") != base) return std::nullopt;
+  if (!doc.is_object()) return std::nullopt;
+  if (auto saved = doc.find("base"); saved == doc.end() || !saved->is_string() || *saved != base)
+    return std::nullopt;
   watch_state state;
   state.base = std::string(base);
   state.containers = doc.value("containers", protocol::json());

@@ -122,6 +122,7 @@ TEST_SUITE("alerts") {
     CHECK_FALSE(read_watch_state("{\"base\":", "http://h:1"));
     CHECK_FALSE(read_watch_state("[1,2]", "http://h:1"));
     CHECK_FALSE(read_watch_state("{\"containers\":{}}", "http://h:1"));
+    CHECK_FALSE(read_watch_state("{\"base\":5,\"containers\":{}}", "http://h:1"));
     const auto old =
         read_watch_state(R"({"base":"http://h:1","containers":{"web":1}})", "http://h:1");
     REQUIRE(old);
