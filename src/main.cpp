@@ -8,6 +8,7 @@
 
 #include "commands/commands.hpp"
 #include "wagbot/app/app.hpp"
+#include "wagbot/app/log_sink.hpp"
 #include "wagbot/app/observability.hpp"
 #include "wagbot/core/agent_request.hpp"
 #include "wagbot/core/grammar.hpp"
@@ -84,7 +85,8 @@ int explain(const std::string& text, const std::string& config_file, bool ask_mo
       std::cout << out.dump(2) << "\n";
       return 1;
     }
-    auto log = wagbot::core::logger(wagbot::core::log_level::warn, wagbot::core::stderr_sink(false), "planner");
+    auto log = wagbot::core::logger(wagbot::core::log_level::warn, wagbot::app::stream_sink(false),
+                                    "planner");
     auto plan = wagbot::app::ask_once(cfg->planner, text, hosts, grammar, log);
     nlohmann::json out{{"ok", false}, {"planner", true}, {"actions", nlohmann::json::array()}};
     if (!plan) {

@@ -11,8 +11,11 @@ namespace wagbot::alerts {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
+using feed_kind = wagmios::feed_update::kind;
 
 namespace {
+std::string position_of(const protocol::activity_event& e) { return e.timestamp + "|" + e.id; }
+
 core::alert_settings from_config(const alerts::config& c) {
   core::alert_settings s;
   s.unreachable_after = c.unreachable_after;
@@ -27,8 +30,51 @@ std::int64_t now_seconds() {
 }
 }  // namespace
 
-watcher::watcher(asio::any_io_executor executor, const wagmios::host_config& host, const alerts::config& settings,
-                 net::http_client& http, router& out, store::kv_store& kv, store::key_store& keys, core::logger log)
+std::vector<protocol::activity_event> feed_cursor::catch_up(
+    const std::vector<protocol::activity_event>& events) {
+  std::vector<protocol::activity_event> news;
+  const bool report = known_;
+  for (const auto& e : events) {
+    if (report && position_of(e) > position_) news.push_back(e);
+    advance(e);
+  }
+  known_ = true;
+  return news;
+}
+
+void feed_cursor::advance(const protocol::activity_event& e) {
+  if (auto position = position_of(e); position > position_) position_ = std::move(position);
+  known_ = true;
+}
+
+void feed_cursor::restore(std::string position) {
+  known_ = !position.empty();
+  position_ = std::move(position);
+}
+
+std::string to_text(const watch_state& state) {
+  protocol::json doc = protocol::json::object();
+  doc["base"] = state.base;
+  doc["containers"] = state.containers;
+  doc["feed"] = state.feed;
+  return doc.dump();
+}
+
+std::optional<watch_state> read_watch_state(std::string_view text, std::string_view base) {
+  const auto doc = protocol::json::parse(text, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  if (auto saved = doc.find("base"); saved == doc.end() || !saved->is_string() || *saved != base)
+    return std::nullopt;
+  watch_state state;
+  state.base = std::string(base);
+  state.containers = doc.value("containers", protocol::json());
+  if (auto feed = doc.find("feed"); feed != doc.end() && feed->is_string()) state.feed = *feed;
+  return state;
+}
+
+watcher::watcher(asio::any_io_executor executor, const wagmios::host_config& host,
+                 const alerts::config& settings, net::http_client& http, router& out,
+                 store::kv_store& kv, store::key_store& keys, core::logger log)
     : executor_(executor),
       host_(host),
       settings_(settings),
@@ -39,24 +85,20 @@ watcher::watcher(asio::any_io_executor executor, const wagmios::host_config& hos
       log_(std::move(log)),
       watch_(host.alias, from_config(settings)),
       alert_settings_(from_config(settings)),
-      ws_(executor, "wagbot/" WAGBOT_VERSION),
-      feed_pause_(executor) {
+      feed_(executor, wagmios::endpoint{host.base, host.tls}, host.monitor_key) {
   restore();
 }
 
 std::string watcher::state_key() const { return "alerts.watch." + host_.alias; }
 
+std::string watcher::base() const { return host_.base.origin() + host_.base.path; }
+
 void watcher::restore() {
   auto text = kv_.get(state_key());
   if (!text) return;
-  const auto saved = protocol::json::parse(*text, nullptr, false);
-  // Kept per alias: when the alias now names another machine, start from a blank baseline.
-  if (!saved.is_object() || saved.value("base", "") != host_.base.origin() + host_.base.path) return;
-  if (!watch_.resume(saved.value("containers", protocol::json()))) return;
-  if (auto feed = saved.find("feed"); feed != saved.end() && feed->is_string() && !feed->get<std::string>().empty()) {
-    last_event_ = feed->get<std::string>();
-    feed_baseline_ = true;
-  }
+  auto state = read_watch_state(*text, base());
+  if (!state || !watch_.resume(state->containers)) return;
+  cursor_.restore(std::move(state->feed));
   saved_ = *text;
   log_.info("resuming the watch of @{} from what it saw before the restart", host_.alias);
 }
@@ -64,11 +106,7 @@ void watcher::restore() {
 void watcher::save() {
   auto containers = watch_.snapshot();
   if (containers.is_null()) return;
-  protocol::json state = protocol::json::object();
-  state["base"] = host_.base.origin() + host_.base.path;
-  state["containers"] = std::move(containers);
-  state["feed"] = last_event_;
-  auto text = state.dump();
+  auto text = to_text({base(), std::move(containers), cursor_.position()});
   if (text == saved_) return;
   kv_.set(state_key(), text);
   saved_ = std::move(text);
@@ -76,14 +114,7 @@ void watcher::save() {
 
 void watcher::stop() {
   stopping_ = true;
-  ws_.abort();
-  feed_pause_.cancel();
-}
-
-void watcher::seen(const protocol::activity_event& e) {
-  const auto position = e.timestamp + "|" + e.id;
-  if (position > last_event_) last_event_ = position;
-  feed_baseline_ = true;
+  feed_.stop();
 }
 
 asio::awaitable<void> watcher::catch_up() {
@@ -98,14 +129,9 @@ asio::awaitable<void> watcher::catch_up() {
     }
     co_return;
   }
-  const bool report = feed_baseline_;
   std::vector<core::alert> alerts;
-  for (const auto& e : *events) {
-    if (report && e.timestamp + "|" + e.id > last_event_)
-      for (auto& a : watch_.on_activity(e, now_seconds())) alerts.push_back(std::move(a));
-    seen(e);
-  }
-  feed_baseline_ = true;
+  for (const auto& e : cursor_.catch_up(*events))
+    for (auto& a : watch_.on_activity(e, now_seconds())) alerts.push_back(std::move(a));
   emit(std::move(alerts));
   save();
 }
@@ -130,13 +156,14 @@ asio::awaitable<void> watcher::poll_loop() {
   while (!stopping_) {
     const auto started = std::chrono::steady_clock::now();
     const bool was_reachable = watch_.reachable();
-    if (!feed_connected_) co_await catch_up();
+    if (!feed_.connected()) co_await catch_up();
     auto list = co_await api_.containers(host_.monitor_key);
     if (stopping_) break;
     if (list) {
       emit(watch_.on_poll(*list, now_seconds()));
       save();
-      if (!was_reachable || !feed_connected_) feed_pause_.cancel();  // the host is back: reconnect the feed now
+      // The host is back: reconnect the feed now rather than at the end of its backoff.
+      if (!was_reachable || !feed_.connected()) feed_.retry_now();
     } else {
       emit(watch_.on_poll_failed(list.error().message, now_seconds()));
     }
@@ -146,41 +173,30 @@ asio::awaitable<void> watcher::poll_loop() {
 }
 
 asio::awaitable<void> watcher::feed_loop() {
-  std::chrono::milliseconds backoff{1000};
   bool warned = false;
-  net::url where = host_.base;
-  where.scheme = host_.base.tls() ? "wss" : "ws";
-  // The key goes in the query: the feed's documented alternative to the header.
-  const std::string target = "/api/ws/activity?key=" + net::percent_encode(host_.monitor_key);
-  while (!stopping_) {
-    auto ec = co_await ws_.connect(where, target, host_.tls, std::chrono::seconds(10));
-    if (!ec) {
-      backoff = std::chrono::milliseconds(1000);
-      warned = false;
-      log_.debug("following the activity feed of @{}", host_.alias);
-      feed_connected_ = true;
-      co_await catch_up();  // what happened while it was down
-      for (;;) {
-        auto frame = co_await ws_.read();
-        if (!frame) break;
-        auto doc = protocol::json::parse(*frame, nullptr, false);
-        if (!doc.is_object()) continue;
-        const auto e = doc.get<protocol::activity_event>();
-        seen(e);
-        emit(watch_.on_activity(e, now_seconds()));
+  while (auto update = co_await feed_.next()) {
+    switch (update->what) {
+      case feed_kind::connected:
+        warned = false;
+        log_.debug("following the activity feed of @{}", host_.alias);
+        co_await catch_up();  // what happened while it was down
+        break;
+      case feed_kind::event:
+        cursor_.advance(update->event);
+        emit(watch_.on_activity(update->event, now_seconds()));
         save();
-      }
-      feed_connected_ = false;
-    } else if (!warned) {
-      // A key without system:read is refused at the upgrade: polling still sees most things.
-      log_.warn("cannot follow the activity feed of @{} ({}); polling only, retrying with backoff",
-                host_.alias, ec.message());
-      warned = true;
+        break;
+      case feed_kind::refused:
+        // A key without system:read is refused at the upgrade: polling still sees most things.
+        if (!warned)
+          log_.warn(
+              "cannot follow the activity feed of @{} ({}); polling only, retrying with backoff",
+              host_.alias, update->error.message());
+        warned = true;
+        break;
+      case feed_kind::lost:
+        break;
     }
-    if (stopping_) break;
-    feed_pause_.expires_after(backoff);
-    co_await feed_pause_.async_wait(asio::as_tuple(asio::use_awaitable));
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(60));
   }
 }
 

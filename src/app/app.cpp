@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "commands/commands.hpp"
+#include "wagbot/app/log_sink.hpp"
 #include "wagbot/app/memory.hpp"
 #include "wagbot/app/observability.hpp"
 #include "wagbot/discord/bot.hpp"
@@ -47,7 +48,8 @@ asio::awaitable<bool> pause(std::chrono::steady_clock::duration d) {
 }  // namespace
 
 application::application(config cfg) : cfg_(std::move(cfg)) {
-  log_ = core::logger(core::parse_log_level(cfg_.log_level), core::stderr_sink(cfg_.log_format == "json"));
+  log_ = core::logger(core::parse_log_level(cfg_.log_level),
+                      stream_sink(cfg_.log_format == "json"));
   std::filesystem::create_directories(cfg_.data_dir);
   std::filesystem::permissions(cfg_.data_dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace);

@@ -1,9 +1,5 @@
 #include "wagbot/llm/client.hpp"
 
-#include <boost/asio/error.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/beast/core/error.hpp>
-
 #include "wagbot/core/redact.hpp"
 
 namespace wagbot::llm {
@@ -21,15 +17,14 @@ std::string clip(std::string text, std::size_t n) {
 }
 
 error transport_error(const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
-  if (ec == boost::beast::error::timeout || ec == asio::error::timed_out)
-    return {errc::timeout, "",
-            "did not answer within " + std::to_string(timeout.count() / 1000) + " s"};
-  if (ec == asio::error::connection_refused)
-    return {errc::host_unreachable, "", "is not reachable (connection refused)"};
-  if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again)
-    return {errc::host_unreachable, "", "is not reachable (host name not found)"};
-  if (ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category())
-    return {errc::tls_failure, "", "could not be reached securely (TLS failed)"};
+  switch (net::classify(ec)) {
+    case net::failure::timeout:
+      return {errc::timeout, "", "did not answer within " + std::to_string(timeout.count() / 1000) + " s"};
+    case net::failure::refused: return {errc::host_unreachable, "", "is not reachable (connection refused)"};
+    case net::failure::name_not_found: return {errc::host_unreachable, "", "is not reachable (host name not found)"};
+    case net::failure::tls: return {errc::tls_failure, "", "could not be reached securely (TLS failed)"};
+    case net::failure::other: break;
+  }
   return {errc::host_unreachable, "", "is not reachable (" + ec.message() + ")"};
 }
 }  // namespace

@@ -9,6 +9,7 @@
 #include "wagbot/core/redact.hpp"
 #include "wagbot/matrix/bot.hpp"
 #include "wagbot/matrix/render.hpp"
+#include "wagbot/net/backoff.hpp"
 
 namespace wagbot::matrix {
 
@@ -65,10 +66,13 @@ asio::awaitable<void> bot::on_invite(pm::invited_room invite) {
     // A join can meet a 429 or a restarting homeserver like any request: retry it.
     auto joined = co_await api_.join(invite.room_id);
     asio::steady_timer pause(executor_);
-    for (int attempt = 0; !joined && joined.error().transient() && attempt < 8 && !stopping_; ++attempt) {
-      const auto wait = joined.error().rate_limited() ? std::max<std::int64_t>(joined.error().retry_after_ms, 200)
-                                                      : std::int64_t(500) << attempt;
-      pause.expires_after(std::chrono::milliseconds(wait));
+    // Eight retries, ½ s doubling (jittered): one to two minutes in all. A 429 says how long.
+    net::backoff retry({std::chrono::milliseconds(500), std::chrono::seconds(64)});
+    for (int attempt = 0; !joined && joined.error().transient() && attempt < 8 && !stopping_;
+         ++attempt) {
+      const auto e = joined.error();
+      const auto asked = std::chrono::milliseconds(std::max<std::int64_t>(e.retry_after_ms, 200));
+      pause.expires_after(e.rate_limited() ? asked : retry.next());
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       joined = co_await api_.join(invite.room_id);
     }

@@ -8,9 +8,18 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "wagbot/net/backoff.hpp"
+
 namespace wagbot::matrix {
 
 namespace asio = boost::asio;
+
+namespace {
+// Retries a transient failure after ¼–½ s, doubling to 15–30 s: a restarting homeserver is
+// back within seconds, and the same txnId makes every retry safe.
+constexpr net::backoff_policy send_backoff{std::chrono::milliseconds(500), std::chrono::seconds(30),
+                                           2.0, 0.5};
+}  // namespace
 
 outbox::outbox(client& api, core::logger log) : api_(api), log_(std::move(log)) {
   // Unique across restarts: a txnId is idempotent per device, so a reused one would be
@@ -43,9 +52,8 @@ task<std::string> outbox::with_retries(std::string room, Call call) {
   co_await wait_turn(l, ticket);
   const auto txn = next_txn();
   const auto deadline = std::chrono::steady_clock::now() + give_up_;
-  std::chrono::milliseconds backoff{250};
+  net::backoff retry(send_backoff);
   asio::steady_timer pause(co_await asio::this_coro::executor);
-  std::mt19937 jitter{std::random_device{}()};
   result<std::string> outcome{wagbot::error{}};
   for (;;) {
     outcome = co_await call(txn);
@@ -55,14 +63,14 @@ task<std::string> outbox::with_retries(std::string room, Call call) {
       log_.warn("send to {} failed: {}", room, e);
       break;
     }
-    std::chrono::milliseconds wait = backoff;
+    // The homeserver's own wait wins over ours, and does not grow our backoff.
+    std::chrono::milliseconds wait;
     if (e.rate_limited()) {
       ++rate_limited_;
       wait = std::chrono::milliseconds(std::max<std::int64_t>(e.retry_after_ms, 100));
       log_.debug("rate limited in {}: waiting {} ms", room, wait.count());
     } else {
-      backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
-      wait += std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 250)(jitter));
+      wait = retry.next();
     }
     pause.expires_after(wait);
     co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));

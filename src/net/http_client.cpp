@@ -37,6 +37,17 @@ std::string http_response::header(std::string_view name) const {
   return {};
 }
 
+failure classify(const error_code& ec) {
+  if (ec == beast::error::timeout || ec == asio::error::timed_out) return failure::timeout;
+  if (ec.category() == asio::error::get_ssl_category() ||
+      ec.category() == asio::ssl::error::get_stream_category())
+    return failure::tls;
+  if (ec == asio::error::connection_refused) return failure::refused;
+  if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again)
+    return failure::name_not_found;
+  return failure::other;
+}
+
 namespace {
 
 /// One open connection; exactly one of the two streams is set.

@@ -1,24 +1,19 @@
 #include "wagbot/wagmios/client.hpp"
 
-#include <boost/asio/error.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/beast/core/error.hpp>
-
 namespace wagbot::wagmios {
 
-namespace asio = boost::asio;
 using net::percent_encode;
 using protocol::parse_envelope;
 
 api_error transport_error(const boost::system::error_code& ec) {
-  if (ec == boost::beast::error::timeout || ec == asio::error::timed_out)
-    return {errc::timeout, "", "no answer in time", 0};
-  if (ec.category() == asio::error::get_ssl_category() ||
-      ec.category() == asio::ssl::error::get_stream_category())
-    return {errc::tls_failure, "", "TLS failed: " + ec.message(), 0};
-  if (ec == asio::error::connection_refused) return {errc::host_unreachable, "", "connection refused", 0};
-  if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again)
-    return {errc::host_unreachable, "", "host name not found", 0};
+  switch (net::classify(ec)) {
+    case net::failure::timeout: return {errc::timeout, "", "no answer in time", 0};
+    case net::failure::tls: return {errc::tls_failure, "", "TLS failed: " + ec.message(), 0};
+    case net::failure::refused: return {errc::host_unreachable, "", "connection refused", 0};
+    case net::failure::name_not_found:
+      return {errc::host_unreachable, "", "host name not found", 0};
+    case net::failure::other: break;
+  }
   return {errc::host_unreachable, "", ec.message(), 0};
 }
 

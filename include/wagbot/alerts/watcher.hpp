@@ -1,13 +1,13 @@
 #pragma once
 // Watches one WAGMIOS host with its monitor key: polls /api/containers (what the activity feed
 // cannot see: crashes, restarts by Docker, changes outside the API) and follows the activity
-// WebSocket (what was done through the API), reconnecting with backoff. What it last saw is
+// feed (what was done through the API), which reconnects with backoff. What it last saw is
 // kept in the database, so that after a restart the first poll reports what changed while
 // wagbot was stopped, and the feed's catch-up reports the API actions made meanwhile.
-#include <memory>
+#include <optional>
 #include <string>
-
-#include <boost/asio/steady_timer.hpp>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,17 +16,52 @@
 #include "wagbot/alerts/config.hpp"
 #include "wagbot/wagmios/host_config.hpp"
 #include "wagbot/core/alerts.hpp"
-#include "wagbot/net/websocket.hpp"
 #include "wagbot/store/key_store.hpp"
 #include "wagbot/store/kv_store.hpp"
+#include "wagbot/wagmios/activity_feed.hpp"
 #include "wagbot/wagmios/client.hpp"
 
 namespace wagbot::alerts {
 
+/// How far a watcher has read a host's activity history. The feed has no sequence number and
+/// no replay, so the position is the newest "timestamp|id" handled; a catch-up list reports
+/// only what lies past it, and only once the position is known (the first list is a baseline).
+class feed_cursor {
+ public:
+  /// The events of a catch-up list not handled yet (none while the position is unknown), in
+  /// the list's order; the position moves past every event of the list and becomes known.
+  std::vector<protocol::activity_event> catch_up(
+      const std::vector<protocol::activity_event>& events);
+  /// A live event was handled: the position moves past it and becomes known.
+  void advance(const protocol::activity_event& e);
+  /// Starts from a position saved before a restart ("" leaves it unknown).
+  void restore(std::string position);
+  /// The newest "timestamp|id" handled, "" when none.
+  const std::string& position() const { return position_; }
+  bool known() const { return known_; }
+
+ private:
+  std::string position_;
+  bool known_ = false;
+};
+
+/// What a watcher keeps across restarts (under "alerts.watch.<alias>").
+struct watch_state {
+  std::string base;           ///< the host's URL (origin + path) when saved
+  protocol::json containers;  ///< core::host_watch::snapshot()
+  std::string feed;           ///< the feed_cursor position
+};
+/// The stored text of a state.
+std::string to_text(const watch_state& state);
+/// The state in `text` if it was saved for `base`; nullopt when the text is not a state or the
+/// alias now names another machine (then the watch starts from a blank baseline).
+std::optional<watch_state> read_watch_state(std::string_view text, std::string_view base);
+
 class watcher {
  public:
-  watcher(boost::asio::any_io_executor executor, const wagmios::host_config& host, const alerts::config& settings,
-          net::http_client& http, router& out, store::kv_store& kv, store::key_store& keys, core::logger log);
+  watcher(boost::asio::any_io_executor executor, const wagmios::host_config& host,
+          const alerts::config& settings, net::http_client& http, router& out,
+          store::kv_store& kv, store::key_store& keys, core::logger log);
 
   /// Polls and follows the feed until stop().
   boost::asio::awaitable<void> run();
@@ -42,8 +77,8 @@ class watcher {
   boost::asio::awaitable<void> feed_loop();
   void emit(std::vector<core::alert> alerts);
   boost::asio::awaitable<void> catch_up();
-  void seen(const protocol::activity_event& e);
   std::string state_key() const;
+  std::string base() const;
   void restore();
   void save();
 
@@ -58,12 +93,9 @@ class watcher {
   core::logger log_;
   core::host_watch watch_;
   core::alert_settings alert_settings_;
-  net::websocket ws_;
-  boost::asio::steady_timer feed_pause_;
-  bool feed_connected_ = false;
+  wagmios::activity_feed feed_;
+  feed_cursor cursor_;
   bool no_activity_scope_ = false;
-  bool feed_baseline_ = false;     ///< the feed's position is known (catch-up may report)
-  std::string last_event_;         ///< timestamp|id of the newest activity event handled
   bool stopping_ = false;
 };
 

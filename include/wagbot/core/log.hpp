@@ -1,6 +1,7 @@
 #pragma once
-// A logger passed by value: a level and a sink chosen by the composition root. Every line goes
-// through core::redact, so a key or token that slips into a message never reaches the sink.
+// A logger passed by value: a level and a sink chosen by the composition root (app/log_sink
+// writes to stderr; core itself does no I/O). Every line goes through core::redact, so a key or
+// token that slips into a message never reaches the sink.
 #include <functional>
 #include <string>
 #include <string_view>
@@ -48,8 +49,5 @@ class logger {
   sink out_;
   std::string component_ = "wagbot";
 };
-
-/// A sink writing to stderr as text (`2026-11-24T10:00:00Z info  matrix: …`) or JSON lines.
-logger::sink stderr_sink(bool json);
 
 }  // namespace wagbot::core

@@ -9,6 +9,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
 #include "wagbot/net/tls.hpp"
@@ -35,6 +36,13 @@ struct http_response {
   /// First header of that name (case-insensitive), or "".
   std::string header(std::string_view name) const;
 };
+
+/// What went wrong with a link, for callers that word it for a user without knowing which
+/// library reported it (Beast's own timeout included).
+enum class failure { timeout, tls, refused, name_not_found, other };
+
+/// Sorts an error from http_client::send or websocket::connect into a failure.
+failure classify(const boost::system::error_code& ec);
 
 /// Keep-alive HTTP(S) client. Failures (refused, reset, timeout, TLS, oversize) are errors;
 /// any HTTP status is a response.
