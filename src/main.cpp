@@ -29,31 +29,58 @@ wagbot::app::config load_or_exit(const std::string& file) {
   }
 }
 
-int explain(const std::string& text, const std::string& config_file, bool ask_model) {
-  std::vector<wagbot::core::command_spec> specs;
-  for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
-  wagbot::core::grammar grammar(specs);
-  // Host descriptions ("the nas") come from the config when one is given.
-  std::vector<wagbot::core::host_words> hosts;
-  std::optional<wagbot::app::config> cfg;
-  if (!config_file.empty()) cfg = load_or_exit(config_file);
-  if (cfg)
-    for (const auto& h : cfg->hosts) hosts.push_back({h.alias, h.description});
-  if (ask_model && (!cfg || !cfg->planner.enabled)) {
-    std::cerr << "wagbot: --planner needs -c FILE with a `planner:` section\n";
-    return exit_config;
+/// `wagbot explain`: what a line would turn into, as JSON, without running anything.
+class explainer {
+ public:
+  explainer(std::optional<wagbot::app::config> cfg) : cfg_(std::move(cfg)), grammar_(specs()) {
+    // Host descriptions ("the nas") come from the config when one is given.
+    if (cfg_)
+      for (const auto& h : cfg_->hosts) hosts_.push_back({h.alias, h.description});
   }
-  auto describe = [&](const wagbot::core::action& act) {
-    const auto* spec = grammar.find(act.command);
+
+  int run(const std::string& text, bool ask_model) const {
+    if (wagbot::core::has_agent_block(text)) return agent_requests(text);
+    auto line = wagbot::core::read_line(text, [&] { return hosts_; }, grammar_);
+    if (line.plan) {
+      nlohmann::json out{{"ok", line.plan->question.empty()}, {"actions", nlohmann::json::array()}};
+      if (!line.plan->question.empty()) out["question"] = line.plan->question;
+      for (const auto& a : line.plan->actions) out["actions"].push_back(describe(a));
+      return print(out);
+    }
+    // The planner calls out to a model, so it is asked only on request.
+    if (line.error && cfg_ && cfg_->planner.enabled && wagbot::core::worth_planning(text, *line.error))
+      return planned(text, *line.error, ask_model);
+    if (line.error)
+      return print({{"ok", false}, {"error", line.error->message}, {"usage", line.error->usage},
+                    {"actions", nlohmann::json::array()}});
+    return print({{"ok", true}, {"actions", nlohmann::json::array({describe(*line.command)})}});
+  }
+
+ private:
+  static std::vector<wagbot::core::command_spec> specs() {
+    std::vector<wagbot::core::command_spec> out;
+    for (const auto& c : wagbot::commands::all()) out.push_back(c.spec);
+    return out;
+  }
+
+  /// Prints the answer; the exit code is 0 when it is "ok".
+  static int print(const nlohmann::json& out) {
+    std::cout << out.dump(2) << "\n";
+    return out.value("ok", false) ? 0 : 1;
+  }
+
+  nlohmann::json describe(const wagbot::core::action& act) const {
+    const auto* spec = grammar_.find(act.command);
     nlohmann::json a = act;
     a["scope"] = spec->scope;
     a["destructive"] = spec->destructive;
     a["runs_on_host"] = spec->uses_host;
     return a;
-  };
-  if (wagbot::core::has_agent_block(text)) {
+  }
+
+  int agent_requests(const std::string& text) const {
     nlohmann::json out{{"ok", true}, {"actions", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
-    for (const auto& req : wagbot::core::parse_agent_requests(text, grammar)) {
+    for (const auto& req : wagbot::core::parse_agent_requests(text, grammar_)) {
       if (req.act) {
         auto a = describe(*req.act);
         a["request_id"] = req.id;
@@ -65,33 +92,20 @@ int explain(const std::string& text, const std::string& config_file, bool ask_mo
                                  {"message", req.error_message}});
       }
     }
-    std::cout << out.dump(2) << "\n";
-    return out["ok"].get<bool>() ? 0 : 1;
+    return print(out);
   }
-  auto line = wagbot::core::read_line(text, [&] { return hosts; }, grammar);
-  if (line.plan) {
-    nlohmann::json out{{"ok", line.plan->question.empty()}, {"actions", nlohmann::json::array()}};
-    if (!line.plan->question.empty()) out["question"] = line.plan->question;
-    for (const auto& a : line.plan->actions) out["actions"].push_back(describe(a));
-    std::cout << out.dump(2) << "\n";
-    return line.plan->question.empty() ? 0 : 1;
-  }
-  // The planner calls out to a model, so it is asked only on request.
-  if (line.error && cfg && cfg->planner.enabled && wagbot::core::worth_planning(text, *line.error)) {
-    if (!ask_model) {
-      nlohmann::json out{{"ok", false}, {"error", line.error->message}, {"usage", line.error->usage},
-                         {"actions", nlohmann::json::array()},
-                         {"planner", "not asked; add --planner to ask the configured model"}};
-      std::cout << out.dump(2) << "\n";
-      return 1;
-    }
-    auto log = wagbot::core::logger(wagbot::core::log_level::warn, wagbot::app::stream_sink(false),
-                                    "planner");
-    auto plan = wagbot::app::ask_once(cfg->planner, text, hosts, grammar, log);
+
+  int planned(const std::string& text, const wagbot::core::parse_error& error, bool ask_model) const {
+    if (!ask_model)
+      return print({{"ok", false}, {"error", error.message}, {"usage", error.usage},
+                    {"actions", nlohmann::json::array()},
+                    {"planner", "not asked; add --planner to ask the configured model"}});
+    auto log = wagbot::core::logger(wagbot::core::log_level::warn, wagbot::app::stream_sink(false), "planner");
+    auto plan = wagbot::app::ask_once(cfg_->planner, text, hosts_, grammar_, log);
     nlohmann::json out{{"ok", false}, {"planner", true}, {"actions", nlohmann::json::array()}};
     if (!plan) {
       out["error"] = "the model " + plan.error().message;
-      out["usage"] = line.error->usage;
+      out["usage"] = error.usage;
     } else if (!plan->refusal.empty()) {
       out["error"] = "refused: " + plan->refusal;
     } else if (plan->actions.empty()) {
@@ -104,17 +118,39 @@ int explain(const std::string& text, const std::string& config_file, bool ask_mo
         out["actions"].push_back(a);
       }
     }
-    std::cout << out.dump(2) << "\n";
-    return out["ok"].get<bool>() ? 0 : 1;
+    return print(out);
   }
-  nlohmann::json out;
-  if (line.error) {
-    out = {{"ok", false}, {"error", line.error->message}, {"usage", line.error->usage}, {"actions", nlohmann::json::array()}};
-  } else {
-    out = {{"ok", true}, {"actions", nlohmann::json::array({describe(*line.command)})}};
+
+  std::optional<wagbot::app::config> cfg_;
+  wagbot::core::grammar grammar_;
+  std::vector<wagbot::core::host_words> hosts_;
+};
+
+int explain(const std::string& text, const std::string& config_file, bool ask_model) {
+  std::optional<wagbot::app::config> cfg;
+  if (!config_file.empty()) cfg = load_or_exit(config_file);
+  if (ask_model && (!cfg || !cfg->planner.enabled)) {
+    std::cerr << "wagbot: --planner needs -c FILE with a `planner:` section\n";
+    return exit_config;
   }
-  std::cout << out.dump(2) << "\n";
-  return line.error ? 1 : 0;
+  return explainer(std::move(cfg)).run(text, ask_model);
+}
+
+/// The shell id `wagbot shell` speaks as: --as (a user's name or shell id), else $USER when
+/// it is a shell id, else the first user with one. Nothing (after saying why) when none fits.
+std::optional<std::string> shell_sender(const wagbot::app::config& c, const std::string& as) {
+  if (!as.empty()) {
+    if (const auto* u = c.find_user(as); u && !u->ids_on("shell").empty()) return u->ids_on("shell").front();
+    if (c.user_by_network_id("shell", as)) return as;
+    std::cerr << "wagbot: no user `" << as << "` with a shell id in the config\n";
+    return std::nullopt;
+  }
+  const char* login = std::getenv("USER");
+  if (login && c.user_by_network_id("shell", login)) return std::string(login);
+  for (const auto& u : c.users)
+    if (!u.ids_on("shell").empty()) return u.ids_on("shell").front();
+  std::cerr << "wagbot: no user has a `shell` id in the config; add one or pass --as\n";
+  return std::nullopt;
 }
 
 }  // namespace
@@ -173,27 +209,9 @@ int main(int argc, char** argv) {
     wagbot::app::application app(std::move(cfg));
     if (*run) return app.run();
 
-    // shell: pick the local user.
-    const auto& c = app.cfg();
-    std::string sender;
-    if (!as.empty()) {
-      if (const auto* u = c.find_user(as); u && !u->ids_on("shell").empty()) sender = u->ids_on("shell").front();
-      else if (c.user_by_network_id("shell", as)) sender = as;
-      else {
-        std::cerr << "wagbot: no user `" << as << "` with a shell id in the config\n";
-        return exit_config;
-      }
-    } else {
-      const char* login = std::getenv("USER");
-      if (login && c.user_by_network_id("shell", login)) sender = login;
-      for (const auto& u : c.users)
-        if (sender.empty() && !u.ids_on("shell").empty()) sender = u.ids_on("shell").front();
-      if (sender.empty()) {
-        std::cerr << "wagbot: no user has a `shell` id in the config; add one or pass --as\n";
-        return exit_config;
-      }
-    }
-    wagbot::shell::options opts{sender, static_cast<bool>(::isatty(STDIN_FILENO)), echo};
+    const auto sender = shell_sender(app.cfg(), as);
+    if (!sender) return exit_config;
+    wagbot::shell::options opts{*sender, static_cast<bool>(::isatty(STDIN_FILENO)), echo};
     return app.run_shell(std::cin, std::cout, opts);
   } catch (const std::exception& e) {
     std::cerr << "wagbot: " << e.what() << "\n";

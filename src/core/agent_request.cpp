@@ -28,76 +28,69 @@ std::string command_for(const std::string& action) {
   return {};
 }
 
+std::string quote(const std::string& v) {
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') q.push_back('\\');
+    q.push_back(c);
+  }
+  return q + "\"";
+}
+
+/// The words one `args` entry adds to the command line; nothing when the command takes no such
+/// argument.
+std::optional<std::string> words_for(const command_spec& spec, const std::string& key, const json& v) {
+  std::string words;
+  if (key == "lines" || key == "tail" || key == "n") return " " + quote(text_of(v));
+  if (key == "name" && spec.name == "install") return " as " + quote(text_of(v));
+  if (key == "env" && v.is_object()) {
+    for (auto e = v.begin(); e != v.end(); ++e)
+      words += spec.name == "install" ? " " + quote(e.key() + "=" + text_of(e.value()))
+                                      : " --env " + quote(e.key() + "=" + text_of(e.value()));
+    return words;
+  }
+  if (key == "ports" && v.is_object()) {
+    for (auto p = v.begin(); p != v.end(); ++p) words += " --publish " + quote(p.key() + ":" + text_of(p.value()));
+    return words;
+  }
+  if (key == "ports" && v.is_array()) {
+    for (const auto& p : v) words += " --publish " + quote(text_of(p));
+    return words;
+  }
+  if (key == "search" || key == "category") return " " + quote(text_of(v));
+  for (const auto& o : spec.options)
+    if (o.name == key) return " --" + key + " " + quote(text_of(v));
+  return std::nullopt;
+}
+
+agent_request refused(agent_request out, reply_code code, std::string message) {
+  out.error_code = code;
+  out.error_message = std::move(message);
+  return out;
+}
+
 agent_request one(const json& r, const grammar& g) {
   agent_request out;
-  if (!r.is_object()) {
-    out.error_code = reply_code::invalid_request;
-    out.error_message = "each request must be a JSON object";
-    return out;
-  }
+  if (!r.is_object()) return refused(out, reply_code::invalid_request, "each request must be a JSON object");
   out.id = r.contains("id") ? text_of(r["id"]) : "";
-  if (!r.contains("action") || !r["action"].is_string()) {
-    out.error_code = reply_code::invalid_request;
-    out.error_message = "`action` (a string) is required";
-    return out;
-  }
+  if (!r.contains("action") || !r["action"].is_string())
+    return refused(out, reply_code::invalid_request, "`action` (a string) is required");
   const auto name = r["action"].get<std::string>();
   const auto command = command_for(name);
   const command_spec* spec = command.empty() ? nullptr : g.find(command);
-  if (!spec) {
-    out.error_code = reply_code::unknown_action;
-    out.error_message = "unknown action `" + name + "`";
-    return out;
-  }
+  if (!spec) return refused(out, reply_code::unknown_action, "unknown action `" + name + "`");
   for (const char* key : {"host", "target"})
-    if (r.contains(key) && !r[key].is_string()) {
-      out.error_code = reply_code::invalid_request;
-      out.error_message = std::string("`") + key + "` must be a string";
-      return out;
-    }
+    if (r.contains(key) && !r[key].is_string())
+      return refused(out, reply_code::invalid_request, std::string("`") + key + "` must be a string");
   const json args = r.value("args", json::object());
-  if (!args.is_object()) {
-    out.error_code = reply_code::invalid_request;
-    out.error_message = "`args` must be an object";
-    return out;
-  }
+  if (!args.is_object()) return refused(out, reply_code::invalid_request, "`args` must be an object");
   // The request becomes the command line a person would type; the grammar checks it.
   std::string line = spec->name;
-  auto quote = [](const std::string& v) {
-    std::string q = "\"";
-    for (char c : v) {
-      if (c == '"' || c == '\\') q.push_back('\\');
-      q.push_back(c);
-    }
-    return q + "\"";
-  };
   if (r.contains("target")) line += " " + quote(r["target"].get<std::string>());
   for (auto it = args.begin(); it != args.end(); ++it) {
-    const auto& key = it.key();
-    const auto& v = it.value();
-    if (key == "lines" || key == "tail" || key == "n") line += " " + quote(text_of(v));
-    else if (key == "name" && spec->name == "install") line += " as " + quote(text_of(v));
-    else if (key == "env" && v.is_object()) {
-      for (auto e = v.begin(); e != v.end(); ++e)
-        line += spec->name == "install" ? " " + quote(e.key() + "=" + text_of(e.value()))
-                                        : " --env " + quote(e.key() + "=" + text_of(e.value()));
-    } else if (key == "ports" && v.is_object()) {
-      for (auto p = v.begin(); p != v.end(); ++p) line += " --publish " + quote(p.key() + ":" + text_of(p.value()));
-    } else if (key == "ports" && v.is_array()) {
-      for (const auto& p : v) line += " --publish " + quote(text_of(p));
-    } else if (key == "search" || key == "category") {
-      line += " " + quote(text_of(v));
-    } else {
-      bool known = false;
-      for (const auto& o : spec->options)
-        if (o.name == key) known = true;
-      if (!known) {
-        out.error_code = reply_code::invalid_request;
-        out.error_message = "`" + name + "` takes no argument `" + key + "`";
-        return out;
-      }
-      line += " --" + key + " " + quote(text_of(v));
-    }
+    auto words = words_for(*spec, it.key(), it.value());
+    if (!words) return refused(out, reply_code::invalid_request, "`" + name + "` takes no argument `" + it.key() + "`");
+    line += *words;
   }
   if (r.contains("host")) {
     auto host = r["host"].get<std::string>();
@@ -105,11 +98,7 @@ agent_request one(const json& r, const grammar& g) {
     if (!host.empty()) line += " @" + host;
   }
   auto parsed = g.parse(line);
-  if (!parsed) {
-    out.error_code = reply_code::invalid_request;
-    out.error_message = parsed.error().message;
-    return out;
-  }
+  if (!parsed) return refused(out, reply_code::invalid_request, parsed.error().message);
   out.act = *parsed;
   return out;
 }
