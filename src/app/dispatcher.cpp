@@ -204,7 +204,13 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     return coded(core::error_reply(core::protected_text(name)), core::reply_code::protected_container);
   };
 
-  // 1. A protected container named outright is refused before any call.
+  // 1. A spelling Docker could resolve to another container, and a protected container named
+  // outright, are refused before any call.
+  if (spec.targets_container)
+    if (auto why = core::malformed_container(literal)) {
+      eng_.record(who, alias, spec.name, core::redact(literal), "refused: not a container name");
+      co_return coded(core::error_reply(*why), core::reply_code::invalid_request);
+    }
   if (core::refuses_target(spec, guard, literal)) co_return refuse_protected(literal);
   auto host = eng_.host_for(who.user, alias);
   if (!host) co_return core::error_reply("You have no key for @" + alias + " any more.");

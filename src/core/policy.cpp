@@ -1,19 +1,41 @@
 #include "wagbot/core/policy.hpp"
 
+#include "wagbot/core/redact.hpp"
+
 #include <algorithm>
 
 namespace wagbot::core {
 
+namespace {
+std::string lowered(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
 bool protection::covers(std::string_view target, const std::vector<protocol::container>& known) const {
   if (target.empty()) return false;
-  for (const auto& name : names)
-    if (target == name) return true;
-  if (target.size() < 3) return false;
-  for (const auto& c : known) {
-    const bool is_protected = std::find(names.begin(), names.end(), c.name) != names.end();
-    if (is_protected && c.id.rfind(target, 0) == 0) return true;
-  }
+  const auto wanted = lowered(target);
+  auto is_protected = [this](std::string_view name) {
+    return std::any_of(names.begin(), names.end(), [&](const auto& n) { return lowered(n) == lowered(name); });
+  };
+  if (is_protected(wanted)) return true;
+  if (wanted.size() < 3) return false;
+  for (const auto& c : known)
+    if (is_protected(c.name) && lowered(c.id).starts_with(wanted)) return true;
   return false;
+}
+
+std::optional<std::string> malformed_container(std::string_view target) {
+  auto plain = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; };
+  const bool ok = !target.empty() && std::isalnum(static_cast<unsigned char>(target.front())) &&
+                  std::all_of(target.begin(), target.end(), [&](char c) { return plain(static_cast<unsigned char>(c)); });
+  if (ok) return std::nullopt;
+  std::string shown;
+  for (unsigned char c : target) shown += std::iscntrl(c) ? '?' : static_cast<char>(c);
+  return "`" + redact(shown) + "` is not a container name or id: those are letters, digits, `_`, `.` and `-`, "
+         "starting with a letter or digit. Nothing was sent to the host.";
 }
 
 bool could_be_id(std::string_view target) {

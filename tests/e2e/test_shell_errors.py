@@ -442,3 +442,17 @@ def test_marketplace_catalogue_unreachable(bot, ctl):
     reply = bot.say("apps")
     assert "MANIFEST_FETCH_FAILED" in reply
     assert "@nas" in reply
+
+
+@pytest.mark.parametrize("spelling", ["/wagmios-backend", "WAGMIOS-Backend", "wagmios-backend/",
+                                      "..%2Fwagmios-backend", "/WAGMIOS-FRONTEND"])
+def test_other_spellings_of_a_protected_container_never_reach_the_host(bot, ctl, spelling):
+    """Docker resolves `/name` (and, through a proxy, escaped or other-case spellings) to the
+    container: with a key that cannot list containers, nothing but the refusal may come of it."""
+    bot.grant("alice", "nas", scopes=["containers:write", "containers:delete"])
+    for verb in ("restart", "stop", "rm"):
+        replies = bot.chat([f"{verb} {spelling}", "yes"]).replies
+        assert "Confirm" not in replies[0], replies
+        assert action_calls(ctl, "nas") == [], f"an action reached the host: {replies}"
+    for name in ("wagmios-backend", "wagmios-frontend"):
+        assert container(ctl, "nas", name)["status"] == "running"

@@ -16,10 +16,16 @@ namespace wagbot::core {
 /// Containers that must never be stopped, restarted or deleted (the skill's safeguard).
 struct protection {
   std::vector<std::string> names{"wagmios-backend", "wagmios-frontend"};
-  /// True when `target` names a protected container, or is an id prefix (≥ 3 chars) of one in
-  /// `known` (the host's container list, when it was fetched).
+  /// True when `target` names a protected container (in any letter case), or is an id prefix
+  /// (≥ 3 chars) of one in `known` (the host's container list, when it was fetched).
   bool covers(std::string_view target, const std::vector<protocol::container>& known = {}) const;
 };
+
+/// Why `target` cannot be a container's name or id as typed, or nothing when it can. Docker
+/// resolves other spellings — a leading `/`, path separators, percent escapes, control
+/// characters — to a container too, so such an argument never reaches a host: a name or id
+/// is letters, digits, `_`, `.` and `-`, starting with a letter or digit.
+std::optional<std::string> malformed_container(std::string_view target);
 
 /// True when `target` could be a (prefix of a) container id: hex digits only.
 bool could_be_id(std::string_view target);

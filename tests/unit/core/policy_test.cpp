@@ -151,4 +151,20 @@ TEST_SUITE("core") {
     CHECK_FALSE(unverifiable_id(logs, "abc1", false));
     CHECK(stop.writes());
       }
+
+  TEST_CASE("spellings Docker would resolve to another container never pass; protection ignores case") {
+    for (const char* bad : {"/wagmios-backend", "wagmios-backend/", "..%2Fwagmios-backend", "a/b", "a\\b",
+                            "nginx\n", "nginx\x01", "-nginx", ".nginx", "", "ngi nx"})
+      CHECK_MESSAGE(malformed_container(bad).has_value(), bad);
+    for (const char* good : {"nginx", "my_app.1", "a1b2c3", "Redis-Cache"})
+      CHECK_MESSAGE(!malformed_container(good).has_value(), good);
+    CHECK(malformed_container("x\ty")->find("x?y") != std::string::npos);  // control characters not echoed
+    const protection guard;
+    CHECK(guard.covers("WAGMIOS-Backend"));
+    CHECK(guard.covers("Wagmios-Frontend"));
+    std::vector<wagbot::protocol::container> known(1);
+    known[0].name = "wagmios-backend";
+    known[0].id = "abcdef123456";
+    CHECK(guard.covers("ABCDEF", known));
+  }
 }
