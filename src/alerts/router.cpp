@@ -1,5 +1,7 @@
 #include "wagbot/alerts/router.hpp"
 
+#include "wagbot/core/redact.hpp"
+
 namespace wagbot::alerts {
 
 router::router(store::subscriptions& subs, core::logger log) : subs_(subs), log_(std::move(log)) {}
@@ -57,7 +59,7 @@ void router::deliver(const std::vector<core::alert>& alerts) {
       }
       for (auto* t : transports_)
         if (t->network() == s.network) {
-          t->post(s.room, core::render_alert(shown), actions_for(shown));
+          t->post(s.room, core::redacted(core::render_alert(shown)), actions_for(shown));
           ++sent_;
           ++sent_by_network_[s.network];
         }

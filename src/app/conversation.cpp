@@ -111,21 +111,22 @@ asio::awaitable<chat_reply> conversation::handle(core::chat_event ev) {
   if (!who) co_return unknown_user(ev);
   const auto word = lower_trim(ev.text);
   std::string latest;  // named, not a temporary: see the note in shell/shell.cpp
-  if (word == "yes" || word == "y" || word == "confirm") co_return co_await resolve(*who, latest, true);
-  if (word == "no" || word == "n" || word == "cancel") co_return co_await resolve(*who, latest, false);
-  co_return co_await dispatch_.handle(*who, ev.text);
+  // Every answer passes through the one redaction step: a key typed anywhere is never echoed.
+  if (word == "yes" || word == "y" || word == "confirm") co_return core::redacted(co_await resolve(*who, latest, true));
+  if (word == "no" || word == "n" || word == "cancel") co_return core::redacted(co_await resolve(*who, latest, false));
+  co_return core::redacted(co_await dispatch_.handle(*who, ev.text));
 }
 
 asio::awaitable<chat_reply> conversation::handle_agent(core::chat_event ev, nlohmann::json content) {
   auto who = identify(ev);
   if (!who) co_return unknown_user(ev);
-  co_return co_await dispatch_.run_agent(*who, core::parse_agent_json(content, dispatch_.grammar()));
+  co_return core::redacted(co_await dispatch_.run_agent(*who, core::parse_agent_json(content, dispatch_.grammar())));
 }
 
 asio::awaitable<chat_reply> conversation::run(core::chat_event ev, core::action act) {
   auto who = identify(ev);
   if (!who) co_return unknown_user(ev);
-  co_return co_await dispatch_.run(*who, act);
+  co_return core::redacted(co_await dispatch_.run(*who, act));
 }
 
 chat_reply conversation::ask(const requester& who, const command& cmd, const core::action& act,
@@ -170,7 +171,7 @@ asio::awaitable<chat_reply> conversation::resolve(const requester& actor, std::s
     if (!c) co_return core::say(tone::info, "There is nothing waiting for your confirmation here.");
   } else {
     c = eng_.confirmations().get(lower_trim(id));
-    if (!c) co_return core::error_reply("No confirmation `" + id + "`.");
+    if (!c) co_return core::error_reply("No confirmation `" + core::redact(id) + "`.");
   }
   const auto why = verdict(*c, actor.user, accept);
   switch (why) {
@@ -202,7 +203,7 @@ chat_reply conversation::refused(const store::confirmation& c, core::resolution 
 
 std::optional<chat_reply> conversation::refusal(const core::chat_event& actor, const std::string& id, bool accept) {
   auto c = eng_.confirmations().get(lower_trim(id));
-  if (!c) return private_reply(core::error_reply("No confirmation `" + id + "`."));
+  if (!c) return private_reply(core::error_reply("No confirmation `" + core::redact(id) + "`."));
   // Someone wagbot does not know may press a button on a shared prompt: not theirs either.
   auto who = identify(actor);
   const auto why = who ? verdict(*c, who->user, accept) : core::resolution::not_yours;
@@ -256,7 +257,7 @@ void conversation::settle(const store::confirmation& c, const std::string& by, c
   auto t = transports_.find(c.network);
   if (t == transports_.end()) return;
   try {
-    t->second->update(core::message_ref{c.room, c.prompt_ref}, outcome_reply(c, by, result));
+    t->second->update(core::message_ref{c.room, c.prompt_ref}, core::redacted(outcome_reply(c, by, result)));
   } catch (const std::exception& e) {
     eng_.log().error("updating the prompt of {} failed: {}", c.id, e.what());
   }
@@ -281,13 +282,13 @@ asio::awaitable<std::optional<chat_reply>> conversation::choose(core::chat_event
     eng_.log().info("ignored {}'s reaction on {}'s confirmation {}", who->user, c->requester, c->id);
     co_return std::nullopt;
   }
-  co_return co_await resolve(*who, c->id, accept);
+  co_return core::redacted(co_await resolve(*who, c->id, accept));
 }
 
 asio::awaitable<chat_reply> conversation::choose_id(core::chat_event actor, std::string id, bool accept) {
   auto who = identify(actor);
   if (!who) co_return unknown_user(actor);
-  co_return co_await resolve(*who, std::move(id), accept);
+  co_return core::redacted(co_await resolve(*who, std::move(id), accept));
 }
 
 std::optional<chat_reply> conversation::cut_short(const core::chat_event& actor,

@@ -51,4 +51,16 @@ bool is_key(std::string_view text) {
   return true;
 }
 
+chat_reply redacted(chat_reply reply) {
+  for (auto& b : reply.blocks) {
+    if (contains_key(b.text)) b.text = redact(b.text);
+    for (auto& h : b.grid.headers)
+      if (contains_key(h)) h = redact(h);
+    for (auto& row : b.grid.rows)
+      for (auto& cell : row)
+        if (contains_key(cell)) cell = redact(cell);
+  }
+  return reply;
+}
+
 }  // namespace wagbot::core

@@ -208,3 +208,16 @@ def test_audit_is_for_admins_and_records_who_did_what(bot, ctl):
     assert any("wagmios-backend" in l and "refused: protected" in l for l in rows)
     assert bob_key not in audit
     assert container(ctl, "nas", "postgres")["status"] == "exited"
+
+
+def test_no_reply_repeats_a_key_typed_as_an_argument_or_a_command(bot, ctl):
+    """A key pasted where a container, an id or a command goes is never echoed in full: every
+    reply passes through one redaction step (at most the key's last characters show)."""
+    bot.grant("alice", "nas")
+    key = bot.new_key("nas", label="leaked")
+    body = key[len("wag_live_"):]
+    lines = [f"logs {key} @nas", f"inspect {key}", key, f"confirm {key}", f"stop {key}", f"help {key}"]
+    run = bot.chat(lines)
+    for line, reply in zip(lines, run.replies):
+        assert body not in reply and body[:-8] not in reply, f"{line!r} echoed the key: {reply!r}"
+    assert body not in run.stderr
