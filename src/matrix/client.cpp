@@ -121,6 +121,10 @@ task<json> client::typing(std::string_view room, std::string_view user_id, bool 
               normal);
 }
 
+task<json> client::members(std::string_view room) {
+  return call("GET", v3 + "/rooms/" + percent_encode(room) + "/members?not_membership=leave", std::nullopt, normal);
+}
+
 task<json> client::joined_members(std::string_view room) {
   return call("GET", v3 + "/rooms/" + percent_encode(room) + "/joined_members", std::nullopt, normal);
 }

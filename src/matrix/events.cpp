@@ -108,6 +108,22 @@ asio::awaitable<bool> bot::is_direct(const std::string& room) {
   co_return false;
 }
 
+asio::awaitable<bool> bot::only_us(const std::string& room, const std::string& sender) {
+  auto members = co_await api_.members(room);
+  if (!members) {
+    log_.warn("cannot list the members of {} ({}): a key there is treated as leaked", room, members.error().message);
+    co_return false;
+  }
+  std::set<std::string> present;
+  const auto chunk = members->value("chunk", pm::json::array());
+  for (const auto& m : chunk.is_array() ? chunk : pm::json::array()) {
+    if (!m.is_object() || !m.contains("state_key") || !m["state_key"].is_string()) continue;
+    const auto membership = m.contains("content") ? pm::string_at(m["content"], "membership") : std::string{};
+    if (membership == "join" || membership == "invite") present.insert(m["state_key"].get<std::string>());
+  }
+  co_return present == std::set<std::string>{sender, user_id_};
+}
+
 std::optional<std::string> bot::command_text(const pm::event& e, const std::string& body,
                                              bool direct) const {
   const auto text = trim(body);
@@ -163,7 +179,10 @@ asio::awaitable<void> bot::on_message(const pm::event& e) {
   const auto msgtype = pm::string_at(e.content, "msgtype");
   if (msgtype != "m.text" && msgtype != "m.emote") co_return;
   const auto body = pm::strip_reply_fallback(pm::string_at(e.content, "body"));
-  const bool direct = co_await is_direct(e.room_id);
+  bool direct = co_await is_direct(e.room_id);
+  // A key is taken only where nobody else can read it: a chat that began as direct but has a
+  // third member now (joined or just invited) is a group room for it.
+  if (direct && core::contains_key(body) && !co_await only_us(e.room_id, e.sender)) direct = false;
   if (!direct && core::contains_key(body)) {
     co_await leaked_key(e);
     co_return;

@@ -141,6 +141,29 @@ def test_key_add_in_a_group_room_is_refused_and_the_key_redacted(world):
     assert f"Saved your key …{fresh[-8:]} for @media" in body(saved)
 
 
+@pytest.mark.parametrize("third", ["invited", "joined"])
+def test_a_direct_chat_that_gained_a_third_member_takes_no_key(world, third):
+    """Created with is_direct, then bob is invited (or joins): a key sent there is someone else's
+    to read now, so it is treated as leaked, never checked or kept."""
+    w = world
+    dm = w.bot.dm(w.alice)
+    w.alice.invite(dm, w.bob.user_id)
+    if third == "joined":
+        w.bob.join(dm)
+        w.alice.wait_for(member(dm, w.bob.user_id, "join"), timeout=15)
+    else:
+        w.alice.wait_for(member(dm, w.bob.user_id, "invite"), timeout=15)
+    key = w.bot.new_key("media", label="alice-media")
+    w.alice.send_text(dm, f"key add media {key}")
+    notice = w.alice.wait_for(from_bot(w.bot, dm), timeout=15)
+    assert "revoke it" in body(notice), body(notice)
+    assert "Saved your key" not in body(notice)
+    assert calls(w.ctl, "media") == []
+    r = w.bot.ask(w.alice, dm, "ps @media")
+    assert "containers on @media" not in body(r)
+    assert calls(w.ctl, "media") == []
+
+
 def test_a_two_person_group_room_is_not_a_direct_chat(world):
     """Only alice and the bot, but created as a room (no is_direct): prefix needed, keys refused."""
     w = world

@@ -90,6 +90,8 @@ class bot : public core::chat_transport {
   boost::asio::awaitable<void> on_reaction(const pm::event& e);
   boost::asio::awaitable<void> encryption_notice(std::string room);
   boost::asio::awaitable<bool> is_direct(const std::string& room);
+  /// True when the room's current members (joined or invited) are exactly `sender` and the bot.
+  boost::asio::awaitable<bool> only_us(const std::string& room, const std::string& sender);
   std::optional<std::string> command_text(const pm::event& e, const std::string& body, bool direct) const;
   boost::asio::awaitable<void> leaked_key(const pm::event& e);
   boost::asio::awaitable<void> reply(const pm::event& to, const core::chat_reply& r);

@@ -50,6 +50,8 @@ class client {
   task<pm::json> typing(std::string_view room, std::string_view user_id, bool on);
   /// {joined: {user_id: {...}}}
   task<pm::json> joined_members(std::string_view room);
+  /// {chunk: [m.room.member events]} of everyone who has not left (joined, invited, banned…).
+  task<pm::json> members(std::string_view room);
   /// The content of one state event; M_NOT_FOUND when absent.
   task<pm::json> state(std::string_view room, std::string_view type, std::string_view state_key = "");
 
