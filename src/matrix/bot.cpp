@@ -1,6 +1,8 @@
 // The /sync loop: journal each batch's commands, then move the sync position past it.
 #include "wagbot/matrix/bot.hpp"
 
+#include "wagbot/core/redact.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -114,7 +116,7 @@ void bot::replay_journal() {
     log_.warn("event {} in {} was interrupted by a restart; not running it again", entry.event_id, entry.room);
     inbox_.finish("matrix", entry.event_id);
     // Its requester hears back rather than never: it may or may not have taken effect.
-    auto payload = pm::json::parse(entry.payload, nullptr, false);
+    auto payload = from_journal(entry.payload);
     if (payload.is_object() && payload.value("type", "") == "m.reaction") {
       interrupted_confirmation(payload.get<pm::event>());
       continue;
@@ -130,7 +132,7 @@ void bot::replay_journal() {
 
   // Commands journalled before a restart but never started run now, in order.
   for (const auto& entry : inbox_.queued("matrix")) {
-    auto payload = pm::json::parse(entry.payload, nullptr, false);
+    auto payload = from_journal(entry.payload);
     if (payload.is_object()) enqueue(entry.room, std::move(payload));
   }
 }
@@ -236,6 +238,32 @@ void bot::handle_batch(const pm::sync_response& batch, bool initial) {
   }
 }
 
+namespace {
+constexpr std::string_view journal_aad = "matrix.journal";
+
+/// What replaying an event needs of its content, and nothing more (no HTML twin, no extras).
+pm::json replay_content(const std::string& type, const pm::json& content) {
+  if (type == agent_event_type || !content.is_object()) return content;
+  pm::json kept = pm::json::object();
+  for (const char* key : {"msgtype", "body", "m.relates_to", "m.mentions"})
+    if (content.contains(key)) kept[key] = content[key];
+  return kept;
+}
+}  // namespace
+
+std::string bot::journal_text(const pm::json& payload) const {
+  // The journal never holds a secret: keys are cut down to their last characters (a `key add`
+  // replayed after a crash asks for the key again) and the rest is sealed with the master key.
+  pm::json kept = payload;
+  kept["content"] = replay_content(payload.value("type", ""), payload["content"]);
+  return vault_.seal(core::redact(kept.dump()), journal_aad);
+}
+
+pm::json bot::from_journal(const std::string& text) const {
+  if (auto opened = vault_.open(text, journal_aad)) return pm::json::parse(*opened, nullptr, false);
+  return pm::json::parse(text, nullptr, false);  // written before entries were sealed
+}
+
 void bot::take(const pm::event& e) {
   if (e.sender == user_id_ || e.event_id.empty()) return;
   const bool message = e.type == "m.room.message";
@@ -250,7 +278,7 @@ void bot::take(const pm::event& e) {
                    {"room_id", e.room_id}, {"origin_server_ts", e.origin_server_ts},
                    {"content", e.content}};
   // Journalled before the sync position moves on: a duplicate delivery is dropped here.
-  if (!inbox_.add({"matrix", e.event_id, e.room_id, payload.dump()}, unix_now())) return;
+  if (!inbox_.add({"matrix", e.event_id, e.room_id, journal_text(payload)}, unix_now())) return;
   enqueue(e.room_id, std::move(payload));
 }
 

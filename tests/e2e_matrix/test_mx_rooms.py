@@ -141,6 +141,35 @@ def test_key_add_in_a_group_room_is_refused_and_the_key_redacted(world):
     assert f"Saved your key …{fresh[-8:]} for @media" in body(saved)
 
 
+def stored_bytes(bot) -> bytes:
+    """Everything the bot wrote to its database (and its WAL), as bytes."""
+    return b"".join((bot.data_dir / n).read_bytes() for n in ("wagbot.db", "wagbot.db-wal", "wagbot.db-shm")
+                    if (bot.data_dir / n).exists())
+
+
+def test_the_journal_holds_no_key_in_clear(world):
+    """Every command is journalled before it runs; keys sent to the bot (`key add` in a DM, a
+    key in an env setting, a key pasted in a group room and redacted there) never reach the
+    database in clear, whole or in part."""
+    w = world
+    dm = w.bot.dm(w.alice)
+    key = w.bot.new_key("media", label="alice-media")
+    saved = w.bot.ask(w.alice, dm, f"key add media {key}")
+    assert "Saved your key" in body(saved)
+    token = w.bot.new_key("nas", label="not-for-the-bot")
+    w.bot.ask(w.alice, dm, f"run alpine --name x -e API_TOKEN={token} @nas")
+    room = w.bot.group(w.alice, w.bob)
+    leaked = w.bot.new_key("nas", label="leaked")
+    w.bob.send_text(room, f"here it is {leaked}")
+    w.alice.wait_for(from_bot(w.bot, room), timeout=15)
+    w.bot.stop()
+    raw = stored_bytes(w.bot)
+    assert raw, "no database"
+    for k in (key, token, leaked):
+        secret = k[len("wag_live_"):]
+        assert secret[:20].encode() not in raw, f"{k[:14]}… is in the database in clear"
+
+
 @pytest.mark.parametrize("third", ["invited", "joined"])
 def test_a_direct_chat_that_gained_a_third_member_takes_no_key(world, third):
     """Created with is_direct, then bob is invited (or joins): a key sent there is someone else's

@@ -80,6 +80,10 @@ class bot : public core::chat_transport {
   /// After a crash: tells the room about a confirmation whose action a restart cut short.
   void interrupted_confirmation(const pm::event& reaction);
   void take(const pm::event& e);
+  /// An event as the journal keeps it: only what replay needs, keys cut, sealed.
+  std::string journal_text(const pm::json& payload) const;
+  /// The event a journal entry holds (null when it cannot be read back).
+  pm::json from_journal(const std::string& text) const;
   void enqueue(const std::string& room, pm::json payload);
   boost::asio::awaitable<void> room_worker(std::string room);
   void spawn(boost::asio::awaitable<void> work, const char* what);
