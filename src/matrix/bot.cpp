@@ -270,9 +270,11 @@ void bot::take(const pm::event& e) {
   const bool reaction = e.type == "m.reaction";
   const bool agent = e.type == agent_event_type;
   if (!message && !reaction && !agent) return;
-  if (message) {
-    if (pm::string_at(e.content, "msgtype") == "m.notice") return;  // bots never answer bots' notices
-    if (pm::relation_of(e.content).rel_type == "m.replace") return;  // edits are not new commands
+  // Bots never answer bots' notices, and edits are not new commands; but a key in either is
+  // as leaked as in any message, so those go on to be redacted.
+  if (message && !key_anywhere(e.content)) {
+    if (pm::string_at(e.content, "msgtype") == "m.notice") return;
+    if (pm::relation_of(e.content).rel_type == "m.replace") return;
   }
   pm::json payload{{"event_id", e.event_id}, {"type", e.type}, {"sender", e.sender},
                    {"room_id", e.room_id}, {"origin_server_ts", e.origin_server_ts},

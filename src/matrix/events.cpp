@@ -108,6 +108,23 @@ asio::awaitable<bool> bot::is_direct(const std::string& room) {
   co_return false;
 }
 
+bool key_anywhere(const pm::json& content) {
+  if (!content.is_object()) return false;
+  auto holds = [](const pm::json& c) {
+    if (!c.is_object()) return false;
+    // In HTML a key may be cut by tags (`wag_live_<b>…</b>`): read the text between them.
+    std::string text;
+    bool in_tag = false;
+    for (char ch : pm::string_at(c, "formatted_body")) {
+      if (ch == '<') in_tag = true;
+      else if (ch == '>') in_tag = false;
+      else if (!in_tag) text += ch;
+    }
+    return core::contains_key(pm::string_at(c, "body")) || core::contains_key(text);
+  };
+  return holds(content) || (content.contains("m.new_content") && holds(content["m.new_content"]));
+}
+
 asio::awaitable<bool> bot::only_us(const std::string& room, const std::string& sender) {
   auto members = co_await api_.members(room);
   if (!members) {
@@ -177,16 +194,20 @@ asio::awaitable<void> bot::on_message(const pm::event& e) {
     co_return;
   }
   const auto msgtype = pm::string_at(e.content, "msgtype");
-  if (msgtype != "m.text" && msgtype != "m.emote") co_return;
+  const bool edit = pm::relation_of(e.content).rel_type == "m.replace";
   const auto body = pm::strip_reply_fallback(pm::string_at(e.content, "body"));
+  const bool key = key_anywhere(e.content);
   bool direct = co_await is_direct(e.room_id);
   // A key is taken only where nobody else can read it: a chat that began as direct but has a
   // third member now (joined or just invited) is a group room for it.
-  if (direct && core::contains_key(body) && !co_await only_us(e.room_id, e.sender)) direct = false;
-  if (!direct && core::contains_key(body)) {
+  if (direct && key && !co_await only_us(e.room_id, e.sender)) direct = false;
+  // Outside a direct chat a key is leaked in whatever form it came: a notice, the HTML twin
+  // only, an edit that adds it.
+  if (!direct && key) {
     co_await leaked_key(e);
     co_return;
   }
+  if ((msgtype != "m.text" && msgtype != "m.emote") || edit) co_return;
   auto text = command_text(e, body, direct);
   if (!text) co_return;
 

@@ -141,6 +141,28 @@ def test_key_add_in_a_group_room_is_refused_and_the_key_redacted(world):
     assert f"Saved your key …{fresh[-8:]} for @media" in body(saved)
 
 
+@pytest.mark.parametrize("form", ["notice", "html only", "edit"])
+def test_a_key_in_a_group_room_is_redacted_in_every_form(world, form):
+    """A notice, a message whose key is only in its HTML twin (and cut by tags), an edit that
+    adds a key: each is redacted, and the sender told to rotate the key."""
+    w = world
+    room = w.bot.group(w.alice, w.bob)
+    w.alice.set_power_level(room, w.bot.user_id, 50)
+    key = w.bot.new_key("nas", label="leaked")
+    if form == "notice":
+        eid = w.bob.send_text(room, f"my token is {key}", notice=True)
+    elif form == "html only":
+        eid = w.bob.send_text(room, "see the code block",
+                              html=f"<pre><code>{key[:14]}<span>{key[14:]}</span></code></pre>")
+    else:
+        first = w.bob.send_text(room, "hello")
+        eid = w.bob.edit(room, first, f"hello, my key: {key}")
+    w.alice.wait_for(redaction_of(room, eid, sender=w.bot.user_id), timeout=15)
+    notice = w.alice.wait_for(from_bot(w.bot, room), timeout=15)
+    assert "revoke it" in body(notice)
+    assert content(notice)["m.mentions"] == {"user_ids": [w.bob.user_id]}
+
+
 def stored_bytes(bot) -> bytes:
     """Everything the bot wrote to its database (and its WAL), as bytes."""
     return b"".join((bot.data_dir / n).read_bytes() for n in ("wagbot.db", "wagbot.db-wal", "wagbot.db-shm")

@@ -28,6 +28,10 @@ namespace wagbot::matrix {
 /// The custom event type agents may use instead of a ```wagmios block; same JSON as content.
 constexpr const char* agent_event_type = "org.wagmios.request";
 
+/// True when a message's content holds a WAGMIOS key anywhere a client shows: its body, its
+/// HTML twin, or the new content of an edit.
+bool key_anywhere(const pm::json& content);
+
 class bot : public core::chat_transport {
  public:
   bot(boost::asio::any_io_executor executor, const matrix::config& cfg, core::conversation& talk,
