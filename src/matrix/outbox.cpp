@@ -32,16 +32,18 @@ outbox::outbox(client& api, core::logger log) : api_(api), log_(std::move(log)) 
 std::string outbox::next_txn() { return txn_prefix_ + std::to_string(++txn_counter_); }
 
 asio::awaitable<void> outbox::wait_turn(lane& l, std::uint64_t ticket) {
-  while (l.serving != ticket) {
-    if (!l.turn) l.turn = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
-    l.turn->expires_at(asio::steady_timer::time_point::max());
-    co_await l.turn->async_wait(asio::as_tuple(asio::use_awaitable));
-  }
+  if (l.serving == ticket) co_return;
+  // A timer of its own: re-arming one shared timer would cancel every other waiter on it, and
+  // they would wake each other in a loop for as long as the head of the queue waits.
+  asio::steady_timer turn(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+  l.waiting[ticket] = &turn;
+  while (l.serving != ticket) co_await turn.async_wait(asio::as_tuple(asio::use_awaitable));
+  l.waiting.erase(ticket);
 }
 
 void outbox::finish_turn(lane& l) {
   ++l.serving;
-  if (l.turn) l.turn->cancel();
+  if (auto next = l.waiting.find(l.serving); next != l.waiting.end()) next->second->cancel();
 }
 
 template <class Call>

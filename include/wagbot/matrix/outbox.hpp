@@ -35,7 +35,8 @@ class outbox {
   struct lane {
     std::uint64_t next_ticket = 0;
     std::uint64_t serving = 0;
-    std::unique_ptr<boost::asio::steady_timer> turn;
+    /// The timer of each send waiting for its turn: only the next one is woken.
+    std::map<std::uint64_t, boost::asio::steady_timer*> waiting;
   };
   std::string next_txn();
   boost::asio::awaitable<void> wait_turn(lane& l, std::uint64_t ticket);
