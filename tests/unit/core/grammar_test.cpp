@@ -38,6 +38,21 @@ TEST_SUITE("core") {
     CHECK(a->args == std::vector<std::string>{"nginx"});
   }
 
+  TEST_CASE("a host word is read only where the command takes a host, and never when quoted") {
+    const auto g = real_grammar();
+    CHECK(g.parse("restart nginx on the nas")->host == "nas");
+    CHECK(g.parse("restart nginx on @media")->host == "media");
+    auto quoted = g.parse(R"(restart "@nas")");
+    REQUIRE(quoted.has_value());
+    CHECK(quoted->host.empty());
+    CHECK(quoted->args == std::vector<std::string>{"@nas"});
+    // `on` before any argument is the argument itself, not a host.
+    CHECK(g.parse("restart on")->args == std::vector<std::string>{"on"});
+    CHECK(g.parse("help @nas").error().message == "`help` does not take a host.");
+    CHECK(g.parse("run nginx --name a --name b").error().message ==
+          "Option `--name` is given twice.");
+  }
+
   TEST_CASE("aliases and two-word commands resolve to the canonical name") {
     const auto g = real_grammar();
     CHECK(g.parse("delete web")->command == "rm");

@@ -1,0 +1,180 @@
+#include "intents_words.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace wagbot::core::intents_words {
+
+namespace {
+
+const std::set<std::string> filler = {
+    "the",  "a",      "an",   "my",    "our",   "container", "containers", "service",
+    "app",  "please", "pls",  "can",   "could", "you",       "would",      "kindly",
+    "me",   "for",    "of",   "again", "now",   "up",        "down",       "image",
+    "it",   "that",   "this", "real",  "quick", "hey",       "wagbot",     "bot",
+    "just", "to",     "go",   "ahead", "and",   "then",      "server",     "instance"};
+
+// What a request to browse the marketplace says besides the words it searches for.
+const std::set<std::string> apps_words = {
+    "apps",        "show",      "list",    "what",   "whats",  "are",  "there", "available",
+    "marketplace", "catalogue", "catalog", "browse", "search", "find", "any",   "which",
+    "in",          "is",        "do",      "have",   "we",     "i"};
+
+const verb_form verbs[] = {{" restart ", "restart", "restart"},
+                           {" reboot ", "restart", "restart"},
+                           {" bounce ", "restart", "restart"},
+                           {" stop ", "stop", "stop"},
+                           {" shut down ", "stop", "stop"},
+                           {" shutdown ", "stop", "stop"},
+                           {" start ", "start", "start"},
+                           {" delete ", "rm", "delete"},
+                           {" remove ", "rm", "delete"},
+                           {" get rid of ", "rm", "delete"},
+                           {" destroy ", "rm", "delete"},
+                           {" kill ", "stop", "stop"},
+                           {" inspect ", "inspect", "inspect"},
+                           {" status of ", "inspect", "inspect"},
+                           {" tell me about ", "inspect", "inspect"}};
+
+std::string lowered(std::string_view text) {
+  std::string out;
+  for (char c : text) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+}  // namespace
+
+std::string normalise(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == ':' || c == '=' || c == '/' ||
+        c == '@' || u >= 0x80)
+      out.push_back(static_cast<char>(std::tolower(u)));
+    else if (c == '\'')
+      continue;  // what's → whats
+    else
+      out.push_back(' ');
+  }
+  // collapse spaces
+  std::string squeezed;
+  for (char c : out)
+    if (!(c == ' ' && (squeezed.empty() || squeezed.back() == ' '))) squeezed.push_back(c);
+  while (!squeezed.empty() && squeezed.back() == ' ') squeezed.pop_back();
+  return " " + squeezed + " ";
+}
+
+bool has(const std::string& s, std::string_view phrase) {
+  return s.find(phrase) != std::string::npos;
+}
+
+std::vector<std::string> words_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    auto j = s.find(' ', i);
+    if (j == std::string::npos) j = s.size();
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool is_filler(const std::string& word) {
+  return filler.count(word) != 0;
+}
+
+bool is_apps_word(const std::string& word) {
+  return apps_words.count(word) != 0;
+}
+
+const verb_form* first_verb(const std::string& clause, std::size_t& at) {
+  const verb_form* found = nullptr;
+  at = std::string::npos;
+  for (const auto& v : verbs)
+    if (auto p = clause.find(v.phrase); p != std::string::npos && p < at) {
+      at = p;
+      found = &v;
+    }
+  return found;
+}
+
+std::string find_host(std::string& clause, const std::vector<host_words>& hosts) {
+  // length, (alias, phrase)
+  std::vector<std::pair<std::size_t, std::pair<std::string, std::string>>> hits;
+  for (const auto& h : hosts) {
+    std::vector<std::string> phrases{h.alias, "@" + h.alias};
+    for (const auto& w : h.words) phrases.push_back(w);
+    for (const auto& phrase : phrases) {
+      std::string word = lowered(phrase);
+      if (word.rfind("the ", 0) == 0) word = word.substr(4);
+      for (const char* lead : {" on the ", " on ", " at the ", " at ", " from the ", " from ",
+                               " in the ", " in ", " the ", " "}) {
+        const auto needle = std::string(lead) + word + " ";
+        if (has(clause, needle)) hits.push_back({needle.size(), {h.alias, needle}});
+      }
+    }
+  }
+  if (hits.empty()) {
+    for (const char* all :
+         {" on all hosts ", " on every host ", " everywhere ", " on all ", " across all hosts "})
+      if (has(clause, all)) {
+        clause.replace(clause.find(all), std::string(all).size(), " ");
+        return "all";
+      }
+    return {};
+  }
+  std::sort(hits.begin(), hits.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::set<std::string> aliases;
+  const auto best = hits.front().first;
+  for (const auto& h : hits)
+    if (h.first == best) aliases.insert(h.second.first);
+  if (aliases.size() > 1) {
+    std::string list;
+    for (const auto& a : aliases) list += (list.empty() ? "@" : " or @") + a;
+    return "?" + list;
+  }
+  const auto& phrase = hits.front().second.second;
+  clause.replace(clause.find(phrase), phrase.size(), " ");
+  return hits.front().second.first;
+}
+
+std::string target_after(const std::string& clause, std::string_view after) {
+  auto pos = clause.find(after);
+  if (pos == std::string::npos) return {};
+  auto rest = words_of(clause.substr(pos + after.size()));
+  for (const auto& w : rest)
+    if (!is_filler(w) && w != "is" && w != "running" && w != "logs" && w != "log") return w;
+  return {};
+}
+
+std::string as_typed(std::string_view original, const std::string& word) {
+  const auto lower = lowered(original);
+  auto p = lower.find(word);
+  return p == std::string::npos ? word : std::string(original.substr(p, word.size()));
+}
+
+std::vector<std::string> clauses_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::string rest = s;
+  for (;;) {
+    std::size_t cut = std::string::npos, len = 0;
+    for (const char* sep : {" and then ", " then ", " and also ", " and ", " also "}) {
+      auto p = rest.find(sep);
+      if (p != std::string::npos && (p < cut || (p == cut && std::string(sep).size() > len))) {
+        cut = p;
+        len = std::string(sep).size();
+      }
+    }
+    if (cut == std::string::npos) break;
+    out.push_back(rest.substr(0, cut) + " ");
+    rest = " " + rest.substr(cut + len);
+  }
+  out.push_back(rest);
+  return out;
+}
+
+}  // namespace wagbot::core::intents_words
