@@ -1,6 +1,7 @@
 // The sections about the bot itself and its people: general settings, hosts, users, and the
 // cross-references between them.
 #include <algorithm>
+#include <map>
 #include <regex>
 
 #include "config_yaml.hpp"
@@ -149,6 +150,34 @@ void read_users(const YAML::Node& users, const std::filesystem::path& base, conf
     c.users.push_back(read_user(users[i], "users[" + std::to_string(i) + "]", base, c));
 }
 
+namespace {
+/// An agent's approvers are people: not the agent itself, not another agent (a confirmation
+/// must always end with a human's yes).
+void check_approvers(const config& c, const user_config& u, const std::string& where) {
+  for (const auto& a : u.approvers) {
+    const auto* approver = c.find_user(a);
+    if (!approver) throw config_error(where, "no user `" + a + "`");
+    if (a == u.name) throw config_error(where, "`" + a + "` cannot approve its own requests");
+    if (approver->agent)
+      throw config_error(where, "`" + a + "` is an agent; an agent's approvers must be humans");
+  }
+  if (u.agent && u.approvers.empty()) throw config_error(where, "an agent needs at least one human approver");
+}
+
+/// One id on a network is one user: otherwise the first one listed would silently win.
+void check_shared_ids(const config& c) {
+  std::map<std::pair<std::string, std::string>, std::string> owner;  // (network, id) → user
+  for (std::size_t i = 0; i < c.users.size(); ++i)
+    for (const auto& [network, ids] : c.users[i].ids)
+      for (std::size_t k = 0; k < ids.size(); ++k) {
+        auto [it, fresh] = owner.emplace(std::make_pair(network, ids[k]), c.users[i].name);
+        if (!fresh && it->second != c.users[i].name)
+          throw config_error("users[" + std::to_string(i) + "]." + network + "[" + std::to_string(k) + "]",
+                             "`" + ids[k] + "` is already " + it->second + "'s " + network + " id");
+      }
+}
+}  // namespace
+
 void check_references(const config& c) {
   for (std::size_t i = 0; i < c.users.size(); ++i) {
     const auto& u = c.users[i];
@@ -156,13 +185,9 @@ void check_references(const config& c) {
       if (!c.find_host(u.keys[k].host))
         throw config_error("users[" + std::to_string(i) + "].keys[" + std::to_string(k) + "].host",
                            "no host `" + u.keys[k].host + "` in hosts");
-    for (const auto& a : u.approvers)
-      if (!c.find_user(a))
-        throw config_error("users[" + std::to_string(i) + "].approvers", "no user `" + a + "`");
-    if (u.agent && u.approvers.empty())
-      throw config_error("users[" + std::to_string(i) + "].approvers",
-                         "an agent needs at least one human approver");
+    check_approvers(c, u, "users[" + std::to_string(i) + "].approvers");
   }
+  check_shared_ids(c);
 }
 
 }  // namespace wagbot::app::config_yaml

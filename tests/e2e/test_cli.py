@@ -138,6 +138,14 @@ BAD = [
     ("hosts:\n  - {alias: nas, url: \"http://a\"}\nusers:\n  - {name: alice, keys: [{host: nas, key_env: E2E_NOT_A_KEY}]}\n",
      "users[0].keys[0]"),
     ("hosts: [\n", "(syntax)"),
+    # Configs that take the human out of a confirmation, or let one id stand for two users.
+    ("users:\n  - {name: alice}\n  - {name: robo, agent: true, approvers: [robo]}\n", "users[1].approvers"),
+    ("users:\n  - {name: robo, agent: true, approvers: [robo, alice]}\n  - {name: alice}\n", "users[0].approvers"),
+    ("users:\n  - {name: a1, agent: true, approvers: [a2]}\n  - {name: a2, agent: true, approvers: [alice]}\n"
+     "  - {name: alice}\n", "users[0].approvers"),
+    ("users:\n  - {name: alice, matrix: [\"@al:hs\"]}\n  - {name: bob, matrix: [\"@al:hs\"]}\n", "users[1].matrix[0]"),
+    ("users:\n  - {name: alice, discord: [\"1234\"]}\n  - {name: bob, discord: [\"5\", \"1234\"]}\n",
+     "users[1].discord[1]"),
 ]
 
 
