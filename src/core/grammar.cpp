@@ -138,6 +138,7 @@ struct binding {
   std::string_view line;
   const std::vector<token>& tokens;
   action act;
+  std::string other_host;  ///< a second, different host named in the same line
 
   parse_error fail(std::string message) const {
     return parse_error{std::move(message), "Usage: " + spec.usage, spec.name};
@@ -165,7 +166,21 @@ struct binding {
         return fail("Too many arguments: `" + word + "` is not expected.");
       act.args.push_back(word);
     }
+    // Two hosts in one command: never guess which one was meant.
+    if (!other_host.empty())
+      return fail("You named two hosts, @" + act.host + " and @" + other_host +
+                  ". Which one? Send the command again with just that one.");
     return std::nullopt;
+  }
+
+  /// Takes `alias` as the host, noting a second, different one.
+  void set_host(std::string alias) {
+    if (!alias.empty() && alias[0] == '@') alias.erase(0, 1);
+    if (!act.host.empty() && act.host != alias) {
+      if (other_host.empty()) other_host = alias;
+      return;
+    }
+    act.host = std::move(alias);
   }
 
   /// The verbatim tail (JSON of `template save`): everything from tokens[i] on, untouched.
@@ -190,18 +205,16 @@ struct binding {
     if (tok.quoted || !spec.uses_host) return false;
     // `ps all`, `ps nas`: a command without arguments takes a bare word as its host.
     if (spec.args.empty() && act.host.empty() && word[0] != '-') {
-      act.host = lower(word);
-      if (act.host[0] == '@') act.host.erase(0, 1);
+      set_host(lower(word));
       return true;
     }
     if (word.size() > 1 && word[0] == '@') {
-      act.host = lower(word.substr(1));
+      set_host(lower(word.substr(1)));
       return true;
     }
-    if (word == "on" && i + 1 < tokens.size() && act.host.empty() && !act.args.empty()) {
+    if (word == "on" && i + 1 < tokens.size() && !act.args.empty()) {
       if (lower(tokens[i + 1].text) == "the" && i + 2 < tokens.size()) ++i;  // "on the nas"
-      act.host = lower(tokens[++i].text);
-      if (!act.host.empty() && act.host[0] == '@') act.host.erase(0, 1);
+      set_host(lower(tokens[++i].text));
       return true;
     }
     return false;

@@ -456,3 +456,14 @@ def test_other_spellings_of_a_protected_container_never_reach_the_host(bot, ctl,
         assert action_calls(ctl, "nas") == [], f"an action reached the host: {replies}"
     for name in ("wagmios-backend", "wagmios-frontend"):
         assert container(ctl, "nas", name)["status"] == "running"
+
+
+@pytest.mark.parametrize("line", ["restart nginx @media @nas", "stop nginx @media on nas",
+                                  "rm nginx on media @nas"])
+def test_two_hosts_in_one_command_ask_and_act_on_neither(bot, ctl, line):
+    bot.grant("alice", "nas")
+    bot.grant("alice", "media")
+    reply, yes = bot.chat([line, "yes"]).replies
+    assert "two hosts" in reply and "@media" in reply and "@nas" in reply, reply
+    assert "nothing waiting" in yes
+    assert action_calls(ctl, "nas") == [] and action_calls(ctl, "media") == []

@@ -139,4 +139,15 @@ TEST_SUITE("core") {
     nlohmann::json j = *a;
     CHECK(j.get<wagbot::core::action>() == *a);
   }
+
+  TEST_CASE("two different hosts in one command are refused, never one of them picked") {
+    const auto g = real_grammar();
+    for (const char* line : {"restart nginx @media @nas", "stop nginx @vps on nas", "ps nas @media",
+                             "logs web 20 on media @nas"}) {
+      auto a = g.parse(line);
+      REQUIRE_FALSE(a.has_value());
+      CHECK(a.error().message.find("two hosts") != std::string::npos);
+    }
+    CHECK(g.parse("restart nginx @nas @NAS")->host == "nas");  // the same one twice is fine
+  }
 }
