@@ -1,0 +1,34 @@
+"""The secrets scan that ends scripts/suites finds what it must (so it can fail) and passes over
+what it must (redacted keys, files that are not wagbot's)."""
+import pathlib
+import subprocess
+import sys
+
+SCAN = pathlib.Path(__file__).resolve().parents[1] / "secrets_scan.py"
+KEY = "wag_live_" + "Ab3dE_fGh-" * 4 + "xyz="
+
+
+def run(root):
+    return subprocess.run([sys.executable, str(SCAN), str(root)], capture_output=True, text=True)
+
+
+def test_a_key_in_a_wagbot_database_or_log_is_found(tmp_path):
+    (tmp_path / "t1" / "data").mkdir(parents=True)
+    (tmp_path / "t1" / "data" / "wagbot.db-wal").write_bytes(b"\x00junk" + KEY.encode() + b"\x01")
+    (tmp_path / "t1" / "wagbot-run1.log").write_text("info fine\n")
+    r = run(tmp_path)
+    assert r.returncode == 1 and "wagbot.db-wal" in r.stdout, r.stdout + r.stderr
+    assert KEY not in r.stdout  # the report itself shows only the start
+
+
+def test_redacted_keys_and_other_files_pass(tmp_path):
+    (tmp_path / "wagbot.db").write_bytes(b"sealed...")
+    (tmp_path / "wagbot-run1.log").write_text("info saved your key wag_live_…xyz= for @nas\n")
+    (tmp_path / "homeserver.db").write_text(KEY)  # the homeserver holds what people typed
+    (tmp_path / "alice.key").write_text(KEY)      # a test's input
+    r = run(tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_nothing_to_scan_is_an_error(tmp_path):
+    assert run(tmp_path).returncode == 2
