@@ -28,14 +28,6 @@ std::string command_for(const std::string& action) {
   return {};
 }
 
-std::string quote(const std::string& v) {
-  std::string q = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') q.push_back('\\');
-    q.push_back(c);
-  }
-  return q + "\"";
-}
 
 /// The words one `args` entry adds to the command line; nothing when the command takes no such
 /// argument.

@@ -289,4 +289,13 @@ boost::system::result<action, parse_error> grammar::parse(std::string_view line)
   return std::move(b.act);
 }
 
+std::string quote(const std::string& v) {
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') q.push_back('\\');
+    q.push_back(c);
+  }
+  return q + "\"";
+}
+
 }  // namespace wagbot::core

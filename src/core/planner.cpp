@@ -15,14 +15,6 @@ namespace {
 
 constexpr std::size_t max_value = 256;  ///< longest argument value a tool call may carry
 
-std::string quote(const std::string& v) {
-  std::string q = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') q.push_back('\\');
-    q.push_back(c);
-  }
-  return q + "\"";
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

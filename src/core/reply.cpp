@@ -146,4 +146,14 @@ std::string chat_reply::plain() const {
   return out;
 }
 
+std::string mood_marker(tone mood) {
+  switch (mood) {
+    case tone::success: return "✅ ";
+    case tone::warning: return "⚠️ ";
+    case tone::error: return "❌ ";
+    case tone::info: break;
+  }
+  return "";
+}
+
 }  // namespace wagbot::core

@@ -3,15 +3,7 @@
 namespace wagbot::discord {
 
 namespace {
-std::string mood_marker(core::tone mood) {
-  switch (mood) {
-    case core::tone::success: return "✅ ";
-    case core::tone::warning: return "⚠️ ";
-    case core::tone::error: return "❌ ";
-    case core::tone::info: break;
-  }
-  return "";
-}
+using core::mood_marker;
 
 /// Code blocks must not be closed early by the text they show.
 std::string fence(const std::string& text, const std::string& lang = {}) {

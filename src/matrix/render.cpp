@@ -50,15 +50,7 @@ std::string cut(const std::string& s, std::size_t max) {
   return s.substr(0, n);
 }
 
-std::string mood_marker(core::tone mood) {
-  switch (mood) {
-    case core::tone::success: return "✅ ";
-    case core::tone::warning: return "⚠️ ";
-    case core::tone::error: return "❌ ";
-    case core::tone::info: break;
-  }
-  return "";
-}
+using core::mood_marker;
 
 std::string table_html(const core::table& t) {
   std::string out = "<table><thead><tr>";

@@ -27,6 +27,9 @@ struct token {
   bool quoted = false;
 };
 
+/// `v` as one double-quoted word that tokenize() reads back whole (quotes and backslashes escaped).
+std::string quote(const std::string& v);
+
 /// Splits on white space; "double" and 'single' quotes group, backslash escapes in quotes.
 std::vector<token> tokenize(std::string_view line);
 

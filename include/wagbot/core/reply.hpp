@@ -106,6 +106,9 @@ struct chat_reply {
   std::string plain() const;
 };
 
+/// The mark a reply's first line starts with on every network ("✅ ", "⚠️ ", "❌ ", or none).
+std::string mood_marker(tone mood);
+
 /// One-line replies.
 chat_reply say(tone mood, std::string text);
 inline chat_reply error_reply(std::string text) { return say(tone::error, std::move(text)); }
