@@ -15,14 +15,16 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     co_return ctx.fail(app.error());
   }
   core::chat_reply r;
-  r.text(app->meta.name + " (`" + app->meta.id + "`, " + app->meta.category + "): " + app->meta.description);
+  r.text(app->meta.name + " (`" + app->meta.id + "`, " + app->meta.category +
+         "): " + app->meta.description);
   std::vector<std::string> ports;
   for (int p : app->ports) ports.push_back(std::to_string(p));
   r.text("Image " + app->image + (ports.empty() ? "" : ", ports " + join(ports)) + ".");
   if (!app->environment.empty()) {
     core::table t{{"setting", "required", "default", "what it is"}, {}};
     for (const auto& e : app->environment)
-      t.rows.push_back({e.name, e.required ? "yes" : "no", e.default_value.value_or(""), e.description});
+      t.rows.push_back(
+          {e.name, e.required ? "yes" : "no", e.default_value.value_or(""), e.description});
     r.add_table(std::move(t));
   }
   r.text("Install: `install " + app->meta.id + " [as <name>] [KEY=VALUE…] [-p host:container]`");

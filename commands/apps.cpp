@@ -30,7 +30,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   if (shown.empty()) {
     std::vector<std::string> cats;
     for (const auto& app : *apps)
-      if (std::find(cats.begin(), cats.end(), app.category) == cats.end()) cats.push_back(app.category);
+      if (std::find(cats.begin(), cats.end(), app.category) == cats.end())
+        cats.push_back(app.category);
     std::string list;
     for (const auto& c : cats) list += (list.empty() ? "" : ", ") + c;
     co_return core::say(core::tone::info, "No app matches. Categories: " + list + ".");

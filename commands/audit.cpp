@@ -22,8 +22,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   if (entries.empty()) co_return core::say(core::tone::info, "The audit log is empty.");
   core::table t{{"time", "user", "where", "host", "action", "target", "outcome"}, {}};
   for (const auto& e : entries)
-    t.rows.push_back({when(e.time), e.user, e.network + ":" + e.room, e.host.empty() ? "" : "@" + e.host,
-                      e.action, e.target, e.outcome});
+    t.rows.push_back({when(e.time), e.user, e.network + ":" + e.room,
+                      e.host.empty() ? "" : "@" + e.host, e.action, e.target, e.outcome});
   core::chat_reply r;
   r.text("Last " + std::to_string(entries.size()) + " audit entries, newest first:");
   r.add_table(std::move(t));

@@ -18,7 +18,8 @@ app::command make_cancel() {
   s.aliases = {"no", "deny"};
   s.summary = "Say no to a pending confirmation";
   s.usage = "cancel [id]";
-  s.args = {{"id", "the confirmation's id (default: your latest here)", core::value_kind::text, false}};
+  s.args = {
+      {"id", "the confirmation's id (default: your latest here)", core::value_kind::text, false}};
   return {s, run};
 }
 

@@ -18,7 +18,8 @@ app::command make_confirm() {
   s.aliases = {"yes", "approve"};
   s.summary = "Say yes to a pending confirmation";
   s.usage = "confirm [id]";
-  s.args = {{"id", "the confirmation's id (default: your latest here)", core::value_kind::text, false}};
+  s.args = {
+      {"id", "the confirmation's id (default: your latest here)", core::value_kind::text, false}};
   return {s, run};
 }
 

@@ -9,8 +9,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   auto& rooms = ctx.eng.rooms();
   if (act.args.empty()) {
     auto current = rooms.default_host(ctx.who.network, ctx.who.room);
-    co_return core::say(core::tone::info, current ? "This room's default host is @" + *current + "."
-                                                  : "This room has no default host. `default <host>` sets one.");
+    co_return core::say(core::tone::info,
+                        current ? "This room's default host is @" + *current + "."
+                                : "This room has no default host. `default <host>` sets one.");
   }
   const std::string alias = host_alias(act.args[0]);
   if (alias == "none" || alias == "-") {
@@ -22,7 +23,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     co_return core::error_reply("There is no host @" + alias + ".");
   rooms.set_default_host(ctx.who.network, ctx.who.room, alias);
   ctx.eng.record(ctx.who, alias, "default", ctx.who.room, "ok");
-  co_return core::ok_reply("Commands in this room now go to @" + alias + " unless they name another host.");
+  co_return core::ok_reply("Commands in this room now go to @" + alias +
+                           " unless they name another host.");
 }
 }  // namespace
 

@@ -22,10 +22,12 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     r.text("`" + spec->usage + "` — " + spec->summary);
     for (const auto& o : spec->options)
       r.text("  " + (o.short_name ? std::string("-") + o.short_name + ", " : std::string()) + "--" +
-             o.name + " <" + o.value_name + ">: " + o.description + (o.repeatable ? " (repeatable)" : ""));
+             o.name + " <" + o.value_name + ">: " + o.description +
+             (o.repeatable ? " (repeatable)" : ""));
     std::string facts;
     if (!spec->scope.empty()) facts += "Needs scope `" + spec->scope + "`.";
-    if (spec->destructive) facts += (facts.empty() ? "" : " ") + std::string("Asks for confirmation first.");
+    if (spec->destructive)
+      facts += (facts.empty() ? "" : " ") + std::string("Asks for confirmation first.");
     if (spec->fans_out) facts += (facts.empty() ? "" : " ") + std::string("Accepts @all.");
     if (spec->admin_only) facts += (facts.empty() ? "" : " ") + std::string("Admins only.");
     if (!spec->aliases.empty()) {

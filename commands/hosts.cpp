@@ -20,11 +20,13 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   for (const auto& h : cfg.hosts) {
     bool have = false;
     for (const auto& k : keys) have = have || k.alias == h.alias;
-    if (!have) t.rows.push_back({"@" + h.alias, h.url, "none — `key add " + h.alias + " <key>`", ""});
+    if (!have)
+      t.rows.push_back({"@" + h.alias, h.url, "none — `key add " + h.alias + " <key>`", ""});
   }
   if (t.rows.empty())
-    co_return core::say(core::tone::info, "No hosts are configured and you have no keys. In a direct "
-                                          "chat with me: `key add <alias> <url> <wag_live_…>`.");
+    co_return core::say(core::tone::info,
+                        "No hosts are configured and you have no keys. In a direct "
+                        "chat with me: `key add <alias> <url> <wag_live_…>`.");
   core::chat_reply r;
   r.add_table(std::move(t));
   co_return r;

@@ -11,7 +11,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   if (!list) co_return ctx.fail(list.error());
   if (list->empty()) co_return core::say(core::tone::info, "No images on @" + ctx.host.alias + ".");
   core::table t{{"repository", "tag", "id", "size", "created"}, {}};
-  for (const auto& i : *list) t.rows.push_back({i.repository, i.tag, short_id(i.id), i.size, i.created_since});
+  for (const auto& i : *list)
+    t.rows.push_back({i.repository, i.tag, short_id(i.id), i.size, i.created_since});
   core::chat_reply r;
   r.text(std::to_string(list->size()) + " images on @" + ctx.host.alias + ":");
   r.add_table(std::move(t));

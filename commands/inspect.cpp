@@ -11,7 +11,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   if (!c) co_return ctx.fail(c.error());
   core::table t{{"field", "value"}, {}};
   t.rows.push_back({"name", c->name});
-  t.rows.push_back({"status", status_text(c->status) + (c->status_text.empty() ? "" : " (" + c->status_text + ")")});
+  t.rows.push_back({"status", status_text(c->status) +
+                                  (c->status_text.empty() ? "" : " (" + c->status_text + ")")});
   t.rows.push_back({"image", c->image});
   t.rows.push_back({"ports", c->ports.empty() ? "none" : ports_text(c->ports)});
   t.rows.push_back({"id", c->id});

@@ -9,7 +9,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   auto list = co_await ctx.host.api->installed(ctx.host.key);
   if (!list) co_return ctx.fail(list.error());
   if (list->empty())
-    co_return core::say(core::tone::info, "No marketplace apps are installed on @" + ctx.host.alias + ".");
+    co_return core::say(core::tone::info,
+                        "No marketplace apps are installed on @" + ctx.host.alias + ".");
   core::table t{{"app", "versions", "path"}, {}};
   for (const auto& a : *list) t.rows.push_back({a.app_id, std::to_string(a.versions), a.path});
   core::chat_reply r;

@@ -18,15 +18,18 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   std::string url = with_url ? act.args[1] : std::string{};
 
   if (!ctx.who.direct) {
-    auto r = core::error_reply("Keys are only accepted in a direct chat with me. This key was seen "
-                               "by the room: rotate it in WAGMIOS Settings, then send the new one "
-                               "to me directly.");
+    auto r = core::error_reply(
+        "Keys are only accepted in a direct chat with me. This key was seen "
+        "by the room: rotate it in WAGMIOS Settings, then send the new one "
+        "to me directly.");
     r.is_private = true;
     co_return r;
   }
   if (!core::is_key(secret))
-    co_return core::error_reply("That is not a WAGMIOS key: they start with `wag_live_` followed by "
-                                "44 characters. Usage: " + ctx.spec.usage);
+    co_return core::error_reply(
+        "That is not a WAGMIOS key: they start with `wag_live_` followed by "
+        "44 characters. Usage: " +
+        ctx.spec.usage);
   static const std::regex alias_re("^[a-z0-9][a-z0-9_-]{0,31}$");
   if (!std::regex_match(alias, alias_re) || alias == "all")
     co_return core::error_reply("A host alias is 1–32 of a-z 0-9 _ - (and not `all`).");
@@ -43,11 +46,13 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     if (!cfg.allow_user_hosts) {
       std::vector<std::string> aliases;
       for (const auto& h : cfg.hosts) aliases.push_back(h.alias);
-      co_return core::error_reply("There is no host `" + alias + "` in wagbot's config" +
-                                  (aliases.empty() ? std::string(".") : " (known: " + join(aliases) + ").") +
-                                  " Ask the admin to add it.");
+      co_return core::error_reply(
+          "There is no host `" + alias + "` in wagbot's config" +
+          (aliases.empty() ? std::string(".") : " (known: " + join(aliases) + ").") +
+          " Ask the admin to add it.");
     }
-    if (url.empty()) co_return core::error_reply("Give the host's URL: `key add " + alias + " <url> <key>`.");
+    if (url.empty())
+      co_return core::error_reply("Give the host's URL: `key add " + alias + " <url> <key>`.");
     if (auto u = net::parse_url(url); !u || u->websocket())
       co_return core::error_reply("`" + url + "` is not an http(s) URL.");
   }
@@ -69,7 +74,11 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   eng.keys().put(ctx.who.user, alias, url, secret, eng.now());
   eng.forget_scopes(ctx.who.user, alias);
   eng.record(ctx.who, alias, "key add", alias, "ok", "key …" + secret.substr(secret.size() - 8));
-  std::string scopes = info ? " Scopes: " + (info->scopes.empty() ? std::string("(none)") : join(info->scopes, " ")) + "." : "";
+  std::string scopes =
+      info
+          ? " Scopes: " + (info->scopes.empty() ? std::string("(none)") : join(info->scopes, " ")) +
+                "."
+          : "";
   auto r = core::ok_reply("Saved your key …" + secret.substr(secret.size() - 8) + " for @" + alias +
                           " (" + url + ")." + scopes + note);
   r.is_private = true;

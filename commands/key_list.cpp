@@ -16,7 +16,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     r.add_table(std::move(t));
   }
   for (const auto& alias : ctx.eng.keys().unreadable(ctx.who.user))
-    r.text("Your key for @" + alias + " can no longer be decrypted (the master key changed): add it again.");
+    r.text("Your key for @" + alias +
+           " can no longer be decrypted (the master key changed): add it again.");
   co_return r;
 }
 }  // namespace

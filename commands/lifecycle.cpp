@@ -21,7 +21,8 @@ app::command lifecycle_command(std::string verb, std::string past, std::string s
                           const core::action& act) -> boost::asio::awaitable<core::chat_reply> {
     const auto name = ctx.target_name(act);
     if (verb == "start" && ctx.target && ctx.target->status == "running")
-      co_return core::say(core::tone::info, "`" + name + "` is already running on @" + ctx.host.alias + ".");
+      co_return core::say(core::tone::info,
+                          "`" + name + "` is already running on @" + ctx.host.alias + ".");
     if (verb == "stop" && ctx.target && ctx.target->status != "running" &&
         ctx.target->status != "restarting")
       co_return core::say(core::tone::info, "`" + name + "` is not running on @" + ctx.host.alias +

@@ -8,8 +8,8 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   const auto& image = act.args[0];
-  protocol::json body{{"image", image}, {"ports", protocol::json::array()},
-                      {"env", protocol::json::array()}};
+  protocol::json body{
+      {"image", image}, {"ports", protocol::json::array()}, {"env", protocol::json::array()}};
   std::string name = act.option("name");
   if (name.empty()) {
     // docker would invent a name; a readable one from the image is friendlier in chat.
@@ -38,8 +38,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   }
   auto id = co_await ctx.host.api->create_container(ctx.host.key, body);
   if (!id) co_return ctx.fail(id.error());
-  co_return core::ok_reply("Container `" + name + "` (" + image + ") created on @" + ctx.host.alias +
-                           ", id " + short_id(*id) + ".");
+  co_return core::ok_reply("Container `" + name + "` (" + image + ") created on @" +
+                           ctx.host.alias + ", id " + short_id(*id) + ".");
 }
 }  // namespace
 

@@ -9,8 +9,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   const auto& name = act.args[0];
   auto body = protocol::json::parse(act.args[1], nullptr, false);
   if (body.is_discarded() || !body.is_object())
-    co_return core::error_reply("The template must be one JSON object, e.g. `template save web "
-                                "{\"image\":\"nginx:alpine\",\"ports\":[{\"host\":\"8080\",\"container\":\"80\"}]}`.");
+    co_return core::error_reply(
+        "The template must be one JSON object, e.g. `template save web "
+        "{\"image\":\"nginx:alpine\",\"ports\":[{\"host\":\"8080\",\"container\":\"80\"}]}`.");
   body["name"] = name;  // the server names the file after it
   auto saved = co_await ctx.host.api->template_save(ctx.host.key, body);
   if (!saved) co_return ctx.fail(saved.error());

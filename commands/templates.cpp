@@ -8,11 +8,13 @@ namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
   auto list = co_await ctx.host.api->templates(ctx.host.key);
   if (!list) co_return ctx.fail(list.error());
-  if (list->empty()) co_return core::say(core::tone::info, "No templates on @" + ctx.host.alias + ".");
+  if (list->empty())
+    co_return core::say(core::tone::info, "No templates on @" + ctx.host.alias + ".");
   core::table t{{"name", "image", "description"}, {}};
   for (const auto& tpl : *list) {
     auto text = [&](const char* k) {
-      return tpl.is_object() && tpl.contains(k) && tpl[k].is_string() ? tpl[k].get<std::string>() : std::string{};
+      return tpl.is_object() && tpl.contains(k) && tpl[k].is_string() ? tpl[k].get<std::string>()
+                                                                      : std::string{};
     };
     t.rows.push_back({text("name"), text("image"), text("description")});
   }

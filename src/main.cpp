@@ -5,7 +5,6 @@
 #include <csignal>
 #include <iostream>
 
-
 #include "commands/commands.hpp"
 #include "wagbot/app/app.hpp"
 #include "wagbot/app/log_sink.hpp"
@@ -40,7 +39,8 @@ class explainer {
 
   int run(const std::string& text, bool ask_model) const {
     if (wagbot::core::has_agent_block(text)) return agent_requests(text);
-    auto line = wagbot::core::read_line(text, [&] { return hosts_; }, grammar_);
+    auto line = wagbot::core::read_line(
+        text, [&] { return hosts_; }, grammar_);
     if (line.plan) {
       nlohmann::json out{{"ok", line.plan->question.empty()}, {"actions", nlohmann::json::array()}};
       if (!line.plan->question.empty()) out["question"] = line.plan->question;
@@ -48,10 +48,13 @@ class explainer {
       return print(out);
     }
     // The planner calls out to a model, so it is asked only on request.
-    if (line.error && cfg_ && cfg_->planner.enabled && wagbot::core::worth_planning(text, *line.error))
+    if (line.error && cfg_ && cfg_->planner.enabled &&
+        wagbot::core::worth_planning(text, *line.error))
       return planned(text, *line.error, ask_model);
     if (line.error)
-      return print({{"ok", false}, {"error", line.error->message}, {"usage", line.error->usage},
+      return print({{"ok", false},
+                    {"error", line.error->message},
+                    {"usage", line.error->usage},
                     {"actions", nlohmann::json::array()}});
     return print({{"ok", true}, {"actions", nlohmann::json::array({describe(*line.command)})}});
   }
@@ -79,7 +82,8 @@ class explainer {
   }
 
   int agent_requests(const std::string& text) const {
-    nlohmann::json out{{"ok", true}, {"actions", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
+    nlohmann::json out{
+        {"ok", true}, {"actions", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
     for (const auto& req : wagbot::core::parse_agent_requests(text, grammar_)) {
       if (req.act) {
         auto a = describe(*req.act);
@@ -95,12 +99,16 @@ class explainer {
     return print(out);
   }
 
-  int planned(const std::string& text, const wagbot::core::parse_error& error, bool ask_model) const {
+  int planned(const std::string& text, const wagbot::core::parse_error& error,
+              bool ask_model) const {
     if (!ask_model)
-      return print({{"ok", false}, {"error", error.message}, {"usage", error.usage},
+      return print({{"ok", false},
+                    {"error", error.message},
+                    {"usage", error.usage},
                     {"actions", nlohmann::json::array()},
                     {"planner", "not asked; add --planner to ask the configured model"}});
-    auto log = wagbot::core::logger(wagbot::core::log_level::warn, wagbot::app::stream_sink(false), "planner");
+    auto log = wagbot::core::logger(wagbot::core::log_level::warn, wagbot::app::stream_sink(false),
+                                    "planner");
     auto plan = wagbot::app::ask_once(cfg_->planner, text, hosts_, grammar_, log);
     nlohmann::json out{{"ok", false}, {"planner", true}, {"actions", nlohmann::json::array()}};
     if (!plan) {
@@ -140,7 +148,8 @@ int explain(const std::string& text, const std::string& config_file, bool ask_mo
 /// it is a shell id, else the first user with one. Nothing (after saying why) when none fits.
 std::optional<std::string> shell_sender(const wagbot::app::config& c, const std::string& as) {
   if (!as.empty()) {
-    if (const auto* u = c.find_user(as); u && !u->ids_on("shell").empty()) return u->ids_on("shell").front();
+    if (const auto* u = c.find_user(as); u && !u->ids_on("shell").empty())
+      return u->ids_on("shell").front();
     if (c.user_by_network_id("shell", as)) return as;
     std::cerr << "wagbot: no user `" << as << "` with a shell id in the config\n";
     return std::nullopt;
@@ -171,22 +180,28 @@ int main(int argc, char** argv) {
   shell->add_flag("--echo", echo, "Print each input line before its answer");
 
   std::string text;
-  auto* explain_cmd = cli.add_subcommand("explain", "Print, as JSON, the actions a message would turn into");
+  auto* explain_cmd =
+      cli.add_subcommand("explain", "Print, as JSON, the actions a message would turn into");
   explain_cmd->add_option("text", text, "The message")->required();
   std::string explain_config;
-  explain_cmd->add_option("-c,--config", explain_config, "Configuration file (for host descriptions)");
+  explain_cmd->add_option("-c,--config", explain_config,
+                          "Configuration file (for host descriptions)");
   bool explain_planner = false;
-  explain_cmd->add_flag("--planner", explain_planner,
-                        "Ask the configured LLM planner about text nothing else understands (calls out)");
+  explain_cmd->add_flag(
+      "--planner", explain_planner,
+      "Ask the configured LLM planner about text nothing else understands (calls out)");
 
   std::string check_file;
   auto* check = cli.add_subcommand("check-config", "Validate a configuration file (exit 2 if bad)");
   check->add_option("file", check_file, "Configuration file")->required();
 
   bool ready = false;
-  auto* health = cli.add_subcommand("health", "Ask a running wagbot's observability listener if it is healthy (exit 0) or not (1)");
+  auto* health = cli.add_subcommand(
+      "health",
+      "Ask a running wagbot's observability listener if it is healthy (exit 0) or not (1)");
   health->add_option("-c,--config", config_file, "Configuration file")->capture_default_str();
-  health->add_flag("--ready", ready, "Ask /readyz (every chat transport connected) instead of /healthz");
+  health->add_flag("--ready", ready,
+                   "Ask /readyz (every chat transport connected) instead of /healthz");
 
   auto* version = cli.add_subcommand("version", "Print the version");
 
@@ -199,7 +214,8 @@ int main(int argc, char** argv) {
   if (*explain_cmd) return explain(text, explain_config, explain_planner);
   if (*check) {
     auto cfg = load_or_exit(check_file);
-    std::cout << "config ok: " << cfg.hosts.size() << " host(s), " << cfg.users.size() << " user(s)\n";
+    std::cout << "config ok: " << cfg.hosts.size() << " host(s), " << cfg.users.size()
+              << " user(s)\n";
     return 0;
   }
 

@@ -6,7 +6,9 @@ namespace wagbot::alerts {
 
 router::router(store::subscriptions& subs, core::logger log) : subs_(subs), log_(std::move(log)) {}
 
-void router::add(core::chat_transport& transport) { transports_.push_back(&transport); }
+void router::add(core::chat_transport& transport) {
+  transports_.push_back(&transport);
+}
 
 bool wants(const store::subscription& s, const core::alert& a) {
   if (s.patterns.empty()) return true;
@@ -45,7 +47,8 @@ std::vector<core::alert_action> actions_for(const core::alert& a) {
 void router::deliver(const std::vector<core::alert>& alerts) {
   for (const auto& a : alerts) {
     const auto subs = subs_.of_host(a.host);
-    log_.info("alert {} {} on {} → {} subscriber(s)", core::to_string(a.kind), a.container, a.host, subs.size());
+    log_.info("alert {} {} on {} → {} subscriber(s)", core::to_string(a.kind), a.container, a.host,
+              subs.size());
     for (const auto& s : subs) {
       if (!wants(s, a)) continue;
       // A digest shows a room only the containers it asked about; one left is a plain alert.

@@ -14,7 +14,9 @@ using namespace asio::experimental::awaitable_operators;
 using feed_kind = wagmios::feed_update::kind;
 
 namespace {
-std::string position_of(const protocol::activity_event& e) { return e.timestamp + "|" + e.id; }
+std::string position_of(const protocol::activity_event& e) {
+  return e.timestamp + "|" + e.id;
+}
 
 core::alert_settings from_config(const alerts::config& c) {
   core::alert_settings s;
@@ -26,7 +28,9 @@ core::alert_settings from_config(const alerts::config& c) {
 }
 
 std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 }  // namespace
 
@@ -89,9 +93,13 @@ watcher::watcher(asio::any_io_executor executor, const wagmios::host_config& hos
   restore();
 }
 
-std::string watcher::state_key() const { return "alerts.watch." + host_.alias; }
+std::string watcher::state_key() const {
+  return "alerts.watch." + host_.alias;
+}
 
-std::string watcher::base() const { return host_.base.origin() + host_.base.path; }
+std::string watcher::base() const {
+  return host_.base.origin() + host_.base.path;
+}
 
 void watcher::restore() {
   auto text = kv_.get(state_key());
@@ -125,7 +133,9 @@ asio::awaitable<void> watcher::catch_up() {
   if (!events) {
     if (events.error().kind == errc::scope_required) {
       no_activity_scope_ = true;  // the monitor key has no system:read: polling alone it is
-      log_.warn("the monitor key of @{} lacks system:read: API actions will be seen by polling only", host_.alias);
+      log_.warn(
+          "the monitor key of @{} lacks system:read: API actions will be seen by polling only",
+          host_.alias);
     }
     co_return;
   }
@@ -145,7 +155,9 @@ void watcher::emit(std::vector<core::alert> alerts) {
   out_.deliver(core::group_bursts(std::move(alerts), alert_settings_));
 }
 
-asio::awaitable<void> watcher::run() { co_await (poll_loop() && feed_loop()); }
+asio::awaitable<void> watcher::run() {
+  co_await (poll_loop() && feed_loop());
+}
 
 asio::awaitable<void> watcher::poll_loop() {
   asio::steady_timer tick(executor_);

@@ -48,8 +48,8 @@ asio::awaitable<bool> pause(std::chrono::steady_clock::duration d) {
 }  // namespace
 
 application::application(config cfg) : cfg_(std::move(cfg)) {
-  log_ = core::logger(core::parse_log_level(cfg_.log_level),
-                      stream_sink(cfg_.log_format == "json"));
+  log_ =
+      core::logger(core::parse_log_level(cfg_.log_level), stream_sink(cfg_.log_format == "json"));
   std::filesystem::create_directories(cfg_.data_dir);
   std::filesystem::permissions(cfg_.data_dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace);
@@ -82,11 +82,11 @@ application::application(config cfg) : cfg_(std::move(cfg)) {
 void application::build_transports() {
   const core::transport_state state{*kv_port_, *journal_port_, *action_port_, *sealer_port_};
   if (cfg_.matrix.enabled)
-    transports_.push_back(std::make_unique<matrix::bot>(io_.get_executor(), cfg_.matrix, *conversation_, *http_,
-                                                        state, log_.child("matrix")));
+    transports_.push_back(std::make_unique<matrix::bot>(
+        io_.get_executor(), cfg_.matrix, *conversation_, *http_, state, log_.child("matrix")));
   if (cfg_.discord.enabled)
-    transports_.push_back(std::make_unique<discord::bot>(io_.get_executor(), cfg_.discord, *conversation_, *http_,
-                                                         state, log_.child("discord")));
+    transports_.push_back(std::make_unique<discord::bot>(
+        io_.get_executor(), cfg_.discord, *conversation_, *http_, state, log_.child("discord")));
   for (auto& t : transports_) {
     conversation_->attach(*t);
     router_->add(*t);
@@ -96,7 +96,8 @@ void application::build_transports() {
 void application::watch_metrics() {
   auto& m = engine_->metrics();
   m.set("wagbot_build_info", {{"version", WAGBOT_VERSION}}, 1);
-  const double started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double started =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   // Numbers kept by the parts themselves are read at scrape time.
   m.on_collect([this, started](core::metrics& m) {
     collect_process(m, started);
@@ -110,28 +111,33 @@ void application::watch_metrics() {
       m.set("wagbot_reconnects_total", net, static_cast<double>(s.reconnects));
       m.set("wagbot_alerts_sent_total", net, static_cast<double>(router_->sent(t->network())));
     }
-    for (const auto& w : watchers_) m.set("wagbot_host_reachable", {{"host", w->alias()}}, w->reachable() ? 1 : 0);
+    for (const auto& w : watchers_)
+      m.set("wagbot_host_reachable", {{"host", w->alias()}}, w->reachable() ? 1 : 0);
   });
 }
 
 bool application::start_listener() {
   const auto& where = cfg_.observability;
   if (!where.enabled()) return true;
-  listener_ = std::make_unique<net::http_server>(io_.get_executor(), [this](std::string_view target) {
-    readiness ready;
-    for (const auto& t : transports_) ready.emplace_back(t->network(), t->status().connected);
-    return observe_endpoint(target, engine_->metrics(), ready, stopping_);
-  });
+  listener_ =
+      std::make_unique<net::http_server>(io_.get_executor(), [this](std::string_view target) {
+        readiness ready;
+        for (const auto& t : transports_) ready.emplace_back(t->network(), t->status().connected);
+        return observe_endpoint(target, engine_->metrics(), ready, stopping_);
+      });
   auto port = listener_->listen(where.address, where.port);
   if (!port) {
-    log_.error("cannot listen on {}:{} (observability.listen): {}", where.address, where.port, port.error().message());
+    log_.error("cannot listen on {}:{} (observability.listen): {}", where.address, where.port,
+               port.error().message());
     return false;
   }
   listening_port_ = *port;
-  const auto host = where.address.find(':') != std::string::npos ? "[" + where.address + "]" : where.address;
+  const auto host =
+      where.address.find(':') != std::string::npos ? "[" + where.address + "]" : where.address;
   log_.info("observability on http://{}:{} (/healthz /readyz /metrics)", host, *port);
   if (where.address != "127.0.0.1" && where.address != "::1")
-    log_.warn("observability.listen is not a loopback address; the endpoints have no authentication");
+    log_.warn(
+        "observability.listen is not a loopback address; the endpoints have no authentication");
   asio::co_spawn(io_, listener_->run(), log_failure(log_, "the observability listener"));
   return true;
 }
@@ -149,34 +155,38 @@ void application::start_housekeeping() {
   // Freed heap pages go back to the kernel once start-up is over, then every minute.
   auto trim = [](core::logger log) -> asio::awaitable<void> {
     for (auto wait = first_memory_trim; co_await pause(wait); wait = memory_trim_interval)
-      if (const long kb = release_free_memory(); kb > 0) log.debug("released {} kB of free heap", kb);
+      if (const long kb = release_free_memory(); kb > 0)
+        log.debug("released {} kB of free heap", kb);
   };
-  asio::co_spawn(io_, expiry(*conversation_, *inbox_) && trim(log_),
-                 asio::bind_cancellation_slot(housekeeping_stop_.slot(), log_failure(log_, "housekeeping")));
+  asio::co_spawn(
+      io_, expiry(*conversation_, *inbox_) && trim(log_),
+      asio::bind_cancellation_slot(housekeeping_stop_.slot(), log_failure(log_, "housekeeping")));
 }
 
 void application::start_watchers() {
   // Every host with a monitor key is watched; rooms get what they subscribed to.
   for (const auto& host : cfg_.hosts) {
     if (host.monitor_key.empty()) continue;
-    watchers_.push_back(std::make_unique<alerts::watcher>(io_.get_executor(), host, cfg_.alerts, *http_, *router_,
-                                                          *kv_, *keys_, log_.child("alerts." + host.alias)));
+    watchers_.push_back(std::make_unique<alerts::watcher>(io_.get_executor(), host, cfg_.alerts,
+                                                          *http_, *router_, *kv_, *keys_,
+                                                          log_.child("alerts." + host.alias)));
     watchers_.back()->observe(wagmios_observer(engine_->metrics(), host.alias, "alerts"));
     asio::co_spawn(io_, watchers_.back()->run(), log_failure(log_, "watching @" + host.alias));
   }
 }
 
 void application::start_transport(core::chat_transport& t, int& code) {
-  asio::co_spawn(io_, t.run(), [this, &code, network = t.network()](std::exception_ptr e, int result) {
-    if (e) {
-      log_failure(log_, network + " transport")(e);
-      result = 1;
-    }
-    if (result != 0) {
-      code = result;
-      io_.stop();
-    }
-  });
+  asio::co_spawn(io_, t.run(),
+                 [this, &code, network = t.network()](std::exception_ptr e, int result) {
+                   if (e) {
+                     log_failure(log_, network + " transport")(e);
+                     result = 1;
+                   }
+                   if (result != 0) {
+                     code = result;
+                     io_.stop();
+                   }
+                 });
 }
 
 void application::finish() {
@@ -192,7 +202,8 @@ void application::finish() {
       return std::any_of(self.transports_.begin(), self.transports_.end(),
                          [](const auto& t) { return !t->status().idle; });
     };
-    while (busy() && std::chrono::steady_clock::now() < deadline) co_await pause(std::chrono::milliseconds(50));
+    while (busy() && std::chrono::steady_clock::now() < deadline)
+      co_await pause(std::chrono::milliseconds(50));
     self.io_.stop();
   };
   asio::co_spawn(io_, drain(*this), log_failure(log_, "stopping"));
@@ -200,7 +211,8 @@ void application::finish() {
 
 int application::run() {
   int code = 0;
-  if (transports_.empty()) log_.warn("no chat transport is configured; use `wagbot shell` to talk to the bot");
+  if (transports_.empty())
+    log_.warn("no chat transport is configured; use `wagbot shell` to talk to the bot");
   if (!start_listener()) return 2;
   start_housekeeping();
   start_watchers();
@@ -217,7 +229,8 @@ int application::run() {
 }
 
 int application::run_shell(std::istream& in, std::ostream& out, shell::options opts) {
-  shell::terminal term(io_.get_executor(), *conversation_, in, out, std::move(opts), log_.child("shell"));
+  shell::terminal term(io_.get_executor(), *conversation_, in, out, std::move(opts),
+                       log_.child("shell"));
   conversation_->attach(term);
   start_housekeeping();
   int code = 0;

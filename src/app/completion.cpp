@@ -6,7 +6,8 @@ namespace wagbot::app {
 
 namespace asio = boost::asio;
 
-asio::awaitable<std::vector<std::string>> conversation::complete(core::chat_event ev, core::value_kind kind,
+asio::awaitable<std::vector<std::string>> conversation::complete(core::chat_event ev,
+                                                                 core::value_kind kind,
                                                                  std::string host) {
   auto who = identify(ev);
   if (!who) co_return std::vector<std::string>{};
@@ -14,15 +15,18 @@ asio::awaitable<std::vector<std::string>> conversation::complete(core::chat_even
   if (kind == core::value_kind::host) co_return hosts;
   if (host.empty()) {
     auto room = eng_.rooms().default_host(who->network, who->room);
-    if (room && std::find(hosts.begin(), hosts.end(), *room) != hosts.end()) host = *room;
-    else if (hosts.size() == 1) host = hosts.front();
+    if (room && std::find(hosts.begin(), hosts.end(), *room) != hosts.end())
+      host = *room;
+    else if (hosts.size() == 1)
+      host = hosts.front();
   }
   auto call = eng_.host_for(who->user, host);
   if (!call) co_return std::vector<std::string>{};
   // WAGMIOS allows 100 requests a minute per key: values are kept for 30 s.
   const auto slot = who->user + "|" + host + "|" + std::to_string(static_cast<int>(kind));
   if (auto it = completions_.find(slot);
-      it != completions_.end() && std::chrono::steady_clock::now() - it->second.at < std::chrono::seconds(30))
+      it != completions_.end() &&
+      std::chrono::steady_clock::now() - it->second.at < std::chrono::seconds(30))
     co_return it->second.values;
   std::vector<std::string> values;
   if (kind == core::value_kind::container) {
@@ -37,7 +41,8 @@ asio::awaitable<std::vector<std::string>> conversation::complete(core::chat_even
   } else if (kind == core::value_kind::template_name) {
     if (auto list = co_await call->api->templates(call->key))
       for (const auto& t : *list)
-        if (t.is_object() && t.contains("name") && t["name"].is_string()) values.push_back(t["name"].get<std::string>());
+        if (t.is_object() && t.contains("name") && t["name"].is_string())
+          values.push_back(t["name"].get<std::string>());
   }
   completions_[slot] = cached_values{values, std::chrono::steady_clock::now()};
   co_return values;

@@ -36,11 +36,24 @@ const user_config* config::user_by_network_id(const std::string& network,
 
 namespace {
 
-const std::set<std::string> top_keys{"data_dir", "master_key_file", "log_level", "log_format",
-                                     "confirmation_timeout", "scope_cache_seconds",
-                                     "protected_containers", "allow_user_hosts", "timeouts",
-                                     "hosts", "users", "matrix", "discord", "alerts", "agents",
-                                     "command_prefix", "observability", "planner"};
+const std::set<std::string> top_keys{"data_dir",
+                                     "master_key_file",
+                                     "log_level",
+                                     "log_format",
+                                     "confirmation_timeout",
+                                     "scope_cache_seconds",
+                                     "protected_containers",
+                                     "allow_user_hosts",
+                                     "timeouts",
+                                     "hosts",
+                                     "users",
+                                     "matrix",
+                                     "discord",
+                                     "alerts",
+                                     "agents",
+                                     "command_prefix",
+                                     "observability",
+                                     "planner"};
 
 YAML::Node load_yaml(const std::filesystem::path& file) {
   try {

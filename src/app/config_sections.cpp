@@ -161,7 +161,8 @@ void check_approvers(const config& c, const user_config& u, const std::string& w
     if (approver->agent)
       throw config_error(where, "`" + a + "` is an agent; an agent's approvers must be humans");
   }
-  if (u.agent && u.approvers.empty()) throw config_error(where, "an agent needs at least one human approver");
+  if (u.agent && u.approvers.empty())
+    throw config_error(where, "an agent needs at least one human approver");
 }
 
 /// One id on a network is one user: otherwise the first one listed would silently win.
@@ -172,8 +173,9 @@ void check_shared_ids(const config& c) {
       for (std::size_t k = 0; k < ids.size(); ++k) {
         auto [it, fresh] = owner.emplace(std::make_pair(network, ids[k]), c.users[i].name);
         if (!fresh && it->second != c.users[i].name)
-          throw config_error("users[" + std::to_string(i) + "]." + network + "[" + std::to_string(k) + "]",
-                             "`" + ids[k] + "` is already " + it->second + "'s " + network + " id");
+          throw config_error(
+              "users[" + std::to_string(i) + "]." + network + "[" + std::to_string(k) + "]",
+              "`" + ids[k] + "` is already " + it->second + "'s " + network + " id");
       }
 }
 }  // namespace

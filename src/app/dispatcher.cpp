@@ -36,11 +36,11 @@ chat_reply coded(chat_reply r, core::reply_code code) {
 }
 }  // namespace
 
-
 dispatcher::dispatcher(engine& eng, std::vector<command> commands)
     : eng_(eng), commands_(std::move(commands)), grammar_(specs_of(commands_)) {
   if (eng_.cfg().planner.enabled)
-    planner_ = std::make_unique<planner>(eng_.http(), eng_.cfg().planner, eng_.log().child("planner"));
+    planner_ =
+        std::make_unique<planner>(eng_.http(), eng_.cfg().planner, eng_.log().child("planner"));
 }
 
 const command* dispatcher::find(const std::string& name) const {
@@ -54,7 +54,8 @@ void dispatcher::on_confirmation(asker ask, resolver resolve) {
   resolve_ = std::move(resolve);
 }
 
-asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::string id, bool accept) {
+asio::awaitable<chat_reply> dispatcher::resolve(const requester& actor, std::string id,
+                                                bool accept) {
   if (!resolve_) co_return core::error_reply("Confirmations are not available here.");
   co_return co_await resolve_(actor, std::move(id), accept);
 }
@@ -64,15 +65,18 @@ asio::awaitable<chat_reply> dispatcher::handle(const requester& who, const std::
   auto reply = co_await handle_line(who, text);
   // Lines that ran no command are counted by what they got: help, or a question.
   if (actions_run_ == before && reply.error_code != core::reply_code::none)
-    eng_.metrics().add("wagbot_commands_total",
-                       {{"command", "-"},
-                        {"outcome", reply.error_code == core::reply_code::ambiguous ? "question" : "usage"}});
+    eng_.metrics().add(
+        "wagbot_commands_total",
+        {{"command", "-"},
+         {"outcome", reply.error_code == core::reply_code::ambiguous ? "question" : "usage"}});
   co_return reply;
 }
 
-asio::awaitable<chat_reply> dispatcher::handle_line(const requester& who_ref, const std::string& text) {
+asio::awaitable<chat_reply> dispatcher::handle_line(const requester& who_ref,
+                                                    const std::string& text) {
   const requester who = who_ref;
-  if (core::has_agent_block(text)) co_return co_await run_agent(who, core::parse_agent_requests(text, grammar_));
+  if (core::has_agent_block(text))
+    co_return co_await run_agent(who, core::parse_agent_requests(text, grammar_));
 
   auto hosts = [&] {
     std::vector<core::host_words> words;
@@ -101,8 +105,10 @@ asio::awaitable<chat_reply> dispatcher::handle_line(const requester& who_ref, co
   for (const auto& act : line.plan->actions) {
     auto r = co_await run(who, act);
     if (out.confirmation_id.empty()) out.confirmation_id = r.confirmation_id;
-    if (r.mood == tone::error || (r.mood == tone::warning && out.mood != tone::error)) out.mood = r.mood;
-    else if (out.blocks.empty()) out.mood = r.mood;
+    if (r.mood == tone::error || (r.mood == tone::warning && out.mood != tone::error))
+      out.mood = r.mood;
+    else if (out.blocks.empty())
+      out.mood = r.mood;
     for (auto& b : r.blocks) out.blocks.push_back(std::move(b));
     for (auto& m : r.mentions) out.mentions.push_back(m);
     if (out.error_code == core::reply_code::none) out.error_code = r.error_code;
@@ -110,7 +116,8 @@ asio::awaitable<chat_reply> dispatcher::handle_line(const requester& who_ref, co
   co_return out;
 }
 
-asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vector<core::agent_request> requests) {
+asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who,
+                                                  std::vector<core::agent_request> requests) {
   // Each request runs like a typed command (same key, same checks, same confirmations) and is
   // answered with a machine-readable result the agent can match by id.
   chat_reply out;
@@ -125,7 +132,8 @@ asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vec
     auto result = core::result_of(req.id, r);
     if (!r.confirmation_id.empty()) out.confirmation_id = r.confirmation_id;
     for (const auto& m : r.mentions) out.mentions.push_back(m);
-    if (!r.confirmation_id.empty()) for (auto& b : r.blocks) out.blocks.push_back(b);  // the prompt, for humans
+    if (!r.confirmation_id.empty())
+      for (auto& b : r.blocks) out.blocks.push_back(b);  // the prompt, for humans
     const auto line = core::result_block(result);
     out.text(line.substr(0, line.find('\n')));
     out.code(result.dump(), "wagmios-result");
@@ -141,8 +149,11 @@ asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who, std::vec
 asio::awaitable<chat_reply> dispatcher::run(const requester& who, const core::action& act) {
   ++actions_run_;
   auto reply = co_await execute(who, act);
-  const char* outcome = !reply.confirmation_id.empty() ? "confirm" : reply.mood == tone::error ? "error" : "ok";
-  eng_.metrics().add("wagbot_commands_total", {{"command", find(act.command) ? act.command : "-"}, {"outcome", outcome}});
+  const char* outcome = !reply.confirmation_id.empty() ? "confirm"
+                        : reply.mood == tone::error    ? "error"
+                                                       : "ok";
+  eng_.metrics().add("wagbot_commands_total",
+                     {{"command", find(act.command) ? act.command : "-"}, {"outcome", outcome}});
   co_return reply;
 }
 
@@ -165,16 +176,20 @@ asio::awaitable<chat_reply> dispatcher::execute(const requester& who, const core
   co_return co_await fan_out(who, *cmd, act, *targets);
 }
 
-asio::awaitable<chat_reply> dispatcher::fan_out(const requester& who, const command& cmd, const core::action& act,
+asio::awaitable<chat_reply> dispatcher::fan_out(const requester& who, const command& cmd,
+                                                const core::action& act,
                                                 const std::vector<std::string>& targets) {
   // Every host at once; the answers come back in host order.
   auto executor = co_await asio::this_coro::executor;
-  using op_type = decltype(asio::co_spawn(executor, std::declval<asio::awaitable<chat_reply>>(), asio::deferred));
+  using op_type = decltype(asio::co_spawn(executor, std::declval<asio::awaitable<chat_reply>>(),
+                                          asio::deferred));
   std::vector<op_type> ops;
   for (const auto& alias : targets)
-    ops.push_back(asio::co_spawn(executor, run_on_host(who, cmd, act, alias, false), asio::deferred));
-  auto [order, errors, replies] = co_await asio::experimental::make_parallel_group(std::move(ops))
-                                      .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    ops.push_back(
+        asio::co_spawn(executor, run_on_host(who, cmd, act, alias, false), asio::deferred));
+  auto [order, errors, replies] =
+      co_await asio::experimental::make_parallel_group(std::move(ops))
+          .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
   chat_reply merged;
   merged.mood = tone::info;
   for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -201,7 +216,8 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
   const std::string literal = spec.targets_container && !act.args.empty() ? act.args[0] : "";
   auto refuse_protected = [&](const std::string& name) {
     eng_.record(who, alias, spec.name, name, "refused: protected");
-    return coded(core::error_reply(core::protected_text(name)), core::reply_code::protected_container);
+    return coded(core::error_reply(core::protected_text(name)),
+                 core::reply_code::protected_container);
   };
 
   // 1. A spelling Docker could resolve to another container, and a protected container named
@@ -248,19 +264,23 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     }
     ctx.target = matches.front();
     verdict = core::check(spec, act, guard, *scopes, *all, alias);
-    if (verdict.outcome == core::verdict::refuse_protected || core::refuses_target(spec, guard, ctx.target->name))
+    if (verdict.outcome == core::verdict::refuse_protected ||
+        core::refuses_target(spec, guard, ctx.target->name))
       co_return refuse_protected(ctx.target->name);
   }
   if (core::unverifiable_id(spec, literal, ctx.target.has_value())) {
     eng_.record(who, alias, spec.name, literal, "refused: unverifiable id");
-    co_return core::error_reply("`" + literal + "` looks like a container id, and your key for @" + alias +
-                                " lacks `containers:read`, so I cannot check that it is not a WAGMIOS "
-                                "system container. Use the container's name instead.");
+    co_return core::error_reply(
+        "`" + literal + "` looks like a container id, and your key for @" + alias +
+        " lacks `containers:read`, so I cannot check that it is not a WAGMIOS "
+        "system container. Use the container's name instead.");
   }
 
   // 4. Destructive (or a model's plan that writes): a human says yes first.
   if (verdict.outcome == core::verdict::confirm && !confirmed) {
-    if (!ask_) co_return core::error_reply("`" + spec.name + "` needs a confirmation, and none can be asked here.");
+    if (!ask_)
+      co_return core::error_reply("`" + spec.name +
+                                  "` needs a confirmation, and none can be asked here.");
     co_return ask_(who, cmd, act, alias, ctx.target_name(act));
   }
 
@@ -268,7 +288,8 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
   auto reply = co_await cmd.run(ctx, act);
   if (spec.writes())
     eng_.record(who, alias, spec.name, ctx.target_name(act),
-                reply.mood == tone::error ? "failed" : "ok", core::redact(reply.plain().substr(0, 200)));
+                reply.mood == tone::error ? "failed" : "ok",
+                core::redact(reply.plain().substr(0, 200)));
   co_return reply;
 }
 

@@ -27,14 +27,15 @@ core::chat_reply command_context::fail(const error& failure) const {
       failure.message == "connection refused" || failure.message == "host name not found";
   if (writes &&
       (failure.kind == errc::timeout || (failure.kind == errc::host_unreachable && !never_sent)))
-    reply.text("It may have been done anyway: check with `ps @" + host.alias + "` before you try again.");
+    reply.text("It may have been done anyway: check with `ps @" + host.alias +
+               "` before you try again.");
   return reply;
 }
 
 engine::engine(const config& cfg, core::logger log, net::http_client& http, store::key_store& keys,
                store::confirmation_store& confirmations, store::audit_log& audit,
-               store::room_settings& rooms, const store::vault& vault, store::subscriptions& subscriptions,
-               clock_fn now)
+               store::room_settings& rooms, const store::vault& vault,
+               store::subscriptions& subscriptions, clock_fn now)
     : cfg_(cfg),
       log_(std::move(log)),
       http_(http),
@@ -51,10 +52,13 @@ engine::engine(const config& cfg, core::logger log, net::http_client& http, stor
   limits_.marketplace_start = std::chrono::seconds(cfg.timeouts.marketplace_start_seconds);
 }
 
-wagmios::client::observer wagmios_observer(core::metrics& m, const std::string& alias, const char* purpose) {
+wagmios::client::observer wagmios_observer(core::metrics& m, const std::string& alias,
+                                           const char* purpose) {
   return [&m, alias, purpose](std::chrono::duration<double> took, std::string_view failure) {
-    m.observe("wagbot_wagmios_request_duration_seconds", {{"host", alias}, {"purpose", purpose}}, took.count());
-    if (!failure.empty()) m.add("wagbot_wagmios_errors_total", {{"host", alias}, {"cause", std::string(failure)}});
+    m.observe("wagbot_wagmios_request_duration_seconds", {{"host", alias}, {"purpose", purpose}},
+              took.count());
+    if (!failure.empty())
+      m.add("wagbot_wagmios_errors_total", {{"host", alias}, {"cause", std::string(failure)}});
   };
 }
 
@@ -63,7 +67,8 @@ wagmios::client& engine::client_for(const std::string& alias, const std::string&
   if (!slot) {
     wagmios::endpoint where;
     where.base = net::parse_url(url).value_or(net::url{});
-    if (const auto* host = cfg_.find_host(alias); host && host->base.origin() == where.base.origin())
+    if (const auto* host = cfg_.find_host(alias);
+        host && host->base.origin() == where.base.origin())
       where.tls = host->tls;
     slot = std::make_unique<wagmios::client>(http_, where, limits_);
     slot->observe(wagmios_observer(metrics_, alias, "command"));
@@ -105,7 +110,8 @@ void engine::forget_scopes(const std::string& user, const std::string& alias) {
 }
 
 void engine::record(const requester& who, const std::string& host, const std::string& action,
-                    const std::string& target, const std::string& outcome, const std::string& detail) {
+                    const std::string& target, const std::string& outcome,
+                    const std::string& detail) {
   store::audit_entry e;
   e.time = now();
   e.user = who.user;

@@ -14,7 +14,8 @@
 
 namespace wagbot::app {
 
-net::served observe_endpoint(std::string_view target, core::metrics& m, const readiness& ready, bool stopping) {
+net::served observe_endpoint(std::string_view target, core::metrics& m, const readiness& ready,
+                             bool stopping) {
   const auto path = target.substr(0, target.find('?'));
   if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
   if (path == "/readyz") {
@@ -53,13 +54,14 @@ void collect_process(core::metrics& m, double start_time) {
         if (i == 14) utime = std::stod(field);
         if (i == 15) stime = std::stod(field);
       }
-      m.set("process_cpu_seconds_total", {}, (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK)));
+      m.set("process_cpu_seconds_total", {},
+            (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK)));
     }
   }
   std::error_code ec;
   std::size_t fds = 0;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec))
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
     ++fds;
   if (!ec) m.set("process_open_fds", {}, static_cast<double>(fds));
 }
@@ -72,7 +74,8 @@ int health_check(const config& cfg, bool ready) {
     return 2;
   }
   if (cfg.observability.port == 0) {
-    std::cerr << "wagbot: observability.listen has port 0 (any free port); give it a fixed port to use `wagbot health`\n";
+    std::cerr << "wagbot: observability.listen has port 0 (any free port); give it a fixed port to "
+                 "use `wagbot health`\n";
     return 2;
   }
   // A wildcard listen address is asked on loopback.
@@ -95,8 +98,8 @@ int health_check(const config& cfg, bool ready) {
   io.run();
   auto response = answer.get();
   if (!response) {
-    std::cerr << "wagbot: no answer from " << host << ":" << cfg.observability.port << req.target << ": "
-              << response.error().message() << "\n";
+    std::cerr << "wagbot: no answer from " << host << ":" << cfg.observability.port << req.target
+              << ": " << response.error().message() << "\n";
     return 1;
   }
   std::cout << response->body;

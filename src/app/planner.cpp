@@ -16,7 +16,8 @@ using core::tone;
 planner::planner(net::http_client& http, const planner_config& cfg, core::logger log)
     : cfg_(cfg),
       log_(std::move(log)),
-      client_(http, llm::endpoint{cfg.base, cfg.tls, cfg.api_key, std::chrono::seconds(cfg.timeout_seconds)}) {}
+      client_(http, llm::endpoint{cfg.base, cfg.tls, cfg.api_key,
+                                  std::chrono::seconds(cfg.timeout_seconds)}) {}
 
 asio::awaitable<boost::system::result<model_plan, error>> planner::ask(
     const std::string& text, const std::vector<core::host_words>& hosts, const core::grammar& g) {
@@ -33,7 +34,8 @@ asio::awaitable<boost::system::result<model_plan, error>> planner::ask(
     log_.info("the model answered in words ({} characters)", out.words.size());
     co_return outcome(boost::system::in_place_value, std::move(out));
   }
-  auto planned = core::plan_from_calls(answer->tool_calls, g, hosts, static_cast<std::size_t>(cfg_.max_actions));
+  auto planned = core::plan_from_calls(answer->tool_calls, g, hosts,
+                                       static_cast<std::size_t>(cfg_.max_actions));
   if (!planned.refusal.empty()) {
     log_.warn("the model's plan was refused: {}", planned.refusal);
     out.refusal = std::move(planned.refusal);
@@ -47,7 +49,8 @@ asio::awaitable<boost::system::result<model_plan, error>> planner::ask(
   co_return outcome(boost::system::in_place_value, std::move(out));
 }
 
-asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who, const std::string& text,
+asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
+                                            const std::string& text,
                                             const std::vector<core::host_words>& hosts,
                                             const core::parse_error& usage) {
   auto plan = co_await ask(text, hosts, d.grammar());
@@ -59,32 +62,39 @@ asio::awaitable<chat_reply> planner::answer(dispatcher& d, const requester& who,
     co_return r;
   }
   if (!plan->refusal.empty()) {
-    auto r = core::error_reply("I did not run the model's suggestion: " + plan->refusal + ". Nothing was done.");
+    auto r = core::error_reply("I did not run the model's suggestion: " + plan->refusal +
+                               ". Nothing was done.");
     r.error_code = core::reply_code::planner_refused;
     co_return r;
   }
   if (plan->actions.empty()) {
     if (plan->words.empty()) {
       auto r = usage_reply(usage);
-      r.blocks.insert(r.blocks.begin(), core::block{core::block::kind::text, "(The model had no suggestion either.)", {}, {}});
+      r.blocks.insert(
+          r.blocks.begin(),
+          core::block{core::block::kind::text, "(The model had no suggestion either.)", {}, {}});
       co_return r;
     }
-    auto r = core::say(tone::info, "🤖 The model answered (its words, not a command; nothing was run):");
+    auto r =
+        core::say(tone::info, "🤖 The model answered (its words, not a command; nothing was run):");
     r.text(plan->words);
     r.error_code = core::reply_code::ambiguous;
     co_return r;
   }
 
   std::string lines;
-  for (const auto& act : plan->actions) lines += (lines.empty() ? "`" : "; `") + core::command_line(act) + "`";
+  for (const auto& act : plan->actions)
+    lines += (lines.empty() ? "`" : "; `") + core::command_line(act) + "`";
   chat_reply out;
   out.text("🤖 The model read this as: " + lines + ".");
   // Each action runs as the command it stands for, in order, with the requester's own key.
   for (const auto& act : plan->actions) {
     auto r = co_await d.run(who, act);
     if (out.confirmation_id.empty()) out.confirmation_id = r.confirmation_id;
-    if (r.mood == tone::error || (r.mood == tone::warning && out.mood != tone::error)) out.mood = r.mood;
-    else if (out.blocks.size() == 1) out.mood = r.mood;
+    if (r.mood == tone::error || (r.mood == tone::warning && out.mood != tone::error))
+      out.mood = r.mood;
+    else if (out.blocks.size() == 1)
+      out.mood = r.mood;
     for (auto& b : r.blocks) out.blocks.push_back(std::move(b));
     for (auto& m : r.mentions) out.mentions.push_back(m);
     if (out.error_code == core::reply_code::none) out.error_code = r.error_code;

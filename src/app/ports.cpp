@@ -7,14 +7,19 @@ std::vector<core::journal_entry> entries(std::vector<store::inbox_entry> rows) {
   std::vector<core::journal_entry> out;
   out.reserve(rows.size());
   for (auto& r : rows)
-    out.push_back({std::move(r.network), std::move(r.event_id), std::move(r.room), std::move(r.payload)});
+    out.push_back(
+        {std::move(r.network), std::move(r.event_id), std::move(r.room), std::move(r.payload)});
   return out;
 }
 
 std::optional<core::offered_action> offered(std::optional<store::alert_action_row> row) {
   if (!row) return std::nullopt;
-  return core::offered_action{row->id,           std::move(row->network), std::move(row->room),
-                              std::move(row->message), std::move(row->label), std::move(row->emoji),
+  return core::offered_action{row->id,
+                              std::move(row->network),
+                              std::move(row->room),
+                              std::move(row->message),
+                              std::move(row->label),
+                              std::move(row->emoji),
                               std::move(row->command)};
 }
 }  // namespace
@@ -31,10 +36,14 @@ std::vector<core::journal_entry> journal_port::interrupted(const std::string& ne
   return entries(inbox_.interrupted(network));
 }
 
-std::optional<core::offered_action> action_port::get(std::int64_t id) { return offered(actions_.get(id)); }
+std::optional<core::offered_action> action_port::get(std::int64_t id) {
+  return offered(actions_.get(id));
+}
 
-std::optional<core::offered_action> action_port::find(const std::string& network, const std::string& room,
-                                                      const std::string& message, const std::string& emoji) {
+std::optional<core::offered_action> action_port::find(const std::string& network,
+                                                      const std::string& room,
+                                                      const std::string& message,
+                                                      const std::string& emoji) {
   return offered(actions_.find(network, room, message, emoji));
 }
 

@@ -17,7 +17,9 @@ std::string action::option(const std::string& name) const {
 }
 
 void to_json(nlohmann::json& j, const action& a) {
-  j = nlohmann::json{{"command", a.command}, {"host", a.host}, {"args", a.args},
+  j = nlohmann::json{{"command", a.command},
+                     {"host", a.host},
+                     {"args", a.args},
                      {"options", nlohmann::json::array()}};
   for (const auto& [key, value] : a.options) j["options"].push_back({key, value});
   if (!a.request_id.empty()) j["request_id"] = a.request_id;

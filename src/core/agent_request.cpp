@@ -16,22 +16,41 @@ std::string text_of(const json& v) {
 
 /// Action names agents use, mapped to the command that serves them.
 std::string command_for(const std::string& action) {
-  static const std::vector<std::pair<std::string, std::string>> names = {
-      {"list", "ps"}, {"containers", "ps"}, {"ps", "ps"}, {"inspect", "inspect"}, {"logs", "logs"},
-      {"start", "start"}, {"stop", "stop"}, {"restart", "restart"}, {"delete", "rm"}, {"remove", "rm"},
-      {"rm", "rm"}, {"create", "run"}, {"run", "run"}, {"images", "images"}, {"pull", "pull"},
-      {"delete_image", "rmi"}, {"rmi", "rmi"}, {"apps", "apps"}, {"app", "app"}, {"installed", "installed"},
-      {"install", "install"}, {"templates", "templates"}, {"template", "template"}, {"status", "status"},
-      {"scopes", "status"}, {"hosts", "hosts"}};
+  static const std::vector<std::pair<std::string, std::string>> names = {{"list", "ps"},
+                                                                         {"containers", "ps"},
+                                                                         {"ps", "ps"},
+                                                                         {"inspect", "inspect"},
+                                                                         {"logs", "logs"},
+                                                                         {"start", "start"},
+                                                                         {"stop", "stop"},
+                                                                         {"restart", "restart"},
+                                                                         {"delete", "rm"},
+                                                                         {"remove", "rm"},
+                                                                         {"rm", "rm"},
+                                                                         {"create", "run"},
+                                                                         {"run", "run"},
+                                                                         {"images", "images"},
+                                                                         {"pull", "pull"},
+                                                                         {"delete_image", "rmi"},
+                                                                         {"rmi", "rmi"},
+                                                                         {"apps", "apps"},
+                                                                         {"app", "app"},
+                                                                         {"installed", "installed"},
+                                                                         {"install", "install"},
+                                                                         {"templates", "templates"},
+                                                                         {"template", "template"},
+                                                                         {"status", "status"},
+                                                                         {"scopes", "status"},
+                                                                         {"hosts", "hosts"}};
   for (const auto& [name, command] : names)
     if (name == action) return command;
   return {};
 }
 
-
 /// The words one `args` entry adds to the command line; nothing when the command takes no such
 /// argument.
-std::optional<std::string> words_for(const command_spec& spec, const std::string& key, const json& v) {
+std::optional<std::string> words_for(const command_spec& spec, const std::string& key,
+                                     const json& v) {
   std::string words;
   if (key == "lines" || key == "tail" || key == "n") return " " + quote(text_of(v));
   if (key == "name" && spec.name == "install") return " as " + quote(text_of(v));
@@ -42,7 +61,8 @@ std::optional<std::string> words_for(const command_spec& spec, const std::string
     return words;
   }
   if (key == "ports" && v.is_object()) {
-    for (auto p = v.begin(); p != v.end(); ++p) words += " --publish " + quote(p.key() + ":" + text_of(p.value()));
+    for (auto p = v.begin(); p != v.end(); ++p)
+      words += " --publish " + quote(p.key() + ":" + text_of(p.value()));
     return words;
   }
   if (key == "ports" && v.is_array()) {
@@ -63,7 +83,8 @@ agent_request refused(agent_request out, reply_code code, std::string message) {
 
 agent_request one(const json& r, const grammar& g) {
   agent_request out;
-  if (!r.is_object()) return refused(out, reply_code::invalid_request, "each request must be a JSON object");
+  if (!r.is_object())
+    return refused(out, reply_code::invalid_request, "each request must be a JSON object");
   out.id = r.contains("id") ? text_of(r["id"]) : "";
   if (!r.contains("action") || !r["action"].is_string())
     return refused(out, reply_code::invalid_request, "`action` (a string) is required");
@@ -73,15 +94,19 @@ agent_request one(const json& r, const grammar& g) {
   if (!spec) return refused(out, reply_code::unknown_action, "unknown action `" + name + "`");
   for (const char* key : {"host", "target"})
     if (r.contains(key) && !r[key].is_string())
-      return refused(out, reply_code::invalid_request, std::string("`") + key + "` must be a string");
+      return refused(out, reply_code::invalid_request,
+                     std::string("`") + key + "` must be a string");
   const json args = r.value("args", json::object());
-  if (!args.is_object()) return refused(out, reply_code::invalid_request, "`args` must be an object");
+  if (!args.is_object())
+    return refused(out, reply_code::invalid_request, "`args` must be an object");
   // The request becomes the command line a person would type; the grammar checks it.
   std::string line = spec->name;
   if (r.contains("target")) line += " " + quote(r["target"].get<std::string>());
   for (auto it = args.begin(); it != args.end(); ++it) {
     auto words = words_for(*spec, it.key(), it.value());
-    if (!words) return refused(out, reply_code::invalid_request, "`" + name + "` takes no argument `" + it.key() + "`");
+    if (!words)
+      return refused(out, reply_code::invalid_request,
+                     "`" + name + "` takes no argument `" + it.key() + "`");
     line += *words;
   }
   if (r.contains("host")) {
@@ -112,9 +137,11 @@ std::vector<agent_request> many(const json& doc, const grammar& g) {
 }  // namespace
 
 bool has_agent_block(std::string_view text) {
-  for (auto pos = text.find(fence_open); pos != std::string_view::npos; pos = text.find(fence_open, pos + 1)) {
+  for (auto pos = text.find(fence_open); pos != std::string_view::npos;
+       pos = text.find(fence_open, pos + 1)) {
     const auto after = pos + fence_open.size();
-    if (after >= text.size() || text[after] == '\n' || text[after] == ' ' || text[after] == '\r') return true;
+    if (after >= text.size() || text[after] == '\n' || text[after] == ' ' || text[after] == '\r')
+      return true;
   }
   return false;
 }
@@ -129,24 +156,29 @@ std::vector<agent_request> parse_agent_requests(std::string_view text, const gra
       continue;
     }
     const auto end = text.find("```", start);
-    const auto body = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    const auto body =
+        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     auto doc = json::parse(body, nullptr, false);
     if (doc.is_discarded())
       out.push_back(
           {"", std::nullopt, reply_code::invalid_json, "the wagmios block is not valid JSON"});
-    else for (auto& r : many(doc, g)) out.push_back(std::move(r));
+    else
+      for (auto& r : many(doc, g)) out.push_back(std::move(r));
     if (end == std::string_view::npos) break;
     pos = end + 3;
   }
   return out;
 }
 
-std::vector<agent_request> parse_agent_json(const json& value, const grammar& g) { return many(value, g); }
+std::vector<agent_request> parse_agent_json(const json& value, const grammar& g) {
+  return many(value, g);
+}
 
 json result_of(const std::string& id, const chat_reply& reply) {
   json data{{"text", reply.plain()}, {"tables", json::array()}};
   for (const auto& b : reply.blocks)
-    if (b.type == block::kind::table) data["tables"].push_back({{"headers", b.grid.headers}, {"rows", b.grid.rows}});
+    if (b.type == block::kind::table)
+      data["tables"].push_back({{"headers", b.grid.headers}, {"rows", b.grid.rows}});
   json out{{"id", id}, {"status", "ok"}, {"data", data}, {"error", nullptr}};
   if (!reply.confirmation_id.empty()) {
     out["status"] = "pending_confirmation";
@@ -165,9 +197,12 @@ std::string result_block(const json& result) {
   const auto id = result.value("id", "");
   const auto text = result["data"].value("text", "");
   const auto first_line = text.substr(0, text.find('\n'));
-  if (status == "ok") line = "✅ " + (id.empty() ? "" : id + ": ") + first_line;
-  else if (status == "pending_confirmation") line = "⏳ " + (id.empty() ? "" : id + ": ") + "waiting for a human to confirm.";
-  else line = "❌ " + (id.empty() ? "" : id + ": ") + result["error"].value("message", "failed");
+  if (status == "ok")
+    line = "✅ " + (id.empty() ? "" : id + ": ") + first_line;
+  else if (status == "pending_confirmation")
+    line = "⏳ " + (id.empty() ? "" : id + ": ") + "waiting for a human to confirm.";
+  else
+    line = "❌ " + (id.empty() ? "" : id + ": ") + result["error"].value("message", "failed");
   return line + "\n```wagmios-result\n" + result.dump() + "\n```";
 }
 

@@ -7,18 +7,30 @@ namespace wagbot::core {
 
 std::string_view to_string(alert_kind k) {
   switch (k) {
-    case alert_kind::exited: return "exited";
-    case alert_kind::restart_loop: return "restart_loop";
-    case alert_kind::unhealthy: return "unhealthy";
-    case alert_kind::recovered: return "recovered";
-    case alert_kind::created: return "created";
-    case alert_kind::removed: return "removed";
-    case alert_kind::api_action: return "api_action";
-    case alert_kind::pull_done: return "pull_done";
-    case alert_kind::pull_failed: return "pull_failed";
-    case alert_kind::host_down: return "host_down";
-    case alert_kind::host_up: return "host_up";
-    case alert_kind::digest: return "digest";
+    case alert_kind::exited:
+      return "exited";
+    case alert_kind::restart_loop:
+      return "restart_loop";
+    case alert_kind::unhealthy:
+      return "unhealthy";
+    case alert_kind::recovered:
+      return "recovered";
+    case alert_kind::created:
+      return "created";
+    case alert_kind::removed:
+      return "removed";
+    case alert_kind::api_action:
+      return "api_action";
+    case alert_kind::pull_done:
+      return "pull_done";
+    case alert_kind::pull_failed:
+      return "pull_failed";
+    case alert_kind::host_down:
+      return "host_down";
+    case alert_kind::host_up:
+      return "host_up";
+    case alert_kind::digest:
+      return "digest";
   }
   return "alert";
 }
@@ -27,8 +39,12 @@ host_watch::host_watch(std::string host, alert_settings settings)
     : host_(std::move(host)), settings_(settings) {}
 
 namespace {
-bool is_down(const std::string& status) { return status == "exited" || status == "dead"; }
-bool unhealthy(const protocol::container& c) { return c.status_text.find("unhealthy") != std::string::npos; }
+bool is_down(const std::string& status) {
+  return status == "exited" || status == "dead";
+}
+bool unhealthy(const protocol::container& c) {
+  return c.status_text.find("unhealthy") != std::string::npos;
+}
 }  // namespace
 
 bool host_watch::explained(const std::string& name, const std::string& id, std::int64_t t) const {
@@ -38,7 +54,8 @@ bool host_watch::explained(const std::string& name, const std::string& id, std::
   }
   // The feed names a container as it was given, which may be an id prefix.
   for (const auto& [target, e] : expectations_)
-    if (target.size() >= 3 && id.rfind(target, 0) == 0 && t - e.at <= settings_.expect_seconds) return true;
+    if (target.size() >= 3 && id.rfind(target, 0) == 0 && t - e.at <= settings_.expect_seconds)
+      return true;
   return false;
 }
 
@@ -46,7 +63,9 @@ void host_watch::bounce(tracked& c, const std::string& name, const std::string& 
                         std::vector<alert>& out) {
   auto& b = c.bounces;
   b.push_back(t);
-  b.erase(std::remove_if(b.begin(), b.end(), [&](std::int64_t x) { return t - x > settings_.flap_window; }), b.end());
+  b.erase(std::remove_if(b.begin(), b.end(),
+                         [&](std::int64_t x) { return t - x > settings_.flap_window; }),
+          b.end());
   if (static_cast<int>(b.size()) >= settings_.flap_threshold) {
     // Flapping: one summary, then quiet for a window that doubles each time.
     if (t >= c.muted_until) {
@@ -63,7 +82,8 @@ void host_watch::bounce(tracked& c, const std::string& name, const std::string& 
   c.alerted = true;
 }
 
-std::vector<alert> host_watch::on_poll(const std::vector<protocol::container>& now, std::int64_t t) {
+std::vector<alert> host_watch::on_poll(const std::vector<protocol::container>& now,
+                                       std::int64_t t) {
   std::vector<alert> out;
   if (failures_ >= settings_.unreachable_after && down_announced_)
     out.push_back({alert_kind::host_up, host_, "", "reachable again", t, 1, 0, {}});
@@ -87,15 +107,18 @@ std::vector<alert> host_watch::on_poll(const std::vector<protocol::container>& n
     const bool was_running = before.status == "running";
     const bool restarted_in_between = before.id == c.id && was_running && c.status == "running" &&
                                       !before.status_text.empty() && !c.status_text.empty() &&
-                                      c.status_text.rfind("Up Less", 0) == 0 && before.status_text.rfind("Up Less", 0) != 0;
+                                      c.status_text.rfind("Up Less", 0) == 0 &&
+                                      before.status_text.rfind("Up Less", 0) != 0;
     if (c.status == "restarting" && before.status != "restarting") {
       if (!explained(c.name, c.id, t)) bounce(tr, c.name, "restarting", t, out);
     } else if (is_down(c.status) && !is_down(before.status)) {
-      if (!explained(c.name, c.id, t)) bounce(tr, c.name, c.status == "dead" ? "dead" : "exited", t, out);
+      if (!explained(c.name, c.id, t))
+        bounce(tr, c.name, c.status == "dead" ? "dead" : "exited", t, out);
     } else if (restarted_in_between) {
       if (!explained(c.name, c.id, t)) bounce(tr, c.name, "restarted", t, out);
     } else if (c.status == "running" && before.status != "running") {
-      if (tr.alerted && t >= tr.muted_until) out.push_back({alert_kind::recovered, host_, c.name, "running again", t, 1, 0, {}});
+      if (tr.alerted && t >= tr.muted_until)
+        out.push_back({alert_kind::recovered, host_, c.name, "running again", t, 1, 0, {}});
       if (t >= tr.muted_until) tr.alerted = false;
     }
     if (unhealthy(c) && !unhealthy(before)) {
@@ -113,8 +136,10 @@ std::vector<alert> host_watch::on_poll(const std::vector<protocol::container>& n
     }
   }
   for (auto it = expectations_.begin(); it != expectations_.end();) {
-    if (t - it->second.at > settings_.expect_seconds) it = expectations_.erase(it);
-    else ++it;
+    if (t - it->second.at > settings_.expect_seconds)
+      it = expectations_.erase(it);
+    else
+      ++it;
   }
   first_poll_ = false;
   return out;
@@ -126,8 +151,12 @@ protocol::json host_watch::snapshot() const {
   // unhealthy. The rest changes by itself every minute and would make every poll a write.
   auto list = protocol::json::array();
   for (const auto& [name, tr] : containers_)
-    list.push_back({{"id", tr.last.id}, {"name", name}, {"image", tr.last.image}, {"state", tr.last.status},
-                    {"status", unhealthy(tr.last) ? "unhealthy" : ""}, {"alerted", tr.alerted}});
+    list.push_back({{"id", tr.last.id},
+                    {"name", name},
+                    {"image", tr.last.image},
+                    {"state", tr.last.status},
+                    {"status", unhealthy(tr.last) ? "unhealthy" : ""},
+                    {"alerted", tr.alerted}});
   return list;
 }
 
@@ -184,8 +213,10 @@ std::vector<alert> group_bursts(std::vector<alert> alerts, const alert_settings&
     const bool groupable = a.kind == alert_kind::exited || a.kind == alert_kind::created ||
                            a.kind == alert_kind::removed || a.kind == alert_kind::recovered ||
                            a.kind == alert_kind::restart_loop;
-    if (groupable) by_host[a.host].push_back(std::move(a));
-    else out.push_back(std::move(a));
+    if (groupable)
+      by_host[a.host].push_back(std::move(a));
+    else
+      out.push_back(std::move(a));
   }
   for (auto& [host, list] : by_host) {
     if (static_cast<int>(list.size()) < settings.digest_threshold) {
@@ -210,37 +241,47 @@ chat_reply render_alert(const alert& a) {
   const std::string c = "`" + a.container + "`";
   switch (a.kind) {
     case alert_kind::exited:
-      return say(tone::error, c + " on " + host + " " + (a.detail == "restarted" ? "restarted on its own" :
-                                                          a.detail == "restarting" ? "is restarting" :
-                                                          "stopped unexpectedly (" + a.detail + ")") + ".");
+      return say(tone::error,
+                 c + " on " + host + " " +
+                     (a.detail == "restarted"    ? "restarted on its own"
+                      : a.detail == "restarting" ? "is restarting"
+                                                 : "stopped unexpectedly (" + a.detail + ")") +
+                     ".");
     case alert_kind::restart_loop:
-      return say(tone::error, c + " on " + host + " is flapping: it went down " + std::to_string(a.count) +
-                                  " times in " + minutes(a.window) + ". Further alerts about it are held back for a while.");
+      return say(tone::error, c + " on " + host + " is flapping: it went down " +
+                                  std::to_string(a.count) + " times in " + minutes(a.window) +
+                                  ". Further alerts about it are held back for a while.");
     case alert_kind::unhealthy:
       return say(tone::warning, c + " on " + host + " is unhealthy (" + a.detail + ").");
     case alert_kind::recovered:
       return say(tone::success, c + " on " + host + " is running again.");
     case alert_kind::created:
-      return say(tone::info, c + " appeared on " + host + " (" + a.detail + "), created outside wagbot's view.");
+      return say(tone::info, c + " appeared on " + host + " (" + a.detail +
+                                 "), created outside wagbot's view.");
     case alert_kind::removed:
       return say(tone::warning, c + " disappeared from " + host + ".");
     case alert_kind::api_action:
-      if (!a.user.empty()) return say(tone::info, c + " on " + host + ": " + a.detail + " with " + a.user + "'s key.");
-      if (a.key.empty()) return say(tone::info, c + " on " + host + ": " + a.detail + " through the WAGMIOS API.");
-      return say(tone::info, c + " on " + host + ": " + a.detail + " by " + (a.key == "system" ? a.key : "key …" + a.key) +
+      if (!a.user.empty())
+        return say(tone::info, c + " on " + host + ": " + a.detail + " with " + a.user + "'s key.");
+      if (a.key.empty())
+        return say(tone::info, c + " on " + host + ": " + a.detail + " through the WAGMIOS API.");
+      return say(tone::info, c + " on " + host + ": " + a.detail + " by " +
+                                 (a.key == "system" ? a.key : "key …" + a.key) +
                                  " through the WAGMIOS API.");
     case alert_kind::pull_done:
       return say(tone::success, "Image " + c + " finished pulling on " + host + ".");
     case alert_kind::pull_failed:
-      return say(tone::error, "Pulling " + c + " failed on " + host + (a.detail.empty() ? "." : ": " + a.detail + "."));
+      return say(tone::error, "Pulling " + c + " failed on " + host +
+                                  (a.detail.empty() ? "." : ": " + a.detail + "."));
     case alert_kind::host_down:
-      return say(tone::error, host + " is unreachable (" + std::to_string(a.count) + " checks in a row failed: " +
-                                  a.detail + ").");
+      return say(tone::error, host + " is unreachable (" + std::to_string(a.count) +
+                                  " checks in a row failed: " + a.detail + ").");
     case alert_kind::host_up:
       return say(tone::success, host + " is reachable again.");
     case alert_kind::digest: {
       std::map<std::string, std::vector<std::string>> by_kind;
-      for (const auto& m : a.members) by_kind[std::string(to_string(m.kind))].push_back(m.container);
+      for (const auto& m : a.members)
+        by_kind[std::string(to_string(m.kind))].push_back(m.container);
       chat_reply r;
       r.mood = tone::warning;
       r.text(std::to_string(a.count) + " changes on " + host + " at once (a reboot?):");

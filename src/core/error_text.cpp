@@ -66,13 +66,16 @@ chat_reply describe(const error& e, std::string_view host_alias) {
     }
     case errc::unauthorized:
       if (e.code == "SETUP_REQUIRED")
-        return error_reply("WAGMIOS on " + host + " has no API key set up yet: finish its setup "
+        return error_reply("WAGMIOS on " + host +
+                           " has no API key set up yet: finish its setup "
                            "wizard, then issue yourself a key.");
-      return error_reply(host + " rejected your key" + code + ". It may have been revoked or "
+      return error_reply(host + " rejected your key" + code +
+                         ". It may have been revoked or "
                          "rotated: issue a new one in WAGMIOS Settings and `key add " +
                          std::string(host_alias) + " <key>` in a direct chat with me.");
     case errc::rate_limited:
-      return error_reply(host + " is rate limiting your key (WAGMIOS allows 100 requests a "
+      return error_reply(host +
+                         " is rate limiting your key (WAGMIOS allows 100 requests a "
                          "minute). Nothing was retried; try again in a minute.");
     case errc::host_unreachable:
       return error_reply(host + " is unreachable (" + e.message + "). Is WAGMIOS running there?");

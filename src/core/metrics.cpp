@@ -11,12 +11,14 @@ namespace wagbot::core {
 namespace {
 
 // Seconds; WAGMIOS answers in milliseconds, pulls and marketplace starts in minutes.
-const std::vector<double> latency_bounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120, 300};
+const std::vector<double> latency_bounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                         1,     2.5,  5,     10,   30,  120,  300};
 
 std::string number(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (std::isnan(v)) return "NaN";
-  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    return fmt::format("{}", static_cast<long long>(v));
   return fmt::format("{}", v);
 }
 
@@ -24,10 +26,14 @@ std::string escape_value(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -35,9 +41,12 @@ std::string escape_value(std::string_view s) {
 std::string escape_help(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -62,30 +71,40 @@ std::string render_labels(const metric_labels& labels) {
 }
 
 metrics::metrics() {
-  const auto declare = [this](const char* name, kind type, const char* help, std::vector<double> bounds = {}) {
+  const auto declare = [this](const char* name, kind type, const char* help,
+                              std::vector<double> bounds = {}) {
     families_.emplace(name, family{type, help, std::move(bounds), {}});
   };
   declare("wagbot_build_info", kind::gauge, "wagbot's version (the value is always 1).");
-  declare("wagbot_commands_total", kind::counter,
-          "Commands handled, by command and outcome (ok, error, confirm = waiting for a confirmation, "
-          "usage = not understood).");
+  declare(
+      "wagbot_commands_total", kind::counter,
+      "Commands handled, by command and outcome (ok, error, confirm = waiting for a confirmation, "
+      "usage = not understood).");
   declare("wagbot_confirmations_total", kind::counter,
           "Confirmations resolved, by outcome (confirmed, cancelled, expired).");
   declare("wagbot_wagmios_request_duration_seconds", kind::histogram,
-          "Time WAGMIOS hosts took to answer, by host and purpose (command or alerts).", latency_bounds);
+          "Time WAGMIOS hosts took to answer, by host and purpose (command or alerts).",
+          latency_bounds);
   declare("wagbot_wagmios_errors_total", kind::counter,
-          "WAGMIOS requests that failed, by host and cause (unreachable, timeout, http, bad_response).");
-  declare("wagbot_send_queue_depth", kind::gauge, "Chat messages queued but not yet accepted, by network.");
+          "WAGMIOS requests that failed, by host and cause (unreachable, timeout, http, "
+          "bad_response).");
+  declare("wagbot_send_queue_depth", kind::gauge,
+          "Chat messages queued but not yet accepted, by network.");
   declare("wagbot_rate_limited_total", kind::counter, "429 answers received from a chat network.");
-  declare("wagbot_reconnects_total", kind::counter,
-          "Times a chat transport connected again after losing its link (sync failure, gateway drop).");
+  declare(
+      "wagbot_reconnects_total", kind::counter,
+      "Times a chat transport connected again after losing its link (sync failure, gateway drop).");
   declare("wagbot_transport_connected", kind::gauge, "1 when the chat transport is connected.");
-  declare("wagbot_alerts_sent_total", kind::counter, "Alerts posted to rooms and channels, by network.");
-  declare("wagbot_host_reachable", kind::gauge, "1 when the last poll of a watched host succeeded.");
+  declare("wagbot_alerts_sent_total", kind::counter,
+          "Alerts posted to rooms and channels, by network.");
+  declare("wagbot_host_reachable", kind::gauge,
+          "1 when the last poll of a watched host succeeded.");
   declare("wagbot_confirmations_pending", kind::gauge, "Confirmations waiting for an answer.");
   declare("process_resident_memory_bytes", kind::gauge, "Resident memory size in bytes.");
-  declare("process_cpu_seconds_total", kind::counter, "User and system CPU time spent, in seconds.");
-  declare("process_start_time_seconds", kind::gauge, "Start time of the process since the epoch, in seconds.");
+  declare("process_cpu_seconds_total", kind::counter,
+          "User and system CPU time spent, in seconds.");
+  declare("process_start_time_seconds", kind::gauge,
+          "Start time of the process since the epoch, in seconds.");
   declare("process_open_fds", kind::gauge, "Open file descriptors.");
 }
 
@@ -117,7 +136,9 @@ void metrics::observe(std::string_view name, const metric_labels& labels, double
   ++s.count;
 }
 
-void metrics::on_collect(std::function<void(metrics&)> collector) { collectors_.push_back(std::move(collector)); }
+void metrics::on_collect(std::function<void(metrics&)> collector) {
+  collectors_.push_back(std::move(collector));
+}
 
 double metrics::value(std::string_view name, const metric_labels& labels) const {
   auto f = families_.find(name);
@@ -143,7 +164,8 @@ std::string metrics::render() {
       std::uint64_t cumulative = 0;
       for (std::size_t i = 0; i < f.bounds.size(); ++i) {
         cumulative += s.bucket[i];
-        out += name + "_bucket" + with_label(labels, "le", number(f.bounds[i])) + " " + number(cumulative) + "\n";
+        out += name + "_bucket" + with_label(labels, "le", number(f.bounds[i])) + " " +
+               number(cumulative) + "\n";
       }
       out += name + "_bucket" + with_label(labels, "le", "+Inf") + " " + number(s.count) + "\n";
       out += name + "_sum" + labels + " " + number(s.value) + "\n";

@@ -14,11 +14,13 @@ std::string lowered(std::string_view text) {
 }
 }  // namespace
 
-bool protection::covers(std::string_view target, const std::vector<protocol::container>& known) const {
+bool protection::covers(std::string_view target,
+                        const std::vector<protocol::container>& known) const {
   if (target.empty()) return false;
   const auto wanted = lowered(target);
   auto is_protected = [this](std::string_view name) {
-    return std::any_of(names.begin(), names.end(), [&](const auto& n) { return lowered(n) == lowered(name); });
+    return std::any_of(names.begin(), names.end(),
+                       [&](const auto& n) { return lowered(n) == lowered(name); });
   };
   if (is_protected(wanted)) return true;
   if (wanted.size() < 3) return false;
@@ -30,11 +32,13 @@ bool protection::covers(std::string_view target, const std::vector<protocol::con
 std::optional<std::string> malformed_container(std::string_view target) {
   auto plain = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; };
   const bool ok = !target.empty() && std::isalnum(static_cast<unsigned char>(target.front())) &&
-                  std::all_of(target.begin(), target.end(), [&](char c) { return plain(static_cast<unsigned char>(c)); });
+                  std::all_of(target.begin(), target.end(),
+                              [&](char c) { return plain(static_cast<unsigned char>(c)); });
   if (ok) return std::nullopt;
   std::string shown;
   for (unsigned char c : target) shown += std::iscntrl(c) ? '?' : static_cast<char>(c);
-  return "`" + redact(shown) + "` is not a container name or id: those are letters, digits, `_`, `.` and `-`, "
+  return "`" + redact(shown) +
+         "` is not a container name or id: those are letters, digits, `_`, `.` and `-`, "
          "starting with a letter or digit. Nothing was sent to the host.";
 }
 
@@ -55,7 +59,8 @@ std::vector<protocol::container> match_containers(const std::vector<protocol::co
     if (c.name == wanted || c.id == wanted) return {c};
   std::vector<protocol::container> out;
   for (const auto& c : all)
-    if (c.name.starts_with(wanted) || (wanted.size() >= 3 && c.id.starts_with(wanted))) out.push_back(c);
+    if (c.name.starts_with(wanted) || (wanted.size() >= 3 && c.id.starts_with(wanted)))
+      out.push_back(c);
   return out;
 }
 

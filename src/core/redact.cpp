@@ -36,7 +36,8 @@ std::string redact(std::string_view text, std::string_view also) {
 }
 
 bool contains_key(std::string_view text) {
-  for (auto pos = text.find(prefix); pos != std::string_view::npos; pos = text.find(prefix, pos + 1)) {
+  for (auto pos = text.find(prefix); pos != std::string_view::npos;
+       pos = text.find(prefix, pos + 1)) {
     std::size_t n = 0;
     for (auto i = pos + prefix.size(); i < text.size() && key_char(text[i]); ++i) ++n;
     if (n >= 16) return true;

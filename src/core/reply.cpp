@@ -106,8 +106,8 @@ chat_reply say(tone mood, std::string text) {
 namespace {
 /// Display width in code points, so that "✅" does not count as three columns.
 std::size_t width(const std::string& s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 }  // namespace
 
@@ -137,9 +137,15 @@ std::string chat_reply::plain() const {
   for (const auto& b : blocks) {
     if (!out.empty() && out.back() != '\n') out += "\n";
     switch (b.type) {
-      case block::kind::text: out += b.text; break;
-      case block::kind::code: out += b.lang.empty() ? b.text : "```" + b.lang + "\n" + b.text + "\n```"; break;
-      case block::kind::table: out += render_table_plain(b.grid); break;
+      case block::kind::text:
+        out += b.text;
+        break;
+      case block::kind::code:
+        out += b.lang.empty() ? b.text : "```" + b.lang + "\n" + b.text + "\n```";
+        break;
+      case block::kind::table:
+        out += render_table_plain(b.grid);
+        break;
     }
   }
   while (!out.empty() && out.back() == '\n') out.pop_back();
@@ -148,10 +154,14 @@ std::string chat_reply::plain() const {
 
 std::string mood_marker(tone mood) {
   switch (mood) {
-    case tone::success: return "✅ ";
-    case tone::warning: return "⚠️ ";
-    case tone::error: return "❌ ";
-    case tone::info: break;
+    case tone::success:
+      return "✅ ";
+    case tone::warning:
+      return "⚠️ ";
+    case tone::error:
+      return "❌ ";
+    case tone::info:
+      break;
   }
   return "";
 }

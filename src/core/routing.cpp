@@ -17,9 +17,10 @@ boost::system::result<std::vector<std::string>, std::string> route(
     const std::vector<std::string>& user_hosts, bool fan_out_allowed) {
   using out = boost::system::result<std::vector<std::string>, std::string>;
   if (user_hosts.empty())
-    return out{boost::system::in_place_error,
-               "You have no WAGMIOS keys yet: add one with `key add <host> <wag_live_…>` in a direct chat "
-               "with me (on Discord, `/key add` opens a private form)."};
+    return out{
+        boost::system::in_place_error,
+        "You have no WAGMIOS keys yet: add one with `key add <host> <wag_live_…>` in a direct chat "
+        "with me (on Discord, `/key add` opens a private form)."};
   auto holds = [&](const std::string& alias) {
     return std::find(user_hosts.begin(), user_hosts.end(), alias) != user_hosts.end();
   };
@@ -35,9 +36,9 @@ boost::system::result<std::vector<std::string>, std::string> route(
   }
   if (room_default && holds(*room_default)) return std::vector<std::string>{*room_default};
   if (user_hosts.size() == 1) return user_hosts;
-  return out{boost::system::in_place_error,
-             "Which host? Add one of " + listing(user_hosts) +
-                 (fan_out_allowed ? " or @all" : "") + ", or set this room's with `default <host>`."};
+  return out{boost::system::in_place_error, "Which host? Add one of " + listing(user_hosts) +
+                                                (fan_out_allowed ? " or @all" : "") +
+                                                ", or set this room's with `default <host>`."};
 }
 
 }  // namespace wagbot::core

@@ -16,10 +16,11 @@ constexpr int intent_guilds = 1, intent_guild_messages = 512, intent_direct_mess
               intent_message_content = 32768;
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-}
+}  // namespace
 
 bot::bot(asio::any_io_executor executor, const discord::config& cfg, core::conversation& talk,
          net::http_client& http, core::transport_state state, core::logger log)
@@ -38,28 +39,37 @@ bot::bot(asio::any_io_executor executor, const discord::config& cfg, core::conve
   // Slash commands and buttons need no intent; the privileged Message Content intent is asked
   // for only when text commands are on.
   g.intents = intent_guilds;
-  if (cfg.text_commands) g.intents |= intent_guild_messages | intent_direct_messages | intent_message_content;
+  if (cfg.text_commands)
+    g.intents |= intent_guild_messages | intent_direct_messages | intent_message_content;
   g.shard_id = cfg.shard_id;
   g.shard_count = cfg.shard_count;
   g.user_agent = agent;
   g.compress = cfg.compress;
-  gateway_ = std::make_unique<gateway>(executor, *rest_, g, log_.child("discord.gateway"),
-                                       [this](const std::string& t, const pd::json& d) { on_dispatch(t, d); });
+  gateway_ = std::make_unique<gateway>(
+      executor, *rest_, g, log_.child("discord.gateway"),
+      [this](const std::string& t, const pd::json& d) { on_dispatch(t, d); });
 }
 
-asio::awaitable<int> bot::run() { co_return co_await gateway_->run(); }
+asio::awaitable<int> bot::run() {
+  co_return co_await gateway_->run();
+}
 
 core::transport_status bot::status() const {
-  return {gateway_->ready(), idle(), rest_->pending(), rest_->rate_limited(), gateway_->reconnects()};
+  return {gateway_->ready(), idle(), rest_->pending(), rest_->rate_limited(),
+          gateway_->reconnects()};
 }
 
 void bot::remember_prompt(const std::string& id, prompt where) {
   if (id.empty()) return;
-  if (!where.message_id.empty()) talk_.prompt_sent(id, core::message_ref{where.channel_id, where.channel_id + ":" + where.message_id});
+  if (!where.message_id.empty())
+    talk_.prompt_sent(
+        id, core::message_ref{where.channel_id, where.channel_id + ":" + where.message_id});
   prompts_[id] = std::move(where);
 }
 
-void bot::stop() { gateway_->stop(); }
+void bot::stop() {
+  gateway_->stop();
+}
 
 void bot::spawn(asio::awaitable<void> work, const char* what) {
   ++running_;
@@ -96,8 +106,10 @@ asio::awaitable<void> bot::register_commands() {
   std::vector<core::command_spec> specs = talk_.commands().specs();
   const auto body = application_commands(specs);
   for (const auto& guild : cfg_.guilds) {
-    auto done = co_await rest_->call("PUT", "/applications/" + application_id_ + "/guilds/" + guild + "/commands", body);
-    if (done) log_.info("registered {} slash commands in guild {}", body.size(), guild);
+    auto done = co_await rest_->call(
+        "PUT", "/applications/" + application_id_ + "/guilds/" + guild + "/commands", body);
+    if (done)
+      log_.info("registered {} slash commands in guild {}", body.size(), guild);
     else
       log_.error("registering slash commands in guild {} failed: {}", guild, done.error());
   }
@@ -107,8 +119,8 @@ asio::awaitable<void> bot::register_commands() {
   }
 }
 
-core::chat_event bot::event_for(const std::string& channel, const std::string& guild, const pd::user& u,
-                                std::string text) const {
+core::chat_event bot::event_for(const std::string& channel, const std::string& guild,
+                                const pd::user& u, std::string text) const {
   return core::chat_event{"discord", channel, u.id, std::move(text), guild.empty(), {}};
 }
 
@@ -117,12 +129,14 @@ asio::awaitable<void> bot::on_message(pd::message m) {
   const bool direct = m.guild_id.empty();
   if (!direct && core::contains_key(m.content)) {
     // A key in a channel is leaked: delete it if allowed, and say so either way.
-    auto deleted = co_await rest_->call("DELETE", "/channels/" + m.channel_id + "/messages/" + m.id);
-    core::chat_reply r = core::say(core::tone::warning,
-                                   std::string(deleted ? "I deleted that message: it contained a WAGMIOS API key."
-                                                       : "That message contains a WAGMIOS API key; please delete it.") +
-                                       " Treat the key as leaked: revoke it in WAGMIOS Settings and add a new one "
-                                       "with `/key add` (it opens a private form).");
+    auto deleted =
+        co_await rest_->call("DELETE", "/channels/" + m.channel_id + "/messages/" + m.id);
+    core::chat_reply r = core::say(
+        core::tone::warning,
+        std::string(deleted ? "I deleted that message: it contained a WAGMIOS API key."
+                            : "That message contains a WAGMIOS API key; please delete it.") +
+            " Treat the key as leaked: revoke it in WAGMIOS Settings and add a new one "
+            "with `/key add` (it opens a private form).");
     auto body = message_body(r, {m.author.id});
     co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", body);
     co_return;
@@ -132,9 +146,12 @@ asio::awaitable<void> bot::on_message(pd::message m) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
   };
-  if (low(text).rfind(low(cfg_.prefix) + " ", 0) == 0) text = text.substr(cfg_.prefix.size() + 1);
-  else if (low(text) == low(cfg_.prefix)) text = "help";
-  else if (!direct) co_return;
+  if (low(text).rfind(low(cfg_.prefix) + " ", 0) == 0)
+    text = text.substr(cfg_.prefix.size() + 1);
+  else if (low(text) == low(cfg_.prefix))
+    text = "help";
+  else if (!direct)
+    co_return;
   pd::json journalled;
   journalled["kind"] = "message";
   journalled["channel_id"] = m.channel_id;
@@ -144,11 +161,14 @@ asio::awaitable<void> bot::on_message(pd::message m) {
   reply.is_private = false;  // a channel message cannot be ephemeral
   auto bodies = message_bodies(reply, talk_.ids_on("discord", reply.mentions));
   bodies.front()["message_reference"] = {{"message_id", m.id}, {"fail_if_not_exists", false}};
-  auto sent = co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", bodies.front());
+  auto sent =
+      co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", bodies.front());
   for (std::size_t k = 1; k < bodies.size(); ++k)
     co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", bodies[k]);
   if (sent)
-    remember_prompt(reply.confirmation_id, prompt{{}, {}, m.channel_id, sent->value("id", ""), std::chrono::steady_clock::now()});
+    remember_prompt(
+        reply.confirmation_id,
+        prompt{{}, {}, m.channel_id, sent->value("id", ""), std::chrono::steady_clock::now()});
   inbox_.finish("discord", m.id);
 }
 
@@ -178,12 +198,15 @@ asio::awaitable<void> bot::tell_interrupted() {
       const auto id = p.value("confirmation", "");
       prompts_[id] = prompt{app_id, token, p.value("channel_id", ""), p.value("message_id", ""),
                             std::chrono::steady_clock::now() - std::chrono::seconds(age)};
-      core::chat_event actor{"discord", p.value("channel_id", ""), p.value("user_id", ""), {}, false, {}};
+      core::chat_event actor{
+          "discord", p.value("channel_id", ""), p.value("user_id", ""), {}, false, {}};
       cut = talk_.interrupted_choice_id(actor, id);
     }
-    auto notice = cut ? *cut : core::say(core::tone::warning, "I was restarted while running this command, so I "
-                                                              "do not know whether it finished. Check (e.g. `/ps`) "
-                                                              "before asking again.");
+    auto notice = cut ? *cut
+                      : core::say(core::tone::warning,
+                                  "I was restarted while running this command, so I "
+                                  "do not know whether it finished. Check (e.g. `/ps`) "
+                                  "before asking again.");
     auto body = message_body(notice, {});
     body.erase("components");
     if (kind == "message") {
@@ -204,19 +227,23 @@ asio::awaitable<void> bot::tell_interrupted() {
   }
 }
 
-void bot::post(const std::string& channel, core::chat_reply reply, std::vector<core::alert_action> actions) {
+void bot::post(const std::string& channel, core::chat_reply reply,
+               std::vector<core::alert_action> actions) {
   // Each button carries the id of its stored action: it still works after a restart, and
   // an id is never given to another alert. Old ones are dropped after a month.
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   std::vector<std::pair<std::string, std::string>> buttons;
   for (const auto& a : actions) {
     const auto id = alert_actions_.add("discord", channel, a.label, a.emoji, a.command, now);
     buttons.emplace_back(a.label, std::string(action_prefix) + std::to_string(id));
   }
-  spawn([](rest& api, std::string channel, pd::json body) -> asio::awaitable<void> {
-    co_await api.call("POST", "/channels/" + channel + "/messages", std::move(body));
-  }(*rest_, channel, alert_body(reply, buttons)), "alert");
+  spawn(
+      [](rest& api, std::string channel, pd::json body) -> asio::awaitable<void> {
+        co_await api.call("POST", "/channels/" + channel + "/messages", std::move(body));
+      }(*rest_, channel, alert_body(reply, buttons)),
+      "alert");
 }
 
 void bot::update(const core::message_ref& where, core::chat_reply reply) {
@@ -238,9 +265,11 @@ void bot::update(const core::message_ref& where, core::chat_reply reply) {
     return;
   }
   prompts_.erase(id);
-  spawn([](rest& api, std::string path, pd::json body) -> asio::awaitable<void> {
-    co_await api.call("PATCH", std::move(path), std::move(body));
-  }(*rest_, path, std::move(body)), "prompt update");
+  spawn(
+      [](rest& api, std::string path, pd::json body) -> asio::awaitable<void> {
+        co_await api.call("PATCH", std::move(path), std::move(body));
+      }(*rest_, path, std::move(body)),
+      "prompt update");
 }
 
 }  // namespace wagbot::discord

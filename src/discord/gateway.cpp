@@ -107,8 +107,7 @@ asio::awaitable<void> gateway::read_payloads(std::uint64_t generation) {
     auto text = co_await ws_.read();
     if (!text) co_return;
     if (options_.compress && !inflate(*text)) continue;
-    if (auto payload = pd::parse_gateway(*text))
-      co_await perform(on_payload(*payload), generation);
+    if (auto payload = pd::parse_gateway(*text)) co_await perform(on_payload(*payload), generation);
   }
 }
 

@@ -8,7 +8,9 @@ namespace pd = protocol::discord;
 using std::chrono::milliseconds;
 
 namespace {
-gateway_action step(gateway_step s) { return gateway_action{s}; }
+gateway_action step(gateway_step s) {
+  return gateway_action{s};
+}
 }  // namespace
 
 gateway_fsm::gateway_fsm(gateway_fsm_options options, core::logger log, std::uint64_t seed)
@@ -18,7 +20,9 @@ gateway_action gateway_fsm::stop_action() const {
   return gateway_action{gateway_step::stop, {}, {}, exit_code_};
 }
 
-gateway_action gateway_fsm::start() { return on_woken(); }
+gateway_action gateway_fsm::start() {
+  return on_woken();
+}
 
 gateway_action gateway_fsm::on_woken() {
   if (stopping_) return stop_action();
@@ -96,7 +100,9 @@ gateway_action gateway_fsm::on_heartbeat_due() {
   return step(gateway_step::heartbeat);
 }
 
-gateway_action gateway_fsm::on_heartbeat_request() { return step(gateway_step::heartbeat); }
+gateway_action gateway_fsm::on_heartbeat_request() {
+  return step(gateway_step::heartbeat);
+}
 
 gateway_action gateway_fsm::on_heartbeat_ack() {
   acked_ = true;
@@ -164,7 +170,9 @@ void gateway_fsm::forget_session() {
   resumable_ = false;
 }
 
-void gateway_fsm::on_stop() { stopping_ = true; }
+void gateway_fsm::on_stop() {
+  stopping_ = true;
+}
 
 void gateway_fsm::on_fail(int code) {
   stopping_ = true;

@@ -18,7 +18,8 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-constexpr int reply_now = 4, defer_reply = 5, defer_update = 6, autocomplete_result = 8, open_modal = 9;
+constexpr int reply_now = 4, defer_reply = 5, defer_update = 6, autocomplete_result = 8,
+              open_modal = 9;
 
 // g++ 12 miscompiles brace-initialised JSON temporaries inside coroutines ("array used as
 // initializer"): such values are built by these plain functions instead.
@@ -49,19 +50,21 @@ pd::json choices_body(const pd::json& choices) {
 
 pd::json text_input(const char* id, const char* label, bool required, const std::string& value,
                     const char* placeholder) {
-  pd::json in = {{"type", 4}, {"custom_id", id}, {"label", label}, {"style", 1}, {"required", required},
-                 {"placeholder", placeholder}};
+  pd::json in = {{"type", 4},  {"custom_id", id},      {"label", label},
+                 {"style", 1}, {"required", required}, {"placeholder", placeholder}};
   if (!value.empty()) in["value"] = value;
   return pd::json{{"type", 1}, {"components", pd::json::array({in})}};
 }
 
 pd::json key_modal(const std::string& host) {
-  return pd::json{{"custom_id", "wagbot:key"},
-                  {"title", "Add your WAGMIOS key"},
-                  {"components", pd::json::array({text_input("host", "Host alias", true, host, "nas"),
-                                                  text_input("url", "Host URL (only for a host not in the config)",
-                                                             false, "", "http://192.168.1.10:5179"),
-                                                  text_input("key", "API key", true, "", "wag_live_…")})}};
+  return pd::json{
+      {"custom_id", "wagbot:key"},
+      {"title", "Add your WAGMIOS key"},
+      {"components",
+       pd::json::array({text_input("host", "Host alias", true, host, "nas"),
+                        text_input("url", "Host URL (only for a host not in the config)", false, "",
+                                   "http://192.168.1.10:5179"),
+                        text_input("key", "API key", true, "", "wag_live_…")})}};
 }
 
 /// What a restart needs to answer an interaction it cut short (see bot::tell_interrupted).
@@ -97,7 +100,8 @@ core::chat_reply private_error(std::string text) {
 asio::awaitable<bool> bot::respond(const pd::interaction& i, int type, pd::json data) {
   pd::json body{{"type", type}};
   if (!data.is_null()) body["data"] = std::move(data);
-  auto done = co_await rest_->call("POST", "/interactions/" + i.id + "/" + i.token + "/callback", body);
+  auto done =
+      co_await rest_->call("POST", "/interactions/" + i.id + "/" + i.token + "/callback", body);
   if (!done) log_.warn("interaction callback failed: {}", done.error());
   co_return static_cast<bool>(done);
 }
@@ -116,7 +120,8 @@ asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply rep
     }
   } else if (reply.is_private) {
     // The deferred answer is public; a private one goes out as an ephemeral follow-up.
-    co_await rest_->call("PATCH", hook + "/messages/@original", content_only("🔒 Answered privately."));
+    co_await rest_->call("PATCH", hook + "/messages/@original",
+                         content_only("🔒 Answered privately."));
     co_await rest_->call("POST", hook, bodies.front());
   } else {
     auto edited = co_await rest_->call("PATCH", hook + "/messages/@original", bodies.front());
@@ -124,25 +129,35 @@ asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply rep
   }
   for (std::size_t k = 1; k < bodies.size(); ++k) co_await rest_->call("POST", hook, bodies[k]);
   const auto message_id = message ? message->value("id", "") : std::string{};
-  remember_prompt(reply.confirmation_id,
-                  prompt{application_id_, i.token, i.channel_id, message_id, std::chrono::steady_clock::now()});
+  remember_prompt(reply.confirmation_id, prompt{application_id_, i.token, i.channel_id, message_id,
+                                                std::chrono::steady_clock::now()});
 }
 
 asio::awaitable<void> bot::on_interaction(pd::interaction i) {
   if (application_id_.empty()) application_id_ = i.application_id;
   switch (i.type) {
-    case pd::interaction_type::command: co_await on_command(i); break;
-    case pd::interaction_type::component: co_await on_component(i); break;
-    case pd::interaction_type::autocomplete: co_await on_autocomplete(i); break;
-    case pd::interaction_type::modal: co_await on_modal(i); break;
-    default: break;
+    case pd::interaction_type::command:
+      co_await on_command(i);
+      break;
+    case pd::interaction_type::component:
+      co_await on_component(i);
+      break;
+    case pd::interaction_type::autocomplete:
+      co_await on_autocomplete(i);
+      break;
+    case pd::interaction_type::modal:
+      co_await on_modal(i);
+      break;
+    default:
+      break;
   }
 }
 
 asio::awaitable<void> bot::on_command(const pd::interaction& i) {
   const auto call = find_invoked(i, talk_.commands());
   if (!call.spec) {
-    co_await respond(i, reply_now, message_body(private_error("Unknown command `/" + i.command_name + "`.")));
+    co_await respond(i, reply_now,
+                     message_body(private_error("Unknown command `/" + i.command_name + "`.")));
     co_return;
   }
   auto ev = event_for(i.channel_id, i.guild_id, i.invoker, {});
@@ -182,9 +197,12 @@ asio::awaitable<void> bot::on_command(const pd::interaction& i) {
 asio::awaitable<void> bot::on_component(const pd::interaction& i) {
   if (i.custom_id.starts_with(action_prefix)) {
     // An alert's button runs its command as whoever clicked, through the usual checks.
-    auto action = stored_action(alert_actions_, std::string_view(i.custom_id).substr(action_prefix.size()));
+    auto action =
+        stored_action(alert_actions_, std::string_view(i.custom_id).substr(action_prefix.size()));
     if (!action || action->network != "discord" || action->room != i.channel_id) {
-      co_await respond(i, reply_now, message_body(private_error("That alert is too old for its buttons; type the command instead.")));
+      co_await respond(i, reply_now,
+                       message_body(private_error(
+                           "That alert is too old for its buttons; type the command instead.")));
       co_return;
     }
     auto ev = event_for(i.channel_id, i.guild_id, i.invoker, action->command);
@@ -209,9 +227,11 @@ asio::awaitable<void> bot::on_component(const pd::interaction& i) {
   }
   // Acknowledge the click at once; the prompt is edited when the confirmation resolves.
   if (auto p = prompts_.find(button->first); p == prompts_.end() || p->second.token.empty())
-    prompts_[button->first] = prompt{application_id_, i.token, i.channel_id, i.message_id, std::chrono::steady_clock::now()};
+    prompts_[button->first] = prompt{application_id_, i.token, i.channel_id, i.message_id,
+                                     std::chrono::steady_clock::now()};
   if (!co_await respond(i, defer_update, nullptr)) co_return;
-  if (!journal(i.id, i.channel_id, journal_entry(i, "click", who.value_or(""), button->first))) co_return;
+  if (!journal(i.id, i.channel_id, journal_entry(i, "click", who.value_or(""), button->first)))
+    co_return;
   auto result = co_await talk_.choose_id(actor, button->first, button->second);
   auto body = message_body(result, {});
   body.erase("components");
@@ -239,7 +259,8 @@ asio::awaitable<void> bot::on_autocomplete(const pd::interaction& i) {
       if (names[k] == focused) kind = call.spec->args[k].kind;
     // Answer within 3 s whatever the host does: 2 s for a fresh list, then nothing.
     asio::steady_timer limit(executor_, std::chrono::seconds(2));
-    auto raced = co_await (talk_.complete(ev, kind, host) || limit.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto raced = co_await (talk_.complete(ev, kind, host) ||
+                           limit.async_wait(asio::as_tuple(asio::use_awaitable)));
     std::vector<std::string> values;
     if (raced.index() == 0) values = std::get<0>(raced);
     if (focused == "host" && call.spec->fans_out) values.push_back("all");
@@ -255,24 +276,30 @@ asio::awaitable<void> bot::on_modal(const pd::interaction& i) {
   if (i.custom_id != "wagbot:key") co_return;
   std::string host, url, key;
   for (const auto& [id, value] : i.fields) {
-    if (id == "host") host = value;
-    else if (id == "url") url = value;
-    else if (id == "key") key = value;
+    if (id == "host")
+      host = value;
+    else if (id == "url")
+      url = value;
+    else if (id == "key")
+      key = value;
   }
   auto ev = event_for(i.channel_id, i.guild_id, i.invoker, {});
   ev.direct = true;  // a modal is seen by its author only
   core::action act;
   act.command = "key add";
-  act.args = url.empty() ? std::vector<std::string>{host, key} : std::vector<std::string>{host, url, key};
+  act.args =
+      url.empty() ? std::vector<std::string>{host, key} : std::vector<std::string>{host, url, key};
   if (!talk_.user_of(ev)) {
-    co_await respond(i, reply_now, message_body(co_await talk_.run(ev, act)));  // "I don't know you"
+    co_await respond(i, reply_now,
+                     message_body(co_await talk_.run(ev, act)));  // "I don't know you"
     co_return;
   }
   if (!co_await respond(i, defer_reply, ephemeral_only())) co_return;
   auto reply = co_await talk_.run(ev, act);
   reply.is_private = true;
   auto body = message_body(reply);
-  co_await rest_->call("PATCH", "/webhooks/" + application_id_ + "/" + i.token + "/messages/@original", body);
+  co_await rest_->call(
+      "PATCH", "/webhooks/" + application_id_ + "/" + i.token + "/messages/@original", body);
 }
 
 }  // namespace wagbot::discord

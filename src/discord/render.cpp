@@ -33,16 +33,24 @@ std::string markdown(const core::chat_reply& reply, std::size_t limit) {
   for (const auto& b : reply.blocks) {
     std::string piece;
     switch (b.type) {
-      case core::block::kind::text: piece = (first ? mood_marker(reply.mood) : "") + b.text; break;
-      case core::block::kind::code: piece = fence(b.text, b.lang); break;
-      case core::block::kind::table: piece = fence(core::render_table_plain(b.grid)); break;
+      case core::block::kind::text:
+        piece = (first ? mood_marker(reply.mood) : "") + b.text;
+        break;
+      case core::block::kind::code:
+        piece = fence(b.text, b.lang);
+        break;
+      case core::block::kind::table:
+        piece = fence(core::render_table_plain(b.grid));
+        break;
     }
     if (!out.empty()) piece = "\n" + piece;
     if (out.size() + piece.size() > limit) {
-      const std::size_t room = limit > out.size() + note.size() + 16 ? limit - out.size() - note.size() - 16 : 0;
+      const std::size_t room =
+          limit > out.size() + note.size() + 16 ? limit - out.size() - note.size() - 16 : 0;
       if (b.type != core::block::kind::text && room > 64) {
         // Logs keep their newest lines.
-        std::string body = b.type == core::block::kind::code ? b.text : core::render_table_plain(b.grid);
+        std::string body =
+            b.type == core::block::kind::code ? b.text : core::render_table_plain(b.grid);
         std::string tail = body.substr(body.size() - std::min(body.size(), room));
         if (auto nl = tail.find('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);
         out += (out.empty() ? "" : "\n") + fence(tail);
@@ -62,10 +70,17 @@ nlohmann::json alert_body(const core::chat_reply& reply,
                           const std::vector<std::pair<std::string, std::string>>& buttons) {
   int colour = 0x5865F2;  // blurple: information
   switch (reply.mood) {
-    case core::tone::success: colour = 0x2ECC71; break;
-    case core::tone::warning: colour = 0xF1C40F; break;
-    case core::tone::error: colour = 0xE74C3C; break;
-    case core::tone::info: break;
+    case core::tone::success:
+      colour = 0x2ECC71;
+      break;
+    case core::tone::warning:
+      colour = 0xF1C40F;
+      break;
+    case core::tone::error:
+      colour = 0xE74C3C;
+      break;
+    case core::tone::info:
+      break;
   }
   core::chat_reply plain = reply;
   plain.mood = core::tone::info;  // the colour says it; no emoji marker inside the embed
@@ -128,7 +143,8 @@ std::vector<std::string> pages(const core::chat_reply& reply, std::size_t limit)
   return out;
 }
 
-std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply, const std::vector<std::string>& ping_user_ids) {
+std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply,
+                                           const std::vector<std::string>& ping_user_ids) {
   std::vector<nlohmann::json> out;
   auto texts = pages(reply);
   for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -147,26 +163,39 @@ std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply, const 
 nlohmann::json confirmation_buttons(const std::string& id, bool disabled) {
   return {{"type", 1},
           {"components",
-           {{{"type", 2}, {"style", 4}, {"label", "Confirm"}, {"custom_id", "wagbot:confirm:" + id}, {"disabled", disabled}},
-            {{"type", 2}, {"style", 2}, {"label", "Cancel"}, {"custom_id", "wagbot:cancel:" + id}, {"disabled", disabled}}}}};
+           {{{"type", 2},
+             {"style", 4},
+             {"label", "Confirm"},
+             {"custom_id", "wagbot:confirm:" + id},
+             {"disabled", disabled}},
+            {{"type", 2},
+             {"style", 2},
+             {"label", "Cancel"},
+             {"custom_id", "wagbot:cancel:" + id},
+             {"disabled", disabled}}}}};
 }
 
-nlohmann::json message_body(const core::chat_reply& reply, const std::vector<std::string>& ping_user_ids) {
+nlohmann::json message_body(const core::chat_reply& reply,
+                            const std::vector<std::string>& ping_user_ids) {
   std::string content = markdown(reply);
   for (const auto& id : ping_user_ids) content = "<@" + id + "> " + content;
   if (content.size() > 2000) content.resize(utf8_cut(content, 2000));
-  nlohmann::json body{{"content", content},
-                      {"allowed_mentions", {{"parse", nlohmann::json::array()}, {"users", ping_user_ids}}},
-                      {"components", nlohmann::json::array()}};
+  nlohmann::json body{
+      {"content", content},
+      {"allowed_mentions", {{"parse", nlohmann::json::array()}, {"users", ping_user_ids}}},
+      {"components", nlohmann::json::array()}};
   if (reply.is_private) body["flags"] = ephemeral_flag;
-  if (!reply.confirmation_id.empty()) body["components"].push_back(confirmation_buttons(reply.confirmation_id, false));
+  if (!reply.confirmation_id.empty())
+    body["components"].push_back(confirmation_buttons(reply.confirmation_id, false));
   return body;
 }
 
 std::optional<std::pair<std::string, bool>> parse_button(const std::string& custom_id) {
   static const std::string yes = "wagbot:confirm:", no = "wagbot:cancel:";
-  if (custom_id.rfind(yes, 0) == 0 && custom_id.size() > yes.size()) return std::pair{custom_id.substr(yes.size()), true};
-  if (custom_id.rfind(no, 0) == 0 && custom_id.size() > no.size()) return std::pair{custom_id.substr(no.size()), false};
+  if (custom_id.rfind(yes, 0) == 0 && custom_id.size() > yes.size())
+    return std::pair{custom_id.substr(yes.size()), true};
+  if (custom_id.rfind(no, 0) == 0 && custom_id.size() > no.size())
+    return std::pair{custom_id.substr(no.size()), false};
   return std::nullopt;
 }
 

@@ -31,7 +31,10 @@ bool is_snowflake(const std::string& s) {
 
 rest::rest(net::http_client& http, net::url api_base, std::string token, std::string user_agent,
            core::logger log)
-    : http_(http), base_(std::move(api_base)), token_(std::move(token)), user_agent_(std::move(user_agent)),
+    : http_(http),
+      base_(std::move(api_base)),
+      token_(std::move(token)),
+      user_agent_(std::move(user_agent)),
       log_(std::move(log)) {}
 
 namespace {
@@ -56,11 +59,15 @@ std::string rest::route_of(const std::string& method, const std::string& path) {
   for (std::size_t i = 0; i < parts.size(); ++i) {
     std::string seg = parts[i];
     const std::string prev = i > 0 ? parts[i - 1] : "";
-    const bool major = i > 0 && (prev == "channels" || prev == "guilds" || prev == "webhooks") && i == 1;
+    const bool major =
+        i > 0 && (prev == "channels" || prev == "guilds" || prev == "webhooks") && i == 1;
     const bool webhook_token = i == 2 && parts[0] == "webhooks";
-    if (parts[0] == "interactions" && i >= 1 && i <= 2) seg = i == 1 ? ":id" : ":token";
-    else if (!major && !webhook_token && is_snowflake(seg)) seg = ":id";
-    else if (prev == "reactions") seg = ":emoji";
+    if (parts[0] == "interactions" && i >= 1 && i <= 2)
+      seg = i == 1 ? ":id" : ":token";
+    else if (!major && !webhook_token && is_snowflake(seg))
+      seg = ":id";
+    else if (prev == "reactions")
+      seg = ":emoji";
     out += "/" + seg;
   }
   return out;
@@ -114,7 +121,8 @@ void rest::learn(const limit_key& limit, const net::http_response& r) {
   }
   auto& b = buckets_[bucket_key(limit)];
   b.remaining = std::atoi(remaining.c_str());
-  b.reset = now + std::chrono::milliseconds(static_cast<long long>(std::atof(reset_after.c_str()) * 1000));
+  b.reset = now + std::chrono::milliseconds(
+                      static_cast<long long>(std::atof(reset_after.c_str()) * 1000));
 }
 
 bool rest::exempt_from_global(const std::string& path) const {
@@ -126,6 +134,37 @@ asio::awaitable<void> rest::wait_until(clock::time_point t) {
   if (t <= clock::now()) co_return;
   asio::steady_timer timer(co_await asio::this_coro::executor, t);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<void> rest::take_slot(const limit_key& limit, const std::string& path) {
+  // Pre-empt known limits instead of hitting them.
+  co_await wait_until(global_until_);
+  if (auto it = buckets_.find(bucket_key(limit)); it != buckets_.end() && it->second.remaining <= 0)
+    co_await wait_until(it->second.reset);
+  if (!exempt_from_global(path)) {
+    while (!last_second_.empty() && clock::now() - last_second_.front() > std::chrono::seconds(1))
+      last_second_.pop_front();
+    if (last_second_.size() >= global_per_second)
+      co_await wait_until(last_second_.front() + std::chrono::seconds(1));
+    last_second_.push_back(clock::now());
+  }
+  if (auto it = buckets_.find(bucket_key(limit)); it != buckets_.end() && it->second.remaining > 0)
+    --it->second.remaining;
+}
+
+net::http_request rest::request_for(const std::string& method, const std::string& path,
+                                    const pd::json& body) const {
+  net::http_request req;
+  req.method = method;
+  req.target = path;
+  req.timeout = std::chrono::seconds(15);
+  req.headers.emplace_back("Authorization", "Bot " + token_);
+  req.headers.emplace_back("User-Agent", user_agent_);
+  if (!body.is_null()) {
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = body.dump(-1, ' ', false, pd::json::error_handler_t::replace);
+  }
+  return req;
 }
 
 asio::awaitable<result<pd::json>> rest::call(std::string method, std::string path, pd::json body) {
@@ -140,33 +179,13 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
   for (;;) {
     if (unauthorized_) co_return failure(401, "stopped after a 401: the bot token is invalid");
     const auto now = clock::now();
-    while (!invalid_.empty() && now - invalid_.front() > std::chrono::minutes(10)) invalid_.pop_front();
+    while (!invalid_.empty() && now - invalid_.front() > std::chrono::minutes(10))
+      invalid_.pop_front();
     if (invalid_.size() >= invalid_cap)
       co_return failure(429, "too many invalid requests in 10 minutes; holding off");
 
-    // Pre-empt known limits instead of hitting them.
-    co_await wait_until(global_until_);
-    if (auto it = buckets_.find(bucket_key(limit)); it != buckets_.end() && it->second.remaining <= 0)
-      co_await wait_until(it->second.reset);
-    if (!exempt_from_global(path)) {
-      while (!last_second_.empty() && clock::now() - last_second_.front() > std::chrono::seconds(1))
-        last_second_.pop_front();
-      if (last_second_.size() >= global_per_second) co_await wait_until(last_second_.front() + std::chrono::seconds(1));
-      last_second_.push_back(clock::now());
-    }
-    if (auto it = buckets_.find(bucket_key(limit)); it != buckets_.end() && it->second.remaining > 0)
-      --it->second.remaining;
-
-    net::http_request req;
-    req.method = method;
-    req.target = path;
-    req.timeout = std::chrono::seconds(15);
-    req.headers.emplace_back("Authorization", "Bot " + token_);
-    req.headers.emplace_back("User-Agent", user_agent_);
-    if (!body.is_null()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = body.dump(-1, ' ', false, pd::json::error_handler_t::replace);
-    }
+    co_await take_slot(limit, path);
+    const auto req = request_for(method, path, body);
     ++requests_;
     // A named object: g++ 12 destroys a braced temporary in a co_await expression twice.
     const net::tls_options system_trust;
@@ -176,7 +195,8 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     const int status = response->status;
     auto doc = pd::json::parse(response->body, nullptr, false);
     if (status == 204 || (status >= 200 && status < 300))
-      co_return result<pd::json>{boost::system::in_place_value, doc.is_discarded() ? pd::json() : doc};
+      co_return result<pd::json>{boost::system::in_place_value,
+                                 doc.is_discarded() ? pd::json() : doc};
 
     auto e =
         failure(status, doc.is_object() ? doc.value("message", "") : response->body.substr(0, 200));
@@ -184,20 +204,25 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     if (const int code = doc.is_object() ? doc.value("code", 0) : 0; code != 0)
       e.code = std::to_string(code);
     const bool shared = response->header("X-RateLimit-Scope") == "shared";
-    if (status == 401 || status == 403 || (status == 429 && !shared)) invalid_.push_back(clock::now());
+    if (status == 401 || status == 403 || (status == 429 && !shared))
+      invalid_.push_back(clock::now());
     if (status == 401) {
       if (!unauthorized_ && on_unauthorized_) on_unauthorized_();
       unauthorized_ = true;
-      log_.error("Discord answered 401 Unauthorized: stopping all REST calls (check discord.token)");
+      log_.error(
+          "Discord answered 401 Unauthorized: stopping all REST calls (check discord.token)");
       co_return e;
     }
     if (status != 429) co_return e;
     ++rate_limited_;
     double retry_after = doc.is_object() ? doc.value("retry_after", 0.0) : 0.0;
     if (retry_after <= 0) retry_after = std::atof(response->header("Retry-After").c_str());
-    const auto until = clock::now() + std::chrono::milliseconds(static_cast<long long>(retry_after * 1000) + 10);
-    if (doc.is_object() && doc.value("global", false)) global_until_ = until;
-    else buckets_[bucket_key(limit)] = bucket_state{0, until};
+    const auto until =
+        clock::now() + std::chrono::milliseconds(static_cast<long long>(retry_after * 1000) + 10);
+    if (doc.is_object() && doc.value("global", false))
+      global_until_ = until;
+    else
+      buckets_[bucket_key(limit)] = bucket_state{0, until};
     log_.debug("429 on {}: waiting {:.3f} s", route, retry_after);
     if (until - started > max_429_wait) {
       log_.warn("giving up {} after {} s of 429s", route,

@@ -8,7 +8,9 @@ namespace wagbot::discord {
 namespace {
 constexpr int sub_command = 1, string_type = 3, integer_type = 4;
 
-std::string head_of(const std::string& name) { return name.substr(0, name.find(' ')); }
+std::string head_of(const std::string& name) {
+  return name.substr(0, name.find(' '));
+}
 std::string tail_of(const std::string& name) {
   auto space = name.find(' ');
   return space == std::string::npos ? std::string{} : name.substr(space + 1);
@@ -45,7 +47,9 @@ std::string text_of(const pd::json& value) {
 }
 
 /// `key add` asks for its secret in a modal: the slash command only names the host.
-bool secret_in_modal(const core::command_spec& spec) { return spec.name == "key add"; }
+bool secret_in_modal(const core::command_spec& spec) {
+  return spec.name == "key add";
+}
 
 pd::json options_of(const core::command_spec& spec) {
   pd::json out = pd::json::array();
@@ -63,14 +67,19 @@ pd::json options_of(const core::command_spec& spec) {
     out.push_back(std::move(o));
   }
   for (const auto& opt : spec.options)
-    out.push_back({{"name", opt.name},
-                   {"description", clip(opt.description + (opt.repeatable ? " (several: separate with spaces)" : ""), 100)},
-                   {"type", string_type},
-                   {"required", false}});
+    out.push_back(
+        {{"name", opt.name},
+         {"description",
+          clip(opt.description + (opt.repeatable ? " (several: separate with spaces)" : ""), 100)},
+         {"type", string_type},
+         {"required", false}});
   if (spec.uses_host && !has_host)
     out.push_back({{"name", "host"},
-                   {"description", spec.fans_out ? "which host (or all); default: the channel's" : "which host; default: the channel's"},
-                   {"type", string_type}, {"required", false}, {"autocomplete", true}});
+                   {"description", spec.fans_out ? "which host (or all); default: the channel's"
+                                                 : "which host; default: the channel's"},
+                   {"type", string_type},
+                   {"required", false},
+                   {"autocomplete", true}});
   if (out.size() > 25) out.erase(out.begin() + 25, out.end());
   return out;
 }
@@ -81,7 +90,8 @@ std::vector<std::string> option_names(const core::command_spec& spec) {
   std::map<std::string, int> seen;
   for (const auto& a : spec.args) {
     std::string n;
-    for (char c : a.name) n.push_back(c == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : a.name)
+      n.push_back(c == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     if (int count = seen[n]++; count > 0) n += std::to_string(count + 1);
     names.push_back(n);
   }
@@ -92,7 +102,8 @@ pd::json application_commands(const std::vector<core::command_spec>& specs) {
   pd::json out = pd::json::array();
   std::vector<std::string> heads;
   for (const auto& s : specs)
-    if (std::find(heads.begin(), heads.end(), head_of(s.name)) == heads.end()) heads.push_back(head_of(s.name));
+    if (std::find(heads.begin(), heads.end(), head_of(s.name)) == heads.end())
+      heads.push_back(head_of(s.name));
   for (const auto& head : heads) {
     std::vector<const core::command_spec*> members;
     for (const auto& s : specs)
@@ -102,17 +113,23 @@ pd::json application_commands(const std::vector<core::command_spec>& specs) {
       cmd["description"] = clip(members[0]->summary, 100);
       cmd["options"] = options_of(*members[0]);
     } else {
-      cmd["description"] = clip(head + ": " + [&] {
-        std::string subs;
-        for (auto* m : members) subs += (subs.empty() ? "" : ", ") + (tail_of(m->name).empty() ? std::string("show") : tail_of(m->name));
-        return subs;
-      }(), 100);
+      cmd["description"] = clip(
+          head + ": " +
+              [&] {
+                std::string subs;
+                for (auto* m : members)
+                  subs += (subs.empty() ? "" : ", ") +
+                          (tail_of(m->name).empty() ? std::string("show") : tail_of(m->name));
+                return subs;
+              }(),
+          100);
       cmd["options"] = pd::json::array();
       for (auto* m : members)
-        cmd["options"].push_back({{"name", tail_of(m->name).empty() ? std::string("show") : tail_of(m->name)},
-                                  {"description", clip(m->summary, 100)},
-                                  {"type", sub_command},
-                                  {"options", options_of(*m)}});
+        cmd["options"].push_back(
+            {{"name", tail_of(m->name).empty() ? std::string("show") : tail_of(m->name)},
+             {"description", clip(m->summary, 100)},
+             {"type", sub_command},
+             {"options", options_of(*m)}});
     }
     out.push_back(std::move(cmd));
   }
@@ -123,7 +140,8 @@ invoked find_invoked(const pd::interaction& i, const core::grammar& grammar) {
   invoked out;
   if (!i.options.empty() && i.options.front().type == sub_command) {
     const auto& sub = i.options.front();
-    out.spec = sub.name == "show" ? grammar.find(i.command_name) : grammar.find(i.command_name + " " + sub.name);
+    out.spec = sub.name == "show" ? grammar.find(i.command_name)
+                                  : grammar.find(i.command_name + " " + sub.name);
     out.options = sub.options;
   } else {
     out.spec = grammar.find(i.command_name);
@@ -145,9 +163,12 @@ std::string to_command_line(const invoked& call) {
     auto v = value(names[i]);
     if (!v || v->empty()) continue;
     const bool last = i + 1 == spec.args.size();
-    if (spec.raw_tail && last) line += " " + *v;          // verbatim JSON
-    else if (spec.args[i].variadic) line += " " + *v;     // several words, as typed
-    else line += " " + quote_value(*v);
+    if (spec.raw_tail && last)
+      line += " " + *v;  // verbatim JSON
+    else if (spec.args[i].variadic)
+      line += " " + *v;  // several words, as typed
+    else
+      line += " " + quote_value(*v);
   }
   for (const auto& opt : spec.options) {
     auto v = value(opt.name);

@@ -13,7 +13,8 @@ struct zlib_stream::state {
   }
 };
 
-zlib_stream::zlib_stream(std::size_t max_payload) : state_(std::make_unique<state>()), max_payload_(max_payload) {}
+zlib_stream::zlib_stream(std::size_t max_payload)
+    : state_(std::make_unique<state>()), max_payload_(max_payload) {}
 
 zlib_stream::~zlib_stream() = default;
 
@@ -42,7 +43,8 @@ zlib_stream::result zlib_stream::feed(std::string_view data) {
     const int rc = inflate(&z, Z_SYNC_FLUSH);
     const auto got = sizeof chunk - z.avail_out;
     if (rc == Z_STREAM_END) return {std::nullopt, "the zlib stream ended"};
-    if (rc != Z_OK && rc != Z_BUF_ERROR) return {std::nullopt, z.msg ? std::string("zlib: ") + z.msg : "zlib error"};
+    if (rc != Z_OK && rc != Z_BUF_ERROR)
+      return {std::nullopt, z.msg ? std::string("zlib: ") + z.msg : "zlib error"};
     if (rc == Z_BUF_ERROR && got == 0 && z.avail_in == in_before) break;  // no progress possible
     out.append(chunk, got);
     if (out.size() > max_payload_) return {std::nullopt, "an inflated payload is too large"};

@@ -19,11 +19,16 @@ std::string clip(std::string text, std::size_t n) {
 error transport_error(const boost::system::error_code& ec, std::chrono::milliseconds timeout) {
   switch (net::classify(ec)) {
     case net::failure::timeout:
-      return {errc::timeout, "", "did not answer within " + std::to_string(timeout.count() / 1000) + " s"};
-    case net::failure::refused: return {errc::host_unreachable, "", "is not reachable (connection refused)"};
-    case net::failure::name_not_found: return {errc::host_unreachable, "", "is not reachable (host name not found)"};
-    case net::failure::tls: return {errc::tls_failure, "", "could not be reached securely (TLS failed)"};
-    case net::failure::other: break;
+      return {errc::timeout, "",
+              "did not answer within " + std::to_string(timeout.count() / 1000) + " s"};
+    case net::failure::refused:
+      return {errc::host_unreachable, "", "is not reachable (connection refused)"};
+    case net::failure::name_not_found:
+      return {errc::host_unreachable, "", "is not reachable (host name not found)"};
+    case net::failure::tls:
+      return {errc::tls_failure, "", "could not be reached securely (TLS failed)"};
+    case net::failure::other:
+      break;
   }
   return {errc::host_unreachable, "", "is not reachable (" + ec.message() + ")"};
 }
@@ -40,7 +45,8 @@ asio::awaitable<boost::system::result<cc::completion, error>> client::complete(
   req.timeout = where_.timeout;
   req.headers.emplace_back("Content-Type", "application/json");
   req.headers.emplace_back("Accept", "application/json");
-  if (!where_.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + where_.api_key);
+  if (!where_.api_key.empty())
+    req.headers.emplace_back("Authorization", "Bearer " + where_.api_key);
   req.body = body.dump();
   auto response = co_await http_.send(where_.base, where_.tls, std::move(req));
   if (!response) co_return transport_error(response.error(), where_.timeout);

@@ -17,16 +17,17 @@ namespace {
 constexpr const char* next_batch_key = "matrix.next_batch";
 
 /// Only what the bot reads: no presence, no typing or receipts, members loaded lazily.
-const pm::json sync_filter = {
-    {"room", {{"state", {{"lazy_load_members", true}}},
-              {"timeline", {{"limit", 50}}},
-              {"ephemeral", {{"not_types", {"*"}}}},
-              {"account_data", {{"not_types", {"*"}}}}}},
-    {"presence", {{"not_types", {"*"}}}},
-    {"account_data", {{"types", {"m.direct"}}}}};
+const pm::json sync_filter = {{"room",
+                               {{"state", {{"lazy_load_members", true}}},
+                                {"timeline", {{"limit", 50}}},
+                                {"ephemeral", {{"not_types", {"*"}}}},
+                                {"account_data", {{"not_types", {"*"}}}}}},
+                              {"presence", {{"not_types", {"*"}}}},
+                              {"account_data", {{"types", {"m.direct"}}}}};
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -50,7 +51,8 @@ bot::bot(asio::any_io_executor executor, const matrix::config& cfg, core::conver
       outbox_(std::make_unique<outbox>(api_, log_.child("matrix.send"))) {}
 
 core::transport_status bot::status() const {
-  return {connected_, idle(), outbox_->depth(), outbox_->rate_limited() + sync_rate_limited_, reconnects_};
+  return {connected_, idle(), outbox_->depth(), outbox_->rate_limited() + sync_rate_limited_,
+          reconnects_};
 }
 
 bool bot::idle() const {
@@ -113,7 +115,8 @@ asio::awaitable<int> bot::upload_filter(sync_fsm& fsm) {
 void bot::replay_journal() {
   // Interrupted ones first: re-queued commands start at once and would look interrupted.
   for (const auto& entry : inbox_.interrupted("matrix")) {
-    log_.warn("event {} in {} was interrupted by a restart; not running it again", entry.event_id, entry.room);
+    log_.warn("event {} in {} was interrupted by a restart; not running it again", entry.event_id,
+              entry.room);
     inbox_.finish("matrix", entry.event_id);
     // Its requester hears back rather than never: it may or may not have taken effect.
     auto payload = from_journal(entry.payload);
@@ -123,11 +126,14 @@ void bot::replay_journal() {
     }
     if (!payload.is_object() || payload.value("type", "") != "m.room.message") continue;
     auto e = payload.get<pm::event>();
-    spawn([](bot& self, pm::event e) -> asio::awaitable<void> {
-      co_await self.reply(e, core::say(core::tone::warning,
-                                       "I was restarted while running this command, so I do not know whether "
-                                       "it finished. Check (e.g. `ps`) before sending it again."));
-    }(*this, std::move(e)), "interrupted notice");
+    spawn(
+        [](bot& self, pm::event e) -> asio::awaitable<void> {
+          co_await self.reply(
+              e, core::say(core::tone::warning,
+                           "I was restarted while running this command, so I do not know whether "
+                           "it finished. Check (e.g. `ps`) before sending it again."));
+        }(*this, std::move(e)),
+        "interrupted notice");
   }
 
   // Commands journalled before a restart but never started run now, in order.
@@ -194,15 +200,18 @@ void bot::interrupted_confirmation(const pm::event& reaction) {
   // A ✅ whose action was cut short: the confirmation is used up (it never runs twice), so the
   // prompt would keep asking for a reaction that can no longer do anything. Say what happened.
   const auto rel = pm::relation_of(reaction.content);
-  const core::chat_event actor{"matrix", reaction.room_id, reaction.sender, {}, false, reaction.event_id};
+  const core::chat_event actor{"matrix", reaction.room_id, reaction.sender, {},
+                               false,    reaction.event_id};
   auto notice = talk_.interrupted_choice(actor, core::message_ref{reaction.room_id, rel.event_id});
   if (!notice) return;
   pm::event prompt;
   prompt.event_id = rel.event_id;
   prompt.room_id = reaction.room_id;
-  spawn([](bot& self, pm::event prompt, core::chat_reply notice) -> asio::awaitable<void> {
-    co_await self.reply(prompt, notice);
-  }(*this, std::move(prompt), std::move(*notice)), "interrupted notice");
+  spawn(
+      [](bot& self, pm::event prompt, core::chat_reply notice) -> asio::awaitable<void> {
+        co_await self.reply(prompt, notice);
+      }(*this, std::move(prompt), std::move(*notice)),
+      "interrupted notice");
 }
 
 void bot::handle_batch(const pm::sync_response& batch, bool initial) {
@@ -222,14 +231,16 @@ void bot::handle_batch(const pm::sync_response& batch, bool initial) {
         if (e.type == "m.room.encryption" || e.type == "m.room.encrypted") state.encrypted = true;
         if (e.type == "m.room.member") state.members.reset();
       }
-    if (state.encrypted && !was_encrypted) spawn(encryption_notice(joined.room_id), "encryption notice");
+    if (state.encrypted && !was_encrypted)
+      spawn(encryption_notice(joined.room_id), "encryption notice");
     if (initial) continue;  // the backlog of the first ever sync is never executed
     // A room just joined shows history from before the join: only what follows the bot's own
     // join event is meant for it.
     std::size_t first = 0;
     for (std::size_t k = 0; k < joined.timeline.size(); ++k) {
       const auto& e = joined.timeline[k];
-      if (e.type == "m.room.member" && e.state_key == user_id_ && pm::string_at(e.content, "membership") == "join")
+      if (e.type == "m.room.member" && e.state_key == user_id_ &&
+          pm::string_at(e.content, "membership") == "join")
         first = k + 1;
     }
     // (A join hidden by a limited timeline leaves history older than max_command_age as the
@@ -276,8 +287,11 @@ void bot::take(const pm::event& e) {
     if (pm::string_at(e.content, "msgtype") == "m.notice") return;
     if (pm::relation_of(e.content).rel_type == "m.replace") return;
   }
-  pm::json payload{{"event_id", e.event_id}, {"type", e.type}, {"sender", e.sender},
-                   {"room_id", e.room_id}, {"origin_server_ts", e.origin_server_ts},
+  pm::json payload{{"event_id", e.event_id},
+                   {"type", e.type},
+                   {"sender", e.sender},
+                   {"room_id", e.room_id},
+                   {"origin_server_ts", e.origin_server_ts},
                    {"content", e.content}};
   // Journalled before the sync position moves on: a duplicate delivery is dropped here.
   if (!inbox_.add({"matrix", e.event_id, e.room_id, journal_text(payload)}, unix_now())) return;
@@ -307,8 +321,10 @@ asio::awaitable<void> bot::room_worker(std::string room) {
     if (!inbox_.start("matrix", e.event_id)) continue;
     ++running_;
     try {
-      if (e.type == "m.reaction") co_await on_reaction(e);
-      else co_await on_message(e);
+      if (e.type == "m.reaction")
+        co_await on_reaction(e);
+      else
+        co_await on_message(e);
     } catch (const std::exception& ex) {
       log_.error("handling {} in {} failed: {}", e.event_id, room, ex.what());
     }

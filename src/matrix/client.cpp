@@ -44,7 +44,9 @@ task<json> client::call(const char* method, std::string target, std::optional<js
   co_return result<json>{boost::system::in_place_value, std::move(doc)};
 }
 
-task<json> client::versions() { return call("GET", "/_matrix/client/versions", std::nullopt, normal, false); }
+task<json> client::versions() {
+  return call("GET", "/_matrix/client/versions", std::nullopt, normal, false);
+}
 
 task<login_result> client::login_password(std::string_view user, std::string_view password,
                                           std::string_view device_id) {
@@ -59,20 +61,25 @@ task<login_result> client::login_password(std::string_view user, std::string_vie
                          doc->value("device_id", "")};
 }
 
-task<json> client::whoami() { return call("GET", v3 + "/account/whoami", std::nullopt, normal); }
+task<json> client::whoami() {
+  return call("GET", v3 + "/account/whoami", std::nullopt, normal);
+}
 
 task<std::string> client::upload_filter(std::string_view user_id, const json& filter) {
-  auto doc = co_await call("POST", v3 + "/user/" + percent_encode(user_id) + "/filter", filter, normal);
+  auto doc =
+      co_await call("POST", v3 + "/user/" + percent_encode(user_id) + "/filter", filter, normal);
   if (!doc) co_return doc.error();
   co_return doc->value("filter_id", "");
 }
 
 task<pm::sync_response> client::sync(std::string_view since, std::string_view filter_id,
                                      std::chrono::milliseconds timeout) {
-  std::string target = v3 + "/sync?timeout=" + std::to_string(timeout.count()) + "&set_presence=offline";
+  std::string target =
+      v3 + "/sync?timeout=" + std::to_string(timeout.count()) + "&set_presence=offline";
   if (!since.empty()) target += "&since=" + percent_encode(since);
   if (!filter_id.empty()) target += "&filter=" + percent_encode(filter_id);
-  auto doc = co_await call("GET", std::move(target), std::nullopt, timeout + std::chrono::seconds(15));
+  auto doc =
+      co_await call("GET", std::move(target), std::nullopt, timeout + std::chrono::seconds(15));
   if (!doc) co_return doc.error();
   try {
     co_return pm::parse_sync(*doc);
@@ -87,18 +94,20 @@ task<pm::sync_response> client::sync(std::string_view since, std::string_view fi
 
 task<std::string> client::send(std::string_view room, std::string_view type, std::string_view txn,
                                const json& content) {
-  auto doc = co_await call("PUT", v3 + "/rooms/" + percent_encode(room) + "/send/" + percent_encode(type) +
-                                      "/" + percent_encode(txn),
+  auto doc = co_await call("PUT",
+                           v3 + "/rooms/" + percent_encode(room) + "/send/" + percent_encode(type) +
+                               "/" + percent_encode(txn),
                            content, normal);
   if (!doc) co_return doc.error();
   co_return doc->value("event_id", "");
 }
 
-task<std::string> client::redact(std::string_view room, std::string_view event_id, std::string_view txn,
-                                 std::string_view reason) {
+task<std::string> client::redact(std::string_view room, std::string_view event_id,
+                                 std::string_view txn, std::string_view reason) {
   json body{{"reason", reason}};
-  auto doc = co_await call("PUT", v3 + "/rooms/" + percent_encode(room) + "/redact/" +
-                                      percent_encode(event_id) + "/" + percent_encode(txn),
+  auto doc = co_await call("PUT",
+                           v3 + "/rooms/" + percent_encode(room) + "/redact/" +
+                               percent_encode(event_id) + "/" + percent_encode(txn),
                            std::move(body), normal);
   if (!doc) co_return doc.error();
   co_return doc->value("event_id", "");
@@ -117,21 +126,24 @@ task<json> client::leave(std::string_view room) {
 task<json> client::typing(std::string_view room, std::string_view user_id, bool on) {
   json body{{"typing", on}};
   if (on) body["timeout"] = 30000;
-  return call("PUT", v3 + "/rooms/" + percent_encode(room) + "/typing/" + percent_encode(user_id), std::move(body),
-              normal);
+  return call("PUT", v3 + "/rooms/" + percent_encode(room) + "/typing/" + percent_encode(user_id),
+              std::move(body), normal);
 }
 
 task<json> client::members(std::string_view room) {
-  return call("GET", v3 + "/rooms/" + percent_encode(room) + "/members?not_membership=leave", std::nullopt, normal);
+  return call("GET", v3 + "/rooms/" + percent_encode(room) + "/members?not_membership=leave",
+              std::nullopt, normal);
 }
 
 task<json> client::joined_members(std::string_view room) {
-  return call("GET", v3 + "/rooms/" + percent_encode(room) + "/joined_members", std::nullopt, normal);
+  return call("GET", v3 + "/rooms/" + percent_encode(room) + "/joined_members", std::nullopt,
+              normal);
 }
 
 task<json> client::state(std::string_view room, std::string_view type, std::string_view state_key) {
-  return call("GET", v3 + "/rooms/" + percent_encode(room) + "/state/" + percent_encode(type) + "/" +
-                         percent_encode(state_key),
+  return call("GET",
+              v3 + "/rooms/" + percent_encode(room) + "/state/" + percent_encode(type) + "/" +
+                  percent_encode(state_key),
               nullptr, normal);
 }
 

@@ -79,8 +79,11 @@ asio::awaitable<void> bot::on_invite(pm::invited_room invite) {
     // A direct chat is known by the invite's is_direct flag, not by counting members: a
     // group room with only two people in it is still a group room (keys stay out of it).
     if (joined && direct) kv_.set("matrix.direct:" + invite.room_id, inviter);
-    if (joined) log_.info("joined {} on {}'s invite{}", invite.room_id, inviter, direct ? " (direct chat)" : "");
-    else log_.warn("could not join {}: {}", invite.room_id, joined.error().message);
+    if (joined)
+      log_.info("joined {} on {}'s invite{}", invite.room_id, inviter,
+                direct ? " (direct chat)" : "");
+    else
+      log_.warn("could not join {}: {}", invite.room_id, joined.error().message);
   } else {
     log_.info("declined the invite to {} from {} (not in matrix.allowed_inviters)", invite.room_id,
               inviter.empty() ? "someone unknown" : inviter);
@@ -116,9 +119,12 @@ bool key_anywhere(const pm::json& content) {
     std::string text;
     bool in_tag = false;
     for (char ch : pm::string_at(c, "formatted_body")) {
-      if (ch == '<') in_tag = true;
-      else if (ch == '>') in_tag = false;
-      else if (!in_tag) text += ch;
+      if (ch == '<')
+        in_tag = true;
+      else if (ch == '>')
+        in_tag = false;
+      else if (!in_tag)
+        text += ch;
     }
     return core::contains_key(pm::string_at(c, "body")) || core::contains_key(text);
   };
@@ -128,15 +134,18 @@ bool key_anywhere(const pm::json& content) {
 asio::awaitable<bool> bot::only_us(const std::string& room, const std::string& sender) {
   auto members = co_await api_.members(room);
   if (!members) {
-    log_.warn("cannot list the members of {} ({}): a key there is treated as leaked", room, members.error().message);
+    log_.warn("cannot list the members of {} ({}): a key there is treated as leaked", room,
+              members.error().message);
     co_return false;
   }
   std::set<std::string> present;
   const auto chunk = members->value("chunk", pm::json::array());
   for (const auto& m : chunk.is_array() ? chunk : pm::json::array()) {
     if (!m.is_object() || !m.contains("state_key") || !m["state_key"].is_string()) continue;
-    const auto membership = m.contains("content") ? pm::string_at(m["content"], "membership") : std::string{};
-    if (membership == "join" || membership == "invite") present.insert(m["state_key"].get<std::string>());
+    const auto membership =
+        m.contains("content") ? pm::string_at(m["content"], "membership") : std::string{};
+    if (membership == "join" || membership == "invite")
+      present.insert(m["state_key"].get<std::string>());
   }
   co_return present == std::set<std::string>{sender, user_id_};
 }
@@ -152,16 +161,20 @@ std::optional<std::string> bot::command_text(const pm::event& e, const std::stri
   // Addressed by mention: "wagbot: ps", "@wagbot:example.org ps", or a pill with m.mentions.
   const auto localpart = lower(user_id_.substr(1, user_id_.find(':') - 1));
   for (const auto& name : {lower(user_id_), localpart, "@" + localpart}) {
-    if (low.rfind(name, 0) == 0 && (low.size() == name.size() || std::string(":, ").find(low[name.size()]) != std::string::npos)) {
+    if (low.rfind(name, 0) == 0 &&
+        (low.size() == name.size() ||
+         std::string(":, ").find(low[name.size()]) != std::string::npos)) {
       auto rest = trim(text.substr(name.size()));
-      while (!rest.empty() && (rest.front() == ':' || rest.front() == ',')) rest = trim(rest.substr(1));
+      while (!rest.empty() && (rest.front() == ':' || rest.front() == ','))
+        rest = trim(rest.substr(1));
       return rest.empty() ? std::string("help") : rest;
     }
   }
   const auto mentions = pm::mentioned_users(e.content);
   if (std::find(mentions.begin(), mentions.end(), user_id_) != mentions.end()) {
     // A pill's plain body is the display name; the command is what follows its first ':'.
-    if (auto colon = text.find(": "); colon != std::string::npos && colon < 64) return trim(text.substr(colon + 2));
+    if (auto colon = text.find(": "); colon != std::string::npos && colon < 64)
+      return trim(text.substr(colon + 2));
   }
   if (direct) return text;
   return std::nullopt;
@@ -172,15 +185,18 @@ asio::awaitable<void> bot::leaked_key(const pm::event& e) {
   std::string what = redacted ? "I deleted that message because it contained a WAGMIOS API key."
                               : "That message contains a WAGMIOS API key, and I lack the power to "
                                 "delete it: please delete it yourself.";
-  core::chat_reply r = core::say(core::tone::warning,
-                                 what + " Treat the key as leaked: revoke it in WAGMIOS Settings, "
-                                        "create a new one, and send it to me in a direct chat "
-                                        "with `key add <host> <key>`.");
+  core::chat_reply r =
+      core::say(core::tone::warning, what +
+                                         " Treat the key as leaked: revoke it in WAGMIOS Settings, "
+                                         "create a new one, and send it to me in a direct chat "
+                                         "with `key add <host> <key>`.");
   auto content = render(r, {e.sender});
   content["body"] = e.sender + ": " + content["body"].get<std::string>();
-  content["formatted_body"] = html_escape(e.sender) + ": " + content["formatted_body"].get<std::string>();
+  content["formatted_body"] =
+      html_escape(e.sender) + ": " + content["formatted_body"].get<std::string>();
   co_await outbox_->send(e.room_id, "m.room.message", content);
-  log_.warn("a key was pasted in {} by {}; {}", e.room_id, e.sender, redacted ? "redacted" : "could not redact");
+  log_.warn("a key was pasted in {} by {}; {}", e.room_id, e.sender,
+            redacted ? "redacted" : "could not redact");
 }
 
 asio::awaitable<void> bot::on_agent_event(const pm::event& e) {
@@ -212,12 +228,15 @@ asio::awaitable<void> bot::on_message(const pm::event& e) {
   if (!text) co_return;
 
   const auto age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count() - e.origin_server_ts;
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count() -
+                      e.origin_server_ts;
   if (age_ms > std::int64_t(cfg_.max_command_age_seconds) * 1000) {
-    co_await reply(e, core::say(core::tone::warning,
-                                "I was offline when you sent `" + core::redact(*text) + "` (" +
-                                    std::to_string(age_ms / 60000) +
-                                    " min ago), so I did not run it. Send it again if you still want it."));
+    co_await reply(
+        e, core::say(core::tone::warning,
+                     "I was offline when you sent `" + core::redact(*text) + "` (" +
+                         std::to_string(age_ms / 60000) +
+                         " min ago), so I did not run it. Send it again if you still want it."));
     co_return;
   }
 
@@ -230,10 +249,13 @@ asio::awaitable<void> bot::on_message(const pm::event& e) {
   typing_timer.async_wait([&, room = e.room_id](boost::system::error_code ec) {
     if (ec || done) return;
     typing = true;
-    spawn([](client& api, std::string room, std::string me, core::logger log) -> asio::awaitable<void> {
-      auto sent = co_await api.typing(room, me, true);
-      if (!sent) log.debug("typing notice failed: {}", sent.error().message);
-    }(api_, room, user_id_, log_), "typing");
+    spawn(
+        [](client& api, std::string room, std::string me,
+           core::logger log) -> asio::awaitable<void> {
+          auto sent = co_await api.typing(room, me, true);
+          if (!sent) log.debug("typing notice failed: {}", sent.error().message);
+        }(api_, room, user_id_, log_),
+        "typing");
   });
   auto answer = co_await talk_.handle(ev);
   done = true;
@@ -246,8 +268,10 @@ asio::awaitable<void> bot::reply(const pm::event& to, const core::chat_reply& r)
   auto content = render(r, talk_.ids_on("matrix", r.mentions));
   const auto rel = pm::relation_of(to.content);
   if (rel.rel_type == "m.thread" && !rel.event_id.empty()) {
-    content["m.relates_to"] = {{"rel_type", "m.thread"}, {"event_id", rel.event_id},
-                               {"is_falling_back", true}, {"m.in_reply_to", {{"event_id", to.event_id}}}};
+    content["m.relates_to"] = {{"rel_type", "m.thread"},
+                               {"event_id", rel.event_id},
+                               {"is_falling_back", true},
+                               {"m.in_reply_to", {{"event_id", to.event_id}}}};
   } else {
     content["m.relates_to"] = {{"m.in_reply_to", {{"event_id", to.event_id}}}};
   }
@@ -255,34 +279,42 @@ asio::awaitable<void> bot::reply(const pm::event& to, const core::chat_reply& r)
   if (!sent || r.confirmation_id.empty()) co_return;
   talk_.prompt_sent(r.confirmation_id, core::message_ref{to.room_id, *sent});
   for (const char* key : {"✅", "❌"}) {
-    pm::json reaction{{"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", key}}}};
+    pm::json reaction{
+        {"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", key}}}};
     co_await outbox_->send(to.room_id, "m.reaction", reaction);
   }
 }
 
-void bot::post(const std::string& room, core::chat_reply reply, std::vector<core::alert_action> actions) {
-  spawn([](bot& self, std::string room, core::chat_reply reply,
-           std::vector<core::alert_action> actions) -> asio::awaitable<void> {
-    // Watchers start with the bot: an alert may come before the login is done.
-    if (!self.session_settled_) co_await self.session_wait_.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (!self.session_ready_) {
-      self.log_.warn("an alert for {} was not posted: not logged in to Matrix", room);
-      co_return;
-    }
-    auto sent = co_await self.outbox_->send(room, "m.room.message", render(reply));
-    if (!sent || actions.empty()) co_return;
-    // Stored, so that a reaction after a restart still runs what the alert offered.
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    std::vector<std::int64_t> ids;
-    for (const auto& a : actions) ids.push_back(self.alert_actions_.add("matrix", room, a.label, a.emoji, a.command, now));
-    self.alert_actions_.set_message(ids, *sent);
-    for (const auto& a : actions) {
-      pm::json reaction = pm::json::object();
-      reaction["m.relates_to"] = {{"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", a.emoji}};
-      co_await self.outbox_->send(room, "m.reaction", reaction);
-    }
-  }(*this, room, std::move(reply), std::move(actions)), "alert");
+void bot::post(const std::string& room, core::chat_reply reply,
+               std::vector<core::alert_action> actions) {
+  spawn(
+      [](bot& self, std::string room, core::chat_reply reply,
+         std::vector<core::alert_action> actions) -> asio::awaitable<void> {
+        // Watchers start with the bot: an alert may come before the login is done.
+        if (!self.session_settled_)
+          co_await self.session_wait_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!self.session_ready_) {
+          self.log_.warn("an alert for {} was not posted: not logged in to Matrix", room);
+          co_return;
+        }
+        auto sent = co_await self.outbox_->send(room, "m.room.message", render(reply));
+        if (!sent || actions.empty()) co_return;
+        // Stored, so that a reaction after a restart still runs what the alert offered.
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        std::vector<std::int64_t> ids;
+        for (const auto& a : actions)
+          ids.push_back(self.alert_actions_.add("matrix", room, a.label, a.emoji, a.command, now));
+        self.alert_actions_.set_message(ids, *sent);
+        for (const auto& a : actions) {
+          pm::json reaction = pm::json::object();
+          reaction["m.relates_to"] = {
+              {"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", a.emoji}};
+          co_await self.outbox_->send(room, "m.reaction", reaction);
+        }
+      }(*this, room, std::move(reply), std::move(actions)),
+      "alert");
 }
 
 asio::awaitable<void> bot::on_reaction(const pm::event& e) {
@@ -312,9 +344,11 @@ void bot::update(const core::message_ref& where, core::chat_reply reply) {
   content["body"] = "* " + fresh["body"].get<std::string>();
   content["m.new_content"] = fresh;
   content["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", where.id}};
-  spawn([](outbox& out, std::string room, pm::json content) -> asio::awaitable<void> {
-    co_await out.send(room, "m.room.message", std::move(content));
-  }(*outbox_, where.room, std::move(content)), "prompt edit");
+  spawn(
+      [](outbox& out, std::string room, pm::json content) -> asio::awaitable<void> {
+        co_await out.send(room, "m.room.message", std::move(content));
+      }(*outbox_, where.room, std::move(content)),
+      "prompt edit");
 }
 
 }  // namespace wagbot::matrix

@@ -25,17 +25,21 @@ outbox::outbox(client& api, core::logger log) : api_(api), log_(std::move(log)) 
   // Unique across restarts: a txnId is idempotent per device, so a reused one would be
   // swallowed by the homeserver as a duplicate of an old message.
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  txn_prefix_ = "wagbot." + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) +
+  txn_prefix_ = "wagbot." +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) +
                 "." + std::to_string(std::random_device{}() % 100000) + ".";
 }
 
-std::string outbox::next_txn() { return txn_prefix_ + std::to_string(++txn_counter_); }
+std::string outbox::next_txn() {
+  return txn_prefix_ + std::to_string(++txn_counter_);
+}
 
 asio::awaitable<void> outbox::wait_turn(lane& l, std::uint64_t ticket) {
   if (l.serving == ticket) co_return;
   // A timer of its own: re-arming one shared timer would cancel every other waiter on it, and
   // they would wake each other in a loop for as long as the head of the queue waits.
-  asio::steady_timer turn(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+  asio::steady_timer turn(co_await asio::this_coro::executor,
+                          asio::steady_timer::time_point::max());
   l.waiting[ticket] = &turn;
   while (l.serving != ticket) co_await turn.async_wait(asio::as_tuple(asio::use_awaitable));
   l.waiting.erase(ticket);
@@ -83,9 +87,10 @@ task<std::string> outbox::with_retries(std::string room, Call call) {
 }
 
 task<std::string> outbox::send(const std::string& room, const std::string& type, pm::json content) {
-  return with_retries(room, [this, room, type, content = std::move(content)](const std::string& txn) {
-    return api_.send(room, type, txn, content);
-  });
+  return with_retries(room,
+                      [this, room, type, content = std::move(content)](const std::string& txn) {
+                        return api_.send(room, type, txn, content);
+                      });
 }
 
 task<std::string> outbox::redact(const std::string& room, const std::string& event_id,

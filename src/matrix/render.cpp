@@ -7,12 +7,23 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -25,8 +36,10 @@ std::string inline_html(std::string_view text) {
   for (std::size_t i = 0; i <= text.size(); ++i) {
     if (i == text.size() || text[i] == '`') {
       auto piece = html_escape(text.substr(start, i - start));
-      if (in_code) out += "<code>" + piece + "</code>";
-      else out += piece;
+      if (in_code)
+        out += "<code>" + piece + "</code>";
+      else
+        out += piece;
       if (i < text.size()) in_code = !in_code;
       start = i + 1;
     }
@@ -34,8 +47,10 @@ std::string inline_html(std::string_view text) {
   // An unmatched backtick: the last piece was emitted as code; acceptable for display.
   std::string with_breaks;
   for (char c : out) {
-    if (c == '\n') with_breaks += "<br>";
-    else with_breaks.push_back(c);
+    if (c == '\n')
+      with_breaks += "<br>";
+    else
+      with_breaks.push_back(c);
   }
   return with_breaks;
 }
@@ -82,8 +97,10 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
         if (!first) piece_html = "<br>" + piece_html;
         break;
       case core::block::kind::code:
-        piece_html = (b.lang.empty() ? "<pre><code>" : "<pre><code class=\"language-" + html_escape(b.lang) + "\">") +
-                     html_escape(b.text) + "</code></pre>";
+        piece_html =
+            (b.lang.empty() ? "<pre><code>"
+                            : "<pre><code class=\"language-" + html_escape(b.lang) + "\">") +
+            html_escape(b.text) + "</code></pre>";
         piece_body = b.lang.empty() ? b.text : "```" + b.lang + "\n" + b.text + "\n```";
         break;
       case core::block::kind::table:
@@ -92,13 +109,15 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
         break;
     }
     if (!body.empty() && body.back() != '\n') body += "\n";
-    if (html.size() + piece_html.size() > max_bytes || body.size() + piece_body.size() > max_bytes) {
+    if (html.size() + piece_html.size() > max_bytes ||
+        body.size() + piece_body.size() > max_bytes) {
       truncated = true;
       // A code block (logs) keeps its last lines: they are the newest.
       if (b.type == core::block::kind::code && html.size() + 64 < max_bytes) {
         const std::size_t room = max_bytes - html.size() - 64;
         std::string tail = b.text.size() > room ? b.text.substr(b.text.size() - room) : b.text;
-        if (auto nl = tail.find('\n'); nl != std::string::npos && b.text.size() > room) tail = tail.substr(nl + 1);
+        if (auto nl = tail.find('\n'); nl != std::string::npos && b.text.size() > room)
+          tail = tail.substr(nl + 1);
         html += "<pre><code>" + html_escape(tail) + "</code></pre>";
         body += tail;
       }
@@ -109,7 +128,8 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
     first = false;
   }
   if (truncated) {
-    const std::string note = "(output cut to fit one message; ask for less, e.g. `logs <container> 50`)";
+    const std::string note =
+        "(output cut to fit one message; ask for less, e.g. `logs <container> 50`)";
     html += "<p><i>" + inline_html(note) + "</i></p>";
     body = cut(body, max_bytes) + "\n" + note;
   }

@@ -53,7 +53,8 @@ asio::awaitable<int> bot::start_session() {
       user_id_ = me->value("user_id", "");
       device_id_ = me->value("device_id", "");
       if (user_id_ != cfg_.user_id) {
-        log_.error("the access token belongs to {}, not to matrix.user_id {}", user_id_, cfg_.user_id);
+        log_.error("the access token belongs to {}, not to matrix.user_id {}", user_id_,
+                   cfg_.user_id);
         co_return exit_bad_credentials;
       }
       log_.info("logged in to {} as {} (device {})", cfg_.homeserver, user_id_, device_id_);
@@ -76,8 +77,9 @@ asio::awaitable<int> bot::start_session() {
   auto login = co_await api_.login_password(localpart, cfg_.password, device);
   if (!login) {
     log_.error("Matrix login as {} failed: {}", cfg_.user_id, login.error());
-    co_return login.error().http_status == 0 || login.error().http_status >= 500 ? exit_bad_homeserver
-                                                                                : exit_bad_credentials;
+    co_return login.error().http_status == 0 || login.error().http_status >= 500
+        ? exit_bad_homeserver
+        : exit_bad_credentials;
   }
   api_.set_token(login->access_token);
   user_id_ = login->user_id;
@@ -85,7 +87,8 @@ asio::awaitable<int> bot::start_session() {
   kv_.set(user_key, user_id_);
   kv_.set(device_key, device_id_);
   kv_.set(token_key, vault_.seal(login->access_token, token_key));
-  log_.info("logged in to {} as {} with a password (device {})", cfg_.homeserver, user_id_, device_id_);
+  log_.info("logged in to {} as {} with a password (device {})", cfg_.homeserver, user_id_,
+            device_id_);
   co_return 0;
 }
 

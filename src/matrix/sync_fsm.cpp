@@ -8,7 +8,9 @@ namespace pm = protocol::matrix;
 using std::chrono::milliseconds;
 
 namespace {
-sync_action go() { return sync_action{}; }
+sync_action go() {
+  return sync_action{};
+}
 sync_action exit_with(int code, sync_cause cause = sync_cause::none) {
   return sync_action{sync_step::exit, milliseconds(0), code, cause};
 }
@@ -34,7 +36,9 @@ sync_action sync_fsm::on_probe_failed(const wagbot::error& e, clock::time_point 
   return sync_action{sync_step::wait, options_.probe_interval, 0, sync_cause::unreachable};
 }
 
-sync_action sync_fsm::on_filter_uploaded() { return stopping_ ? exit_with(0) : go(); }
+sync_action sync_fsm::on_filter_uploaded() {
+  return stopping_ ? exit_with(0) : go();
+}
 
 sync_action sync_fsm::on_filter_failed(const wagbot::error& e) {
   if (stopping_) return exit_with(0);

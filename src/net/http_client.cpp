@@ -2,17 +2,17 @@
 
 #include <sys/socket.h>
 
+#include <strings.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <map>
-#include <strings.h>
 
 namespace wagbot::net {
 
@@ -110,15 +110,17 @@ struct http_client::impl {
       const url& base, const tls_options& tls, std::chrono::steady_clock::time_point deadline) {
     tcp::resolver resolver(executor);
     asio::steady_timer timer(executor, deadline);
-    auto outcome = co_await (resolver.async_resolve(base.host, std::to_string(base.port), use_tuple) ||
-                             timer.async_wait(use_tuple));
+    auto outcome =
+        co_await (resolver.async_resolve(base.host, std::to_string(base.port), use_tuple) ||
+                  timer.async_wait(use_tuple));
     if (outcome.index() == 1) co_return error_code(beast::error::timeout);
     auto [rec, endpoints] = std::get<0>(outcome);
     if (rec) co_return rec;
 
     auto conn = std::make_unique<connection>();
     if (base.tls()) {
-      conn->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, context_for(tls));
+      conn->secure =
+          std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, context_for(tls));
       if (tls.pinned_sha256.empty())
         conn->secure->set_verify_callback(asio::ssl::host_name_verification(base.host));
       // SNI: virtual hosts behind a reverse proxy choose their certificate by it.
@@ -131,7 +133,8 @@ struct http_client::impl {
     auto [cec, endpoint] = co_await conn->lowest().async_connect(endpoints, use_tuple);
     if (cec) co_return cec;
     if (conn->secure) {
-      auto [hec] = co_await conn->secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
+      auto [hec] =
+          co_await conn->secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
       if (hec) co_return hec;
     }
     co_return conn;
@@ -146,7 +149,8 @@ struct http_client::impl {
     message.target(base.path + req.target);
     message.version(11);
     const bool default_port = base.port == (base.tls() ? 443 : 80);
-    message.set(http::field::host, default_port ? base.host : base.host + ":" + std::to_string(base.port));
+    message.set(http::field::host,
+                default_port ? base.host : base.host + ":" + std::to_string(base.port));
     message.set(http::field::user_agent, user_agent);
     for (const auto& [key, value] : req.headers) message.set(key, value);
     if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
@@ -160,10 +164,14 @@ struct http_client::impl {
     error_code ec;
     if (conn.plain) {
       std::tie(ec, std::ignore) = co_await http::async_write(*conn.plain, message, use_tuple);
-      if (!ec) std::tie(ec, std::ignore) = co_await http::async_read(*conn.plain, conn.buffer, parser, use_tuple);
+      if (!ec)
+        std::tie(ec, std::ignore) =
+            co_await http::async_read(*conn.plain, conn.buffer, parser, use_tuple);
     } else {
       std::tie(ec, std::ignore) = co_await http::async_write(*conn.secure, message, use_tuple);
-      if (!ec) std::tie(ec, std::ignore) = co_await http::async_read(*conn.secure, conn.buffer, parser, use_tuple);
+      if (!ec)
+        std::tie(ec, std::ignore) =
+            co_await http::async_read(*conn.secure, conn.buffer, parser, use_tuple);
     }
     if (ec) co_return ec;
     auto& res = parser.get();
@@ -185,11 +193,13 @@ http_client::http_client(asio::any_io_executor executor, std::string user_agent)
 
 http_client::~http_client() = default;
 
-void http_client::close_idle() { impl_->idle.clear(); }
+void http_client::close_idle() {
+  impl_->idle.clear();
+}
 
 asio::awaitable<boost::system::result<http_response>> http_client::send(const url& base,
-                                                                         const tls_options& tls,
-                                                                         http_request request) {
+                                                                        const tls_options& tls,
+                                                                        http_request request) {
   const auto deadline = std::chrono::steady_clock::now() + request.timeout;
   const auto key = pool_key(base, tls);
   const bool idempotent = request.method == "GET" || request.method == "HEAD";
@@ -202,7 +212,8 @@ asio::awaitable<boost::system::result<http_response>> http_client::send(const ur
       try {
         made = co_await impl_->connect(base, tls, deadline);
       } catch (const std::exception&) {
-        co_return error_code(asio::ssl::error::unspecified_system_error, asio::error::get_ssl_category());
+        co_return error_code(asio::ssl::error::unspecified_system_error,
+                             asio::error::get_ssl_category());
       }
       if (!made) co_return made.error();
       conn = std::move(*made);

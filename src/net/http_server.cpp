@@ -29,7 +29,8 @@ struct http_server::impl {
   std::size_t open = 0;
   bool stopping = false;
 
-  impl(asio::any_io_executor ex, handler h) : executor(ex), on_request(std::move(h)), acceptor(ex) {}
+  impl(asio::any_io_executor ex, handler h)
+      : executor(ex), on_request(std::move(h)), acceptor(ex) {}
 
   http::response<http::string_body> answer(const http::request<http::string_body>& req) {
     http::response<http::string_body> res;
@@ -81,7 +82,8 @@ http_server::http_server(asio::any_io_executor executor, handler on_request)
 
 http_server::~http_server() = default;
 
-boost::system::result<std::uint16_t> http_server::listen(const std::string& address, std::uint16_t port) {
+boost::system::result<std::uint16_t> http_server::listen(const std::string& address,
+                                                         std::uint16_t port) {
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(address, ec);
   if (ec) return ec;

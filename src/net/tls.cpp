@@ -57,7 +57,8 @@ void configure_client_context(boost::asio::ssl::context& ctx, const tls_options&
   if (!options.ca_file.empty()) {
     boost::system::error_code ec;
     ctx.load_verify_file(options.ca_file, ec);
-    if (ec) throw std::runtime_error("cannot read CA file " + options.ca_file + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot read CA file " + options.ca_file + ": " + ec.message());
   } else {
     ctx.set_default_verify_paths();
   }

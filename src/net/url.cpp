@@ -4,7 +4,9 @@
 
 namespace wagbot::net {
 
-std::string url::origin() const { return scheme + "://" + host + ":" + std::to_string(port); }
+std::string url::origin() const {
+  return scheme + "://" + host + ":" + std::to_string(port);
+}
 
 std::optional<url> parse_url(std::string_view text) {
   url u;
@@ -18,7 +20,8 @@ std::optional<url> parse_url(std::string_view text) {
   const auto slash = text.find('/');
   std::string_view authority = text.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view{} : text.substr(slash);
-  if (authority.empty() || authority.find_first_of("@?#") != std::string_view::npos) return std::nullopt;
+  if (authority.empty() || authority.find_first_of("@?#") != std::string_view::npos)
+    return std::nullopt;
   if (path.find_first_of("?#") != std::string_view::npos) return std::nullopt;
 
   std::string_view port_text;

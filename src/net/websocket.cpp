@@ -50,8 +50,10 @@ struct websocket::impl {
       std::string message = std::move(outgoing.front());
       outgoing.pop_front();
       error_code ec;
-      if (plain) std::tie(ec, std::ignore) = co_await plain->async_write(asio::buffer(message), use_tuple);
-      else std::tie(ec, std::ignore) = co_await secure->async_write(asio::buffer(message), use_tuple);
+      if (plain)
+        std::tie(ec, std::ignore) = co_await plain->async_write(asio::buffer(message), use_tuple);
+      else
+        std::tie(ec, std::ignore) = co_await secure->async_write(asio::buffer(message), use_tuple);
       if (!*alive_flag) co_return;
       if (ec) {
         outgoing.clear();  // the read side reports the failure
@@ -62,14 +64,18 @@ struct websocket::impl {
   }
 };
 
-websocket::websocket(asio::any_io_executor executor, std::string user_agent) : impl_(std::make_unique<impl>()) {
+websocket::websocket(asio::any_io_executor executor, std::string user_agent)
+    : impl_(std::make_unique<impl>()) {
   impl_->executor = std::move(executor);
   impl_->user_agent = std::move(user_agent);
 }
 
-websocket::~websocket() { *impl_->alive = false; }
+websocket::~websocket() {
+  *impl_->alive = false;
+}
 
-asio::awaitable<error_code> websocket::connect(const url& where, std::string target, const tls_options& tls,
+asio::awaitable<error_code> websocket::connect(const url& where, std::string target,
+                                               const tls_options& tls,
                                                std::chrono::milliseconds timeout) {
   auto& s = *impl_;
   s.plain.reset();
@@ -80,8 +86,9 @@ asio::awaitable<error_code> websocket::connect(const url& where, std::string tar
 
   tcp::resolver resolver(s.executor);
   asio::steady_timer timer(s.executor, deadline);
-  auto resolved = co_await (resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
-                            timer.async_wait(use_tuple));
+  auto resolved =
+      co_await (resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
+                timer.async_wait(use_tuple));
   if (resolved.index() == 1) co_return error_code(beast::error::timeout);
   auto [rec, endpoints] = std::get<0>(resolved);
   if (rec) co_return rec;
@@ -93,7 +100,8 @@ asio::awaitable<error_code> websocket::connect(const url& where, std::string tar
     } catch (const std::exception&) {
       co_return error_code(asio::error::invalid_argument);
     }
-    s.secure = std::make_unique<ws::stream<beast::ssl_stream<beast::tcp_stream>>>(s.executor, *s.tls_context);
+    s.secure = std::make_unique<ws::stream<beast::ssl_stream<beast::tcp_stream>>>(s.executor,
+                                                                                  *s.tls_context);
     if (tls.pinned_sha256.empty())
       s.secure->next_layer().set_verify_callback(asio::ssl::host_name_verification(where.host));
     if (!SSL_set_tlsext_host_name(s.secure->next_layer().native_handle(), where.host.c_str()))
@@ -105,14 +113,17 @@ asio::awaitable<error_code> websocket::connect(const url& where, std::string tar
   auto [cec, ep] = co_await s.lowest().async_connect(endpoints, use_tuple);
   if (cec) co_return cec;
   if (s.secure) {
-    auto [hec] = co_await s.secure->next_layer().async_handshake(asio::ssl::stream_base::client, use_tuple);
+    auto [hec] =
+        co_await s.secure->next_layer().async_handshake(asio::ssl::stream_base::client, use_tuple);
     if (hec) co_return hec;
   }
   const std::string host = where.host + ":" + std::to_string(where.port);
   const std::string path = where.path + (target.empty() ? "/" : target);
   const auto agent = s.user_agent;
   error_code uec;
-  auto decorate = [agent](ws::request_type& req) { req.set(beast::http::field::user_agent, agent); };
+  auto decorate = [agent](ws::request_type& req) {
+    req.set(beast::http::field::user_agent, agent);
+  };
   if (s.plain) {
     s.plain->set_option(ws::stream_base::decorator(decorate));
     std::tie(uec) = co_await s.plain->async_handshake(host, path, use_tuple);
@@ -124,7 +135,8 @@ asio::awaitable<error_code> websocket::connect(const url& where, std::string tar
   // From here the protocol's own heartbeat watches the link; Beast's timeouts stay off.
   s.lowest().expires_never();
   s.visit([](auto& stream) {
-    stream.set_option(ws::stream_base::timeout{std::chrono::seconds(10), ws::stream_base::none(), false});
+    stream.set_option(
+        ws::stream_base::timeout{std::chrono::seconds(10), ws::stream_base::none(), false});
     stream.read_message_max(8 * 1024 * 1024);
     return 0;
   });
@@ -136,8 +148,10 @@ asio::awaitable<boost::system::result<std::string>> websocket::read() {
   if (!s.plain && !s.secure) co_return error_code(asio::error::not_connected);
   beast::flat_buffer buffer;
   error_code ec;
-  if (s.plain) std::tie(ec, std::ignore) = co_await s.plain->async_read(buffer, use_tuple);
-  else std::tie(ec, std::ignore) = co_await s.secure->async_read(buffer, use_tuple);
+  if (s.plain)
+    std::tie(ec, std::ignore) = co_await s.plain->async_read(buffer, use_tuple);
+  else
+    std::tie(ec, std::ignore) = co_await s.secure->async_read(buffer, use_tuple);
   if (ec) co_return ec;
   co_return beast::buffers_to_string(buffer.data());
 }
@@ -156,8 +170,10 @@ asio::awaitable<void> websocket::close(std::uint16_t code) {
   if (!s.plain && !s.secure) co_return;
   s.lowest().expires_after(std::chrono::seconds(5));
   ws::close_reason reason(code);
-  if (s.plain) co_await s.plain->async_close(reason, use_tuple);
-  else co_await s.secure->async_close(reason, use_tuple);
+  if (s.plain)
+    co_await s.plain->async_close(reason, use_tuple);
+  else
+    co_await s.secure->async_close(reason, use_tuple);
 }
 
 void websocket::abort() {

@@ -39,10 +39,14 @@ parsed parse_completion(const std::string& body) {
       tc.name = fn["name"].get<std::string>();
       if (call.contains("id") && call["id"].is_string()) tc.id = call["id"].get<std::string>();
       // The format says a JSON string; some compatible servers send the object itself.
-      if (!fn.contains("arguments") || fn["arguments"].is_null()) tc.arguments = "{}";
-      else if (fn["arguments"].is_string()) tc.arguments = fn["arguments"].get<std::string>();
-      else if (fn["arguments"].is_object()) tc.arguments = fn["arguments"].dump();
-      else return wrong("the arguments of `" + tc.name + "` are neither text nor an object");
+      if (!fn.contains("arguments") || fn["arguments"].is_null())
+        tc.arguments = "{}";
+      else if (fn["arguments"].is_string())
+        tc.arguments = fn["arguments"].get<std::string>();
+      else if (fn["arguments"].is_object())
+        tc.arguments = fn["arguments"].dump();
+      else
+        return wrong("the arguments of `" + tc.name + "` are neither text nor an object");
       out.tool_calls.push_back(std::move(tc));
     }
   }
@@ -54,7 +58,8 @@ std::string error_message(const std::string& body) {
   if (!doc.is_object() || !doc.contains("error")) return {};
   const auto& e = doc["error"];
   if (e.is_string()) return e.get<std::string>();
-  if (e.is_object() && e.contains("message") && e["message"].is_string()) return e["message"].get<std::string>();
+  if (e.is_object() && e.contains("message") && e["message"].is_string())
+    return e["message"].get<std::string>();
   return {};
 }
 

@@ -20,9 +20,12 @@ int int_at(const json& j, const char* key, int fallback) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer()) return fallback;
   if (it->is_number_unsigned())
-    return it->get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<int>::max()) ? it->get<int>() : fallback;
+    return it->get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<int>::max())
+               ? it->get<int>()
+               : fallback;
   const auto n = it->get<std::int64_t>();
-  return n >= std::numeric_limits<int>::min() && n <= std::numeric_limits<int>::max() ? int(n) : fallback;
+  return n >= std::numeric_limits<int>::min() && n <= std::numeric_limits<int>::max() ? int(n)
+                                                                                      : fallback;
 }
 
 void read_options(const json& list, std::vector<command_option>& out) {
@@ -53,9 +56,18 @@ std::optional<gateway_payload> parse_gateway(const std::string& text) {
 
 close_action classify_close(std::uint16_t code) {
   switch (code) {
-    case 4004: case 4010: case 4011: case 4012: case 4013: case 4014:
+    case 4004:
+    case 4010:
+    case 4011:
+    case 4012:
+    case 4013:
+    case 4014:
       return close_action::fatal;
-    case 4003: case 4005: case 4007: case 4008: case 4009:
+    case 4003:
+    case 4005:
+    case 4007:
+    case 4008:
+    case 4009:
       return close_action::new_session;
     default:
       return close_action::resume;  // 4000-4002, network drops, 1006, our own zombie close
@@ -64,13 +76,21 @@ close_action classify_close(std::uint16_t code) {
 
 std::string close_meaning(std::uint16_t code) {
   switch (code) {
-    case 4004: return "authentication failed: the bot token is wrong";
-    case 4010: return "invalid shard";
-    case 4011: return "sharding required: configure discord.shard";
-    case 4012: return "invalid API version";
-    case 4013: return "invalid intents";
-    case 4014: return "disallowed intents: enable the Message Content intent in the Developer Portal, or turn off discord.text_commands";
-    default: return "gateway closed with " + std::to_string(code);
+    case 4004:
+      return "authentication failed: the bot token is wrong";
+    case 4010:
+      return "invalid shard";
+    case 4011:
+      return "sharding required: configure discord.shard";
+    case 4012:
+      return "invalid API version";
+    case 4013:
+      return "invalid intents";
+    case 4014:
+      return "disallowed intents: enable the Message Content intent in the Developer Portal, or "
+             "turn off discord.text_commands";
+    default:
+      return "gateway closed with " + std::to_string(code);
   }
 }
 
@@ -84,7 +104,8 @@ void from_json(const json& j, ready& r) {
   r.session_id = j.value("session_id", "");
   r.resume_gateway_url = j.value("resume_gateway_url", "");
   if (j.contains("user") && j["user"].is_object()) r.me = j["user"].get<user>();
-  if (j.contains("application") && j["application"].is_object()) r.application_id = id_of(j["application"], "id");
+  if (j.contains("application") && j["application"].is_object())
+    r.application_id = id_of(j["application"], "id");
 }
 
 void from_json(const json& j, interaction& i) {

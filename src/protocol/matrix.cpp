@@ -60,7 +60,8 @@ void from_json(const json& j, event& e) {
   if (auto it = j.find("origin_server_ts"); it != j.end() && it->is_number_integer())
     e.origin_server_ts = it->get<std::int64_t>();
   if (auto it = j.find("content"); it != j.end() && it->is_object()) e.content = *it;
-  if (auto it = j.find("state_key"); it != j.end() && it->is_string()) e.state_key = it->get<std::string>();
+  if (auto it = j.find("state_key"); it != j.end() && it->is_string())
+    e.state_key = it->get<std::string>();
   if (auto it = j.find("unsigned"); it != j.end() && it->is_object()) e.unsigned_data = *it;
 }
 
@@ -114,7 +115,8 @@ relation relation_of(const json& content) {
   r.rel_type = string_at(*it, "rel_type");
   r.event_id = string_at(*it, "event_id");
   r.key = string_at(*it, "key");
-  if (auto reply = it->find("m.in_reply_to"); reply != it->end()) r.in_reply_to = string_at(*reply, "event_id");
+  if (auto reply = it->find("m.in_reply_to"); reply != it->end())
+    r.in_reply_to = string_at(*reply, "event_id");
   return r;
 }
 

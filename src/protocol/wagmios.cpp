@@ -35,11 +35,13 @@ int int_of(const json& v) {
   }
   if (v.is_number_integer()) {
     const auto n = v.get<std::int64_t>();
-    return n >= std::numeric_limits<int>::min() && n <= std::numeric_limits<int>::max() ? int(n) : 0;
+    return n >= std::numeric_limits<int>::min() && n <= std::numeric_limits<int>::max() ? int(n)
+                                                                                        : 0;
   }
   if (v.is_number_float()) {
     const double d = v.get<double>();
-    return d >= std::numeric_limits<int>::min() && d <= std::numeric_limits<int>::max() ? int(d) : 0;
+    return d >= std::numeric_limits<int>::min() && d <= std::numeric_limits<int>::max() ? int(d)
+                                                                                        : 0;
   }
   if (v.is_string()) {
     const auto& t = v.get_ref<const std::string&>();
@@ -139,11 +141,15 @@ void from_json(const json& j, container& c) {
       if (std::find(c.ports.begin(), c.ports.end(), b) == c.ports.end()) c.ports.push_back(b);
     }
   }
-  if (c.name.empty() && c.id.empty()) throw json::type_error::create(302, "container without name or id", &j);
+  if (c.name.empty() && c.id.empty())
+    throw json::type_error::create(302, "container without name or id", &j);
 }
 
 void to_json(json& j, const container& c) {
-  j = json{{"id", c.id}, {"name", c.name}, {"image", c.image}, {"status", c.status},
+  j = json{{"id", c.id},
+           {"name", c.name},
+           {"image", c.image},
+           {"status", c.status},
            {"ports", json::array()}};
   for (const auto& p : c.ports)
     j["ports"].push_back({{"host", p.host}, {"container", p.container}, {"protocol", p.protocol}});
@@ -170,7 +176,8 @@ void from_json(const json& j, key_info& k) {
   k.role = text_of(j, "role");
   k.scopes.clear();
   const json* scopes = nullptr;
-  if (auto it = j.find("scopes"); it != j.end()) scopes = &*it;
+  if (auto it = j.find("scopes"); it != j.end())
+    scopes = &*it;
   else if (auto m = j.find("meta"); m != j.end() && m->is_object() && m->contains("scopes"))
     scopes = &(*m)["scopes"];
   if (scopes && scopes->is_array())
@@ -185,7 +192,8 @@ void from_json(const json& j, app_summary& a) {
   a.category = text_of(j, "category");
   if (auto it = j.find("defaultPort"); it != j.end()) a.default_port = int_of(*it);
   if (auto it = j.find("verified"); it != j.end() && it->is_boolean()) a.verified = it->get<bool>();
-  if (auto it = j.find("popularity"); it != j.end() && it->is_number()) a.popularity = it->get<double>();
+  if (auto it = j.find("popularity"); it != j.end() && it->is_number())
+    a.popularity = it->get<double>();
   if (a.name.empty()) a.name = a.id;
 }
 
@@ -210,7 +218,8 @@ void from_json(const json& j, app_detail& a) {
       spec.name = text_of(e, "name");
       spec.description = text_of(e, "description");
       spec.required = e.value("required", false);
-      if (e.contains("default") && !e["default"].is_null()) spec.default_value = text_of(e, "default");
+      if (e.contains("default") && !e["default"].is_null())
+        spec.default_value = text_of(e, "default");
       a.environment.push_back(std::move(spec));
     }
   if (auto it = tpl.find("volumes"); it != tpl.end()) a.volumes = *it;
@@ -247,7 +256,8 @@ void from_json(const json& j, system_metrics& m) {
   m.memory_percent = number(j, "memory", "usagePercent");
   m.disk_total = count_of(number(j, "disk", "total"));
   m.disk_used = count_of(number(j, "disk", "used"));
-  if (j.contains("uptime") && j["uptime"].is_number()) m.uptime = count_of(j["uptime"].get<double>());
+  if (j.contains("uptime") && j["uptime"].is_number())
+    m.uptime = count_of(j["uptime"].get<double>());
 }
 
 void from_json(const json& j, activity_event& e) {

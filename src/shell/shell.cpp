@@ -68,14 +68,21 @@ struct terminal::reader {
       std::lock_guard guard(lock);
       done = closed;
     }
-    if (done) thread.join();
-    else thread.detach();
+    if (done)
+      thread.join();
+    else
+      thread.detach();
   }
 };
 
-terminal::terminal(asio::any_io_executor executor, core::conversation& talk, std::istream& in, std::ostream& out,
-                   options opts, core::logger log)
-    : executor_(std::move(executor)), talk_(talk), in_(in), out_(out), opts_(std::move(opts)), log_(std::move(log)) {}
+terminal::terminal(asio::any_io_executor executor, core::conversation& talk, std::istream& in,
+                   std::ostream& out, options opts, core::logger log)
+    : executor_(std::move(executor)),
+      talk_(talk),
+      in_(in),
+      out_(out),
+      opts_(std::move(opts)),
+      log_(std::move(log)) {}
 
 terminal::~terminal() = default;
 
@@ -107,9 +114,12 @@ asio::awaitable<void> terminal::answer(std::string text) {
     out_ << reply.plain() << "\n" << std::flush;
   } catch (const std::exception& e) {
     log_.error("command failed: {}", e.what());
-    out_ << core::error_reply("Something went wrong inside wagbot; the command may not have run. "
-                              "Details are in the log.").plain()
-         << "\n" << std::flush;
+    out_ << core::error_reply(
+                "Something went wrong inside wagbot; the command may not have run. "
+                "Details are in the log.")
+                .plain()
+         << "\n"
+         << std::flush;
   }
   busy_ = false;
 }

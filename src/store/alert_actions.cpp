@@ -9,22 +9,26 @@ constexpr const char* columns = "id, network, room, message, label, emoji, comma
 
 std::optional<alert_action_row> one(SQLite::Statement& q) {
   if (!q.executeStep()) return std::nullopt;
-  return alert_action_row{q.getColumn(0).getInt64(),  q.getColumn(1).getString(), q.getColumn(2).getString(),
-                          q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+  return alert_action_row{q.getColumn(0).getInt64(),  q.getColumn(1).getString(),
+                          q.getColumn(2).getString(), q.getColumn(3).getString(),
+                          q.getColumn(4).getString(), q.getColumn(5).getString(),
                           q.getColumn(6).getString(), q.getColumn(7).getInt64()};
 }
 }  // namespace
 
-alert_actions::alert_actions(database& db, std::int64_t keep_seconds) : db_(db), keep_seconds_(keep_seconds) {}
+alert_actions::alert_actions(database& db, std::int64_t keep_seconds)
+    : db_(db), keep_seconds_(keep_seconds) {}
 
-std::int64_t alert_actions::add(const std::string& network, const std::string& room, const std::string& label,
-                                const std::string& emoji, const std::string& command, std::int64_t now) {
+std::int64_t alert_actions::add(const std::string& network, const std::string& room,
+                                const std::string& label, const std::string& emoji,
+                                const std::string& command, std::int64_t now) {
   SQLite::Statement prune(db_.sql(), "DELETE FROM alert_actions WHERE created_at < ?");
   prune.bind(1, now - keep_seconds_);
   prune.exec();
-  SQLite::Statement q(db_.sql(),
-                      "INSERT INTO alert_actions (network, room, message, label, emoji, command, created_at) "
-                      "VALUES (?, ?, '', ?, ?, ?, ?)");
+  SQLite::Statement q(
+      db_.sql(),
+      "INSERT INTO alert_actions (network, room, message, label, emoji, command, created_at) "
+      "VALUES (?, ?, '', ?, ?, ?, ?)");
   q.bind(1, network);
   q.bind(2, room);
   q.bind(3, label);
@@ -46,16 +50,21 @@ void alert_actions::set_message(const std::vector<std::int64_t>& ids, const std:
 }
 
 std::optional<alert_action_row> alert_actions::get(std::int64_t id) {
-  SQLite::Statement q(db_.sql(), std::string("SELECT ") + columns + " FROM alert_actions WHERE id = ?");
+  SQLite::Statement q(db_.sql(),
+                      std::string("SELECT ") + columns + " FROM alert_actions WHERE id = ?");
   q.bind(1, id);
   return one(q);
 }
 
-std::optional<alert_action_row> alert_actions::find(const std::string& network, const std::string& room,
-                                                    const std::string& message, const std::string& emoji) {
+std::optional<alert_action_row> alert_actions::find(const std::string& network,
+                                                    const std::string& room,
+                                                    const std::string& message,
+                                                    const std::string& emoji) {
   if (message.empty()) return std::nullopt;
-  SQLite::Statement q(db_.sql(), std::string("SELECT ") + columns +
-                                     " FROM alert_actions WHERE network = ? AND room = ? AND message = ? AND emoji = ?");
+  SQLite::Statement q(
+      db_.sql(),
+      std::string("SELECT ") + columns +
+          " FROM alert_actions WHERE network = ? AND room = ? AND message = ? AND emoji = ?");
   q.bind(1, network);
   q.bind(2, room);
   q.bind(3, message);

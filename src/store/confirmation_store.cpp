@@ -37,10 +37,14 @@ constexpr const char* select_columns =
 
 std::string_view to_string(confirmation_state s) {
   switch (s) {
-    case confirmation_state::pending: return "pending";
-    case confirmation_state::confirmed: return "confirmed";
-    case confirmation_state::cancelled: return "cancelled";
-    case confirmation_state::expired: return "expired";
+    case confirmation_state::pending:
+      return "pending";
+    case confirmation_state::confirmed:
+      return "confirmed";
+    case confirmation_state::cancelled:
+      return "cancelled";
+    case confirmation_state::expired:
+      return "expired";
   }
   return "unknown";
 }

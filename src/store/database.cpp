@@ -58,7 +58,9 @@ database::database(const std::string& path)
   migrate();
 }
 
-SQLite::Database& database::sql() { return db_; }
+SQLite::Database& database::sql() {
+  return db_;
+}
 
 int database::schema_version() {
   SQLite::Statement query(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");

@@ -91,7 +91,9 @@ std::optional<host_key> key_store::decode_row(SQLite::Statement& row) const {
 
 std::optional<std::string> key_store::owner(const std::string& alias, const std::string& suffix) {
   if (suffix.empty()) return std::nullopt;
-  SQLite::Statement q(db_.sql(), "SELECT user_name FROM host_keys WHERE alias = ? AND suffix = ? ORDER BY user_name LIMIT 2");
+  SQLite::Statement q(
+      db_.sql(),
+      "SELECT user_name FROM host_keys WHERE alias = ? AND suffix = ? ORDER BY user_name LIMIT 2");
   q.bind(1, alias);
   q.bind(2, suffix);
   std::optional<std::string> found;

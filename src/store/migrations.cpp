@@ -115,6 +115,8 @@ CREATE INDEX alert_actions_by_age ON alert_actions (created_at);
 
 }  // namespace
 
-std::span<const std::string_view> migrations() { return all_migrations; }
+std::span<const std::string_view> migrations() {
+  return all_migrations;
+}
 
 }  // namespace wagbot::store

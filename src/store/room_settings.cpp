@@ -6,8 +6,8 @@ room_settings::room_settings(database& db) : db_(db) {}
 
 std::optional<std::string> room_settings::default_host(const std::string& network,
                                                        const std::string& room) {
-  SQLite::Statement query(
-      db_.sql(), "SELECT default_host FROM room_settings WHERE network = ? AND room = ?");
+  SQLite::Statement query(db_.sql(),
+                          "SELECT default_host FROM room_settings WHERE network = ? AND room = ?");
   query.bind(1, network);
   query.bind(2, room);
   if (!query.executeStep() || query.getColumn(0).isNull()) return std::nullopt;

@@ -23,8 +23,9 @@ std::vector<std::string> split(const std::string& text) {
 std::vector<subscription> read(SQLite::Statement& q) {
   std::vector<subscription> out;
   while (q.executeStep())
-    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
-                   split(q.getColumn(3).getString()), q.getColumn(4).getString(), q.getColumn(5).getInt64()});
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
+                   q.getColumn(2).getString(), split(q.getColumn(3).getString()),
+                   q.getColumn(4).getString(), q.getColumn(5).getInt64()});
   return out;
 }
 }  // namespace
@@ -33,7 +34,8 @@ subscriptions::subscriptions(database& db) : db_(db) {}
 
 void subscriptions::put(const subscription& s) {
   SQLite::Statement q(db_.sql(),
-                      "INSERT OR REPLACE INTO alert_subscriptions (network, room, host, patterns, created_by, created_at) "
+                      "INSERT OR REPLACE INTO alert_subscriptions (network, room, host, patterns, "
+                      "created_by, created_at) "
                       "VALUES (?, ?, ?, ?, ?, ?)");
   q.bind(1, s.network);
   q.bind(2, s.room);
@@ -44,27 +46,32 @@ void subscriptions::put(const subscription& s) {
   q.exec();
 }
 
-bool subscriptions::remove(const std::string& network, const std::string& room, const std::string& host) {
-  SQLite::Statement q(db_.sql(), "DELETE FROM alert_subscriptions WHERE network = ? AND room = ? AND host = ?");
+bool subscriptions::remove(const std::string& network, const std::string& room,
+                           const std::string& host) {
+  SQLite::Statement q(
+      db_.sql(), "DELETE FROM alert_subscriptions WHERE network = ? AND room = ? AND host = ?");
   q.bind(1, network);
   q.bind(2, room);
   q.bind(3, host);
   return q.exec() > 0;
 }
 
-std::vector<subscription> subscriptions::of_room(const std::string& network, const std::string& room) {
-  SQLite::Statement q(db_.sql(),
-                      "SELECT network, room, host, patterns, created_by, created_at FROM alert_subscriptions "
-                      "WHERE network = ? AND room = ? ORDER BY host");
+std::vector<subscription> subscriptions::of_room(const std::string& network,
+                                                 const std::string& room) {
+  SQLite::Statement q(
+      db_.sql(),
+      "SELECT network, room, host, patterns, created_by, created_at FROM alert_subscriptions "
+      "WHERE network = ? AND room = ? ORDER BY host");
   q.bind(1, network);
   q.bind(2, room);
   return read(q);
 }
 
 std::vector<subscription> subscriptions::of_host(const std::string& host) {
-  SQLite::Statement q(db_.sql(),
-                      "SELECT network, room, host, patterns, created_by, created_at FROM alert_subscriptions "
-                      "WHERE host = ? ORDER BY network, room");
+  SQLite::Statement q(
+      db_.sql(),
+      "SELECT network, room, host, patterns, created_by, created_at FROM alert_subscriptions "
+      "WHERE host = ? ORDER BY network, room");
   q.bind(1, host);
   return read(q);
 }

@@ -95,10 +95,10 @@ master_key key_from_env(std::string_view value) {
 
 master_key read_key_file(const std::filesystem::path& file, const struct stat& st) {
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    throw std::runtime_error(fmt::format(
-        "master key file {} has mode {:04o}, which lets group/other read it; "
-        "run: chmod 600 {}",
-        file.string(), st.st_mode & 07777, file.string()));
+    throw std::runtime_error(
+        fmt::format("master key file {} has mode {:04o}, which lets group/other read it; "
+                    "run: chmod 600 {}",
+                    file.string(), st.st_mode & 07777, file.string()));
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error(fmt::format("cannot read master key file {}", file.string()));
@@ -106,8 +106,8 @@ master_key read_key_file(const std::filesystem::path& file, const struct stat& s
   buffer << in.rdbuf();
   wiped_string content{std::move(buffer).str()};
   if (auto key = key_from_base64(trim(content.value))) return *key;
-  throw std::runtime_error(fmt::format(
-      "master key file {} does not hold the base64 of 32 bytes", file.string()));
+  throw std::runtime_error(
+      fmt::format("master key file {} does not hold the base64 of 32 bytes", file.string()));
 }
 
 /// Writes a new key with O_EXCL; nullopt when another process created the file first.
@@ -168,7 +168,9 @@ master_key load_or_create_master_key(const std::filesystem::path& file, const ch
 
 vault::vault(const master_key& key) : key_(key) {}
 
-vault::~vault() { OPENSSL_cleanse(key_.data(), key_.size()); }
+vault::~vault() {
+  OPENSSL_cleanse(key_.data(), key_.size());
+}
 
 std::string vault::seal(std::string_view plaintext, std::string_view aad) const {
   std::string raw(nonce_size + plaintext.size() + tag_size, '\0');

@@ -70,7 +70,9 @@ asio::awaitable<std::optional<feed_update>> activity_feed::next() {
   co_return std::nullopt;
 }
 
-void activity_feed::retry_now() { pause_.cancel(); }
+void activity_feed::retry_now() {
+  pause_.cancel();
+}
 
 void activity_feed::stop() {
   stopping_ = true;

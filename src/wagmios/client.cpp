@@ -7,12 +7,16 @@ using protocol::parse_envelope;
 
 api_error transport_error(const boost::system::error_code& ec) {
   switch (net::classify(ec)) {
-    case net::failure::timeout: return {errc::timeout, "", "no answer in time", 0};
-    case net::failure::tls: return {errc::tls_failure, "", "TLS failed: " + ec.message(), 0};
-    case net::failure::refused: return {errc::host_unreachable, "", "connection refused", 0};
+    case net::failure::timeout:
+      return {errc::timeout, "", "no answer in time", 0};
+    case net::failure::tls:
+      return {errc::tls_failure, "", "TLS failed: " + ec.message(), 0};
+    case net::failure::refused:
+      return {errc::host_unreachable, "", "connection refused", 0};
     case net::failure::name_not_found:
       return {errc::host_unreachable, "", "host name not found", 0};
-    case net::failure::other: break;
+    case net::failure::other:
+      break;
   }
   return {errc::host_unreachable, "", ec.message(), 0};
 }
@@ -36,13 +40,15 @@ task<json> client::call(std::string_view key, const char* method, std::string ta
   auto response = co_await http_.send(where_.base, where_.tls, std::move(req));
   if (!response) {
     auto error = transport_error(response.error());
-    report(started, error.kind == errc::timeout ? "timeout" : error.kind == errc::tls_failure ? "tls" : "unreachable");
+    report(started, error.kind == errc::timeout       ? "timeout"
+                    : error.kind == errc::tls_failure ? "tls"
+                                                      : "unreachable");
     co_return error;
   }
   auto parsed = parse_envelope(response->status, response->body, enveloped);
-  report(started, response->status >= 500                                   ? "http"
+  report(started, response->status >= 500                                ? "http"
                   : !parsed && parsed.error().kind == errc::bad_response ? "bad_response"
-                                                                          : "");
+                                                                         : "");
   co_return parsed;
 }
 
@@ -97,7 +103,8 @@ task<protocol::key_info> client::settings(std::string_view key) {
 }
 
 task<std::vector<protocol::container>> client::containers(std::string_view key) {
-  co_return as_list<protocol::container>(co_await call(key, "GET", "/api/containers", {}, limits_.normal));
+  co_return as_list<protocol::container>(
+      co_await call(key, "GET", "/api/containers", {}, limits_.normal));
 }
 
 task<protocol::container> client::container_config(std::string_view key, std::string_view id) {
@@ -105,8 +112,8 @@ task<protocol::container> client::container_config(std::string_view key, std::st
 }
 
 task<std::string> client::logs(std::string_view key, std::string_view id, int tail) {
-  auto data = co_await call(key, "GET", container_path(id, "logs") + "?tail=" + std::to_string(tail),
-                            {}, limits_.normal);
+  auto data = co_await call(
+      key, "GET", container_path(id, "logs") + "?tail=" + std::to_string(tail), {}, limits_.normal);
   if (!data) co_return data.error();
   if (data->is_object() && data->contains("logs") && (*data)["logs"].is_string())
     co_return (*data)["logs"].get<std::string>();
@@ -132,7 +139,8 @@ task<std::string> client::create_container(std::string_view key, const json& bod
   if (!data) co_return data.error();
   if (data->is_object() && data->contains("id") && (*data)["id"].is_string())
     co_return (*data)["id"].get<std::string>();
-  co_return api_error{errc::bad_response, "", "the host did not return the new container's id", 200};
+  co_return api_error{errc::bad_response, "", "the host did not return the new container's id",
+                      200};
 }
 
 task<std::vector<protocol::image>> client::images(std::string_view key) {
@@ -155,7 +163,8 @@ task<std::string> client::delete_image(std::string_view key, std::string_view id
 }
 
 task<std::vector<json>> client::templates(std::string_view key) {
-  co_return as_list<json>(co_await call(key, "GET", "/api/containers/templates", {}, limits_.normal));
+  co_return as_list<json>(
+      co_await call(key, "GET", "/api/containers/templates", {}, limits_.normal));
 }
 
 task<json> client::template_get(std::string_view key, std::string_view name) {
@@ -172,7 +181,8 @@ task<std::string> client::template_save(std::string_view key, const json& body) 
 task<std::vector<protocol::app_summary>> client::marketplace(std::string_view key) {
   auto data = co_await call(key, "GET", "/api/marketplace", {}, limits_.normal);
   if (!data) co_return data.error();
-  if (data->is_object() && data->contains("apps")) co_return as_list<protocol::app_summary>((*data)["apps"]);
+  if (data->is_object() && data->contains("apps"))
+    co_return as_list<protocol::app_summary>((*data)["apps"]);
   co_return as_list<protocol::app_summary>(std::move(data));
 }
 
@@ -197,13 +207,13 @@ task<protocol::marketplace_created> client::marketplace_create(std::string_view 
 }
 
 task<protocol::marketplace_started> client::marketplace_start(std::string_view key,
-                                                             std::string_view container_name,
-                                                             std::string_view compose_path) {
+                                                              std::string_view container_name,
+                                                              std::string_view compose_path) {
   json body = json::object();
   body["container_name"] = std::string(container_name);
   body["compose_path"] = std::string(compose_path);
-  auto data = co_await call(key, "POST", "/api/marketplace/start", body.dump(),
-                            limits_.marketplace_start);
+  auto data =
+      co_await call(key, "POST", "/api/marketplace/start", body.dump(), limits_.marketplace_start);
   if (!data && data.error().kind == errc::timeout)
     co_return api_error{errc::still_running, "", "the app is still starting on the host", 0};
   if (!data) co_return data.error();
@@ -233,7 +243,8 @@ task<std::vector<protocol::activity_event>> client::activity(std::string_view ke
   auto data = co_await call(key, "GET", "/api/activity", {}, limits_.normal, false);
   if (!data) co_return data.error();
   json& body = data->is_object() && data->contains("data") ? (*data)["data"] : *data;
-  if (body.is_object() && body.contains("events")) co_return as_list<protocol::activity_event>(body["events"]);
+  if (body.is_object() && body.contains("events"))
+    co_return as_list<protocol::activity_event>(body["events"]);
   co_return api_error{errc::bad_response, "", "the activity feed had no events", 200};
 }
 

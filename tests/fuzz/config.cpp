@@ -66,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // The two system containers stay protected whatever the file says.
     int system = 0;
-    for (const auto& p : c.protected_containers) system += p == "wagmios-backend" || p == "wagmios-frontend";
+    for (const auto& p : c.protected_containers)
+      system += p == "wagmios-backend" || p == "wagmios-frontend";
     WAGBOT_FUZZ_CHECK(system >= 2);
   } catch (const app::config_error& e) {
     WAGBOT_FUZZ_CHECK(!e.key().empty());

@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto& g = fuzz::real_grammar();
 
   const auto r = core::read_line(text, hosts, g);
-  const int outcomes = int(r.command.has_value()) + int(r.plan.has_value()) + int(r.error.has_value());
+  const int outcomes =
+      int(r.command.has_value()) + int(r.plan.has_value()) + int(r.error.has_value());
   WAGBOT_FUZZ_CHECK(outcomes == 1);
   if (r.command) check_action(g, *r.command);
   if (r.plan) {

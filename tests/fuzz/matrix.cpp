@@ -28,7 +28,8 @@ void read_event(const pm::event& e) {
   const auto text = pm::strip_reply_fallback(body);
   WAGBOT_FUZZ_CHECK(text.size() <= body.size());
   if (core::has_agent_block(text)) (void)core::parse_agent_requests(text, fuzz::real_grammar());
-  if (e.type == "org.wagmios.request") (void)core::parse_agent_json(e.content, fuzz::real_grammar());
+  if (e.type == "org.wagmios.request")
+    (void)core::parse_agent_json(e.content, fuzz::real_grammar());
 }
 
 }  // namespace
@@ -36,7 +37,8 @@ void read_event(const pm::event& e) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto input = fuzz::text_of(data, size);
   std::string retry_after;
-  if (auto nl = input.find('\n'); nl != std::string_view::npos && nl <= 40) retry_after = input.substr(0, nl);
+  if (auto nl = input.find('\n'); nl != std::string_view::npos && nl <= 40)
+    retry_after = input.substr(0, nl);
   const std::string body(input);
 
   for (int status : {401, 429, 502}) {

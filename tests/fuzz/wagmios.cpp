@@ -104,7 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // A WebSocket frame: the watcher decodes any JSON object with no try around it.
     const auto frame = json::parse(body, nullptr, false);
-    if (frame.is_object()) deliver(watch.on_activity(frame.get<protocol::activity_event>(), t), settings);
+    if (frame.is_object())
+      deliver(watch.on_activity(frame.get<protocol::activity_event>(), t), settings);
   }
   return 0;
 }

@@ -12,14 +12,14 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include "wagbot/alerts/router.hpp"
 #include "wagbot/alerts/config.hpp"
-#include "wagbot/wagmios/host_config.hpp"
+#include "wagbot/alerts/router.hpp"
 #include "wagbot/core/alerts.hpp"
 #include "wagbot/store/key_store.hpp"
 #include "wagbot/store/kv_store.hpp"
 #include "wagbot/wagmios/activity_feed.hpp"
 #include "wagbot/wagmios/client.hpp"
+#include "wagbot/wagmios/host_config.hpp"
 
 namespace wagbot::alerts {
 
@@ -60,8 +60,8 @@ std::optional<watch_state> read_watch_state(std::string_view text, std::string_v
 class watcher {
  public:
   watcher(boost::asio::any_io_executor executor, const wagmios::host_config& host,
-          const alerts::config& settings, net::http_client& http, router& out,
-          store::kv_store& kv, store::key_store& keys, core::logger log);
+          const alerts::config& settings, net::http_client& http, router& out, store::kv_store& kv,
+          store::key_store& keys, core::logger log);
 
   /// Polls and follows the feed until stop().
   boost::asio::awaitable<void> run();
@@ -88,8 +88,8 @@ class watcher {
   wagmios::client api_;
   router& out_;
   store::kv_store& kv_;
-  store::key_store& keys_;         ///< whose key an API action used
-  std::string saved_;              ///< what was last written to kv_, to write only changes
+  store::key_store& keys_;  ///< whose key an API action used
+  std::string saved_;       ///< what was last written to kv_, to write only changes
   core::logger log_;
   core::host_watch watch_;
   core::alert_settings alert_settings_;

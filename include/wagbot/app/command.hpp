@@ -40,8 +40,8 @@ struct command_context {
   dispatcher& dispatch;
   const requester& who;
   const core::command_spec& spec;
-  host_call host;                                ///< set when spec.uses_host
-  std::optional<protocol::container> target;    ///< set when spec.targets_container resolved it
+  host_call host;                             ///< set when spec.uses_host
+  std::optional<protocol::container> target;  ///< set when spec.targets_container resolved it
   /// The container argument as the server should get it: resolved name, or what was typed.
   std::string target_name(const core::action& act) const;
   /// The reply for a failed call on this host. A SCOPE_REQUIRED answer also drops the cached
@@ -49,8 +49,8 @@ struct command_context {
   core::chat_reply fail(const error& failure) const;
 };
 
-using handler = std::function<boost::asio::awaitable<core::chat_reply>(command_context&,
-                                                                       const core::action&)>;
+using handler =
+    std::function<boost::asio::awaitable<core::chat_reply>(command_context&, const core::action&)>;
 
 struct command {
   core::command_spec spec;

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <string_view>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wagbot/alerts/config.hpp"
@@ -63,8 +63,8 @@ struct timeouts_config {
 
 /// The loopback listener for /healthz, /readyz and /metrics; off unless `listen` is set.
 struct observability_config {
-  std::string address;         ///< IP literal, e.g. 127.0.0.1 or ::1
-  std::uint16_t port = 0;      ///< 0 = any free port (logged at start)
+  std::string address;     ///< IP literal, e.g. 127.0.0.1 or ::1
+  std::uint16_t port = 0;  ///< 0 = any free port (logged at start)
   bool enabled() const { return !address.empty(); }
 };
 
@@ -72,25 +72,25 @@ struct observability_config {
 /// `planner:` section. Any OpenAI-compatible chat-completions endpoint with tool calls.
 struct planner_config {
   bool enabled = false;
-  std::string base_url;                   ///< e.g. http://127.0.0.1:11434/v1 (Ollama)
+  std::string base_url;  ///< e.g. http://127.0.0.1:11434/v1 (Ollama)
   net::url base;
-  net::tls_options tls;                   ///< ca_file for a private endpoint
-  std::string model;                      ///< e.g. qwen2.5:7b
-  std::string api_key;                    ///< secret (api_key_env / _file); optional
-  int timeout_seconds = 60;               ///< the whole request, connect included
-  int max_actions = 3;                    ///< tool calls one message may turn into (1-10)
+  net::tls_options tls;      ///< ca_file for a private endpoint
+  std::string model;         ///< e.g. qwen2.5:7b
+  std::string api_key;       ///< secret (api_key_env / _file); optional
+  int timeout_seconds = 60;  ///< the whole request, connect included
+  int max_actions = 3;       ///< tool calls one message may turn into (1-10)
 };
 
 struct config {
-  std::filesystem::path path;           ///< the file it came from
+  std::filesystem::path path;  ///< the file it came from
   std::filesystem::path data_dir = "data";
   std::filesystem::path master_key_file;  ///< default <data_dir>/master.key
-  std::string log_level = "info";       ///< debug | info | warn | error
-  std::string log_format = "text";      ///< text | json
+  std::string log_level = "info";         ///< debug | info | warn | error
+  std::string log_format = "text";        ///< text | json
   int confirmation_timeout_seconds = 300;
   int scope_cache_seconds = 60;
   std::vector<std::string> protected_containers{"wagmios-backend", "wagmios-frontend"};
-  bool allow_user_hosts = false;        ///< may `key add` name a URL not in `hosts`?
+  bool allow_user_hosts = false;  ///< may `key add` name a URL not in `hosts`?
   timeouts_config timeouts;
   std::vector<host_config> hosts;
   std::vector<user_config> users;

@@ -28,19 +28,26 @@ class conversation final : public core::conversation {
 
   std::optional<std::string> user_of(const core::chat_event& ev) const override;
   boost::asio::awaitable<core::chat_reply> handle(core::chat_event ev) override;
-  boost::asio::awaitable<core::chat_reply> handle_agent(core::chat_event ev, nlohmann::json content) override;
+  boost::asio::awaitable<core::chat_reply> handle_agent(core::chat_event ev,
+                                                        nlohmann::json content) override;
   boost::asio::awaitable<core::chat_reply> run(core::chat_event ev, core::action act) override;
-  boost::asio::awaitable<std::optional<core::chat_reply>> choose(core::chat_event actor, core::message_ref prompt,
+  boost::asio::awaitable<std::optional<core::chat_reply>> choose(core::chat_event actor,
+                                                                 core::message_ref prompt,
                                                                  bool accept) override;
-  boost::asio::awaitable<core::chat_reply> choose_id(core::chat_event actor, std::string id, bool accept) override;
-  std::optional<core::chat_reply> refusal(const core::chat_event& actor, const std::string& id, bool accept) override;
+  boost::asio::awaitable<core::chat_reply> choose_id(core::chat_event actor, std::string id,
+                                                     bool accept) override;
+  std::optional<core::chat_reply> refusal(const core::chat_event& actor, const std::string& id,
+                                          bool accept) override;
   void prompt_sent(const std::string& id, const core::message_ref& where) override;
   std::optional<core::chat_reply> interrupted_choice(const core::chat_event& actor,
                                                      const core::message_ref& prompt) override;
-  std::optional<core::chat_reply> interrupted_choice_id(const core::chat_event& actor, const std::string& id) override;
-  boost::asio::awaitable<std::vector<std::string>> complete(core::chat_event ev, core::value_kind kind,
+  std::optional<core::chat_reply> interrupted_choice_id(const core::chat_event& actor,
+                                                        const std::string& id) override;
+  boost::asio::awaitable<std::vector<std::string>> complete(core::chat_event ev,
+                                                            core::value_kind kind,
                                                             std::string host) override;
-  std::vector<std::string> ids_on(const std::string& network, const std::vector<std::string>& users) const override;
+  std::vector<std::string> ids_on(const std::string& network,
+                                  const std::vector<std::string>& users) const override;
   const core::grammar& commands() const override { return dispatch_.grammar(); }
 
  private:
@@ -55,17 +62,21 @@ class conversation final : public core::conversation {
   core::chat_reply ask(const requester& who, const command& cmd, const core::action& act,
                        const std::string& alias, const std::string& target);
   /// The rule's verdict on `actor` answering `c`, read at `now`.
-  core::resolution verdict(const store::confirmation& c, const std::string& actor, bool accept) const;
+  core::resolution verdict(const store::confirmation& c, const std::string& actor,
+                           bool accept) const;
   /// The private answer to a choice that cannot run (already over, not the actor's).
   static core::chat_reply refused(const store::confirmation& c, core::resolution why, bool accept);
   /// Yes or no to confirmation `id` (empty: the actor's latest pending one in this room).
-  boost::asio::awaitable<core::chat_reply> resolve(const requester& actor, std::string id, bool accept);
-  boost::asio::awaitable<core::chat_reply> confirmed(const requester& actor, const store::confirmation& c);
+  boost::asio::awaitable<core::chat_reply> resolve(const requester& actor, std::string id,
+                                                   bool accept);
+  boost::asio::awaitable<core::chat_reply> confirmed(const requester& actor,
+                                                     const store::confirmation& c);
   core::chat_reply cancelled(const requester& actor, const store::confirmation& c);
   /// Updates the prompt of a confirmation that just ended, through its network's transport.
   void settle(const store::confirmation& c, const std::string& by, const core::chat_reply& result);
   /// The confirmation a crash cut short, used up: its prompt updated, the notice returned.
-  std::optional<core::chat_reply> cut_short(const core::chat_event& actor, std::optional<store::confirmation> c);
+  std::optional<core::chat_reply> cut_short(const core::chat_event& actor,
+                                            std::optional<store::confirmation> c);
 
   engine& eng_;
   dispatcher& dispatch_;
@@ -74,6 +85,7 @@ class conversation final : public core::conversation {
 };
 
 /// How a confirmation that ended reads, the same on every network.
-core::chat_reply outcome_reply(const store::confirmation& c, const std::string& by, const core::chat_reply& result);
+core::chat_reply outcome_reply(const store::confirmation& c, const std::string& by,
+                               const core::chat_reply& result);
 
 }  // namespace wagbot::app

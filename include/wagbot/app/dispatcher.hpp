@@ -22,10 +22,12 @@ namespace wagbot::app {
 class dispatcher {
  public:
   /// Turns an action that needs a yes into its prompt.
-  using asker = std::function<core::chat_reply(const requester&, const command&, const core::action&,
-                                               const std::string& alias, const std::string& target)>;
+  using asker =
+      std::function<core::chat_reply(const requester&, const command&, const core::action&,
+                                     const std::string& alias, const std::string& target)>;
   /// Yes (accept) or no to a confirmation id (empty: the latest pending one in the room).
-  using resolver = std::function<boost::asio::awaitable<core::chat_reply>(const requester&, std::string, bool)>;
+  using resolver =
+      std::function<boost::asio::awaitable<core::chat_reply>(const requester&, std::string, bool)>;
 
   dispatcher(engine& eng, std::vector<command> commands);
 
@@ -39,26 +41,31 @@ class dispatcher {
   /// Handles one line a known user wrote (commands, sentences, agent blocks).
   boost::asio::awaitable<core::chat_reply> handle(const requester& who, const std::string& text);
 
-  /// Runs a parsed action for `who` (text, slash commands, agent requests and buttons all end here).
+  /// Runs a parsed action for `who` (text, slash commands, agent requests and buttons all end
+  /// here).
   boost::asio::awaitable<core::chat_reply> run(const requester& who, const core::action& act);
 
   /// Structured agent requests (```wagmios blocks, Matrix custom events): each runs like a
   /// command and is answered with a ```wagmios-result block.
-  boost::asio::awaitable<core::chat_reply> run_agent(const requester& who, std::vector<core::agent_request> requests);
+  boost::asio::awaitable<core::chat_reply> run_agent(const requester& who,
+                                                     std::vector<core::agent_request> requests);
 
   /// Runs an action a human said yes to, on its pinned host, with scopes read afresh.
   boost::asio::awaitable<core::chat_reply> run_confirmed(const requester& who, const command& cmd,
                                                          const core::action& act);
 
   /// `confirm` / `cancel` typed as commands: handed to the conversation service.
-  boost::asio::awaitable<core::chat_reply> resolve(const requester& actor, std::string id, bool accept);
+  boost::asio::awaitable<core::chat_reply> resolve(const requester& actor, std::string id,
+                                                   bool accept);
 
  private:
-  boost::asio::awaitable<core::chat_reply> handle_line(const requester& who, const std::string& text);
+  boost::asio::awaitable<core::chat_reply> handle_line(const requester& who,
+                                                       const std::string& text);
   /// run() without the counting.
   boost::asio::awaitable<core::chat_reply> execute(const requester& who, const core::action& act);
   boost::asio::awaitable<core::chat_reply> fan_out(const requester& who, const command& cmd,
-                                                   const core::action& act, const std::vector<std::string>& hosts);
+                                                   const core::action& act,
+                                                   const std::vector<std::string>& hosts);
   boost::asio::awaitable<core::chat_reply> run_on_host(const requester& who, const command& cmd,
                                                        const core::action& act,
                                                        const std::string& alias, bool confirmed);
@@ -69,7 +76,7 @@ class dispatcher {
   asker ask_;
   resolver resolve_;
   std::unique_ptr<planner> planner_;  ///< set when a model is configured
-  std::uint64_t actions_run_ = 0;  ///< actions started, so handle() can tell lines that ran none
+  std::uint64_t actions_run_ = 0;     ///< actions started, so handle() can tell lines that ran none
 };
 
 /// A reply for a parse error: the message and the usage.

@@ -36,8 +36,8 @@ class engine {
  public:
   engine(const config& cfg, core::logger log, net::http_client& http, store::key_store& keys,
          store::confirmation_store& confirmations, store::audit_log& audit,
-         store::room_settings& rooms, const store::vault& vault, store::subscriptions& subscriptions,
-         clock_fn now = system_now);
+         store::room_settings& rooms, const store::vault& vault,
+         store::subscriptions& subscriptions, clock_fn now = system_now);
 
   const config& cfg() const { return cfg_; }
   const core::logger& log() const { return log_; }
@@ -70,7 +70,8 @@ class engine {
 
   /// Writes a line to the audit log (and the debug log).
   void record(const requester& who, const std::string& host, const std::string& action,
-              const std::string& target, const std::string& outcome, const std::string& detail = {});
+              const std::string& target, const std::string& outcome,
+              const std::string& detail = {});
 
  private:
   struct cached_scopes {
@@ -97,6 +98,7 @@ class engine {
 };
 
 /// Records a WAGMIOS client's request times and failures under `alias` and `purpose`.
-wagmios::client::observer wagmios_observer(core::metrics& m, const std::string& alias, const char* purpose);
+wagmios::client::observer wagmios_observer(core::metrics& m, const std::string& alias,
+                                           const char* purpose);
 
 }  // namespace wagbot::app

@@ -16,7 +16,8 @@ namespace wagbot::app {
 using readiness = std::vector<std::pair<std::string, bool>>;
 
 /// The answer to one request on the listener.
-net::served observe_endpoint(std::string_view target, core::metrics& m, const readiness& ready, bool stopping);
+net::served observe_endpoint(std::string_view target, core::metrics& m, const readiness& ready,
+                             bool stopping);
 
 /// Copies this process's resident memory, CPU time and open files into `m` (from /proc).
 void collect_process(core::metrics& m, double start_time);

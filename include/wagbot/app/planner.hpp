@@ -39,7 +39,8 @@ class planner {
 
   /// The whole answer to a line: the model's plan run through `d` as `who`, its words, or
   /// — when it cannot help — `usage`, the help the line would have had anyway.
-  boost::asio::awaitable<core::chat_reply> answer(dispatcher& d, const requester& who, const std::string& text,
+  boost::asio::awaitable<core::chat_reply> answer(dispatcher& d, const requester& who,
+                                                  const std::string& text,
                                                   const std::vector<core::host_words>& hosts,
                                                   const core::parse_error& usage);
 

@@ -43,7 +43,8 @@ class action_port final : public core::action_book {
  public:
   explicit action_port(store::alert_actions& actions) : actions_(actions) {}
   std::int64_t add(const std::string& network, const std::string& room, const std::string& label,
-                   const std::string& emoji, const std::string& command, std::int64_t now) override {
+                   const std::string& emoji, const std::string& command,
+                   std::int64_t now) override {
     return actions_.add(network, room, label, emoji, command, now);
   }
   void set_message(const std::vector<std::int64_t>& ids, const std::string& message) override {
@@ -51,7 +52,8 @@ class action_port final : public core::action_book {
   }
   std::optional<core::offered_action> get(std::int64_t id) override;
   std::optional<core::offered_action> find(const std::string& network, const std::string& room,
-                                           const std::string& message, const std::string& emoji) override;
+                                           const std::string& message,
+                                           const std::string& emoji) override;
 
  private:
   store::alert_actions& actions_;

@@ -10,12 +10,12 @@
 namespace wagbot::core {
 
 struct action {
-  std::string command;             ///< canonical command name, e.g. "restart"
-  std::string host;                ///< "@alias" target; "all"; empty = route by room/user default
-  std::vector<std::string> args;   ///< positional arguments after the command (and subcommand)
+  std::string command;            ///< canonical command name, e.g. "restart"
+  std::string host;               ///< "@alias" target; "all"; empty = route by room/user default
+  std::vector<std::string> args;  ///< positional arguments after the command (and subcommand)
   std::vector<std::pair<std::string, std::string>> options;  ///< ("name","web"), ("p","8080:80")
-  std::string request_id;          ///< an agent's request id, echoed in its result
-  bool planned = false;            ///< proposed by the LLM planner: whatever writes asks first
+  std::string request_id;  ///< an agent's request id, echoed in its result
+  bool planned = false;    ///< proposed by the LLM planner: whatever writes asks first
 
   /// All values of option `name`, in order.
   std::vector<std::string> option_values(const std::string& name) const;

@@ -17,8 +17,8 @@ namespace wagbot::core {
 
 /// One request as the agent sent it, and what it became (or why it is malformed).
 struct agent_request {
-  std::string id;               ///< echoed in the result; "" when the agent gave none
-  std::optional<action> act;    ///< set when the request is valid
+  std::string id;                            ///< echoed in the result; "" when the agent gave none
+  std::optional<action> act;                 ///< set when the request is valid
   reply_code error_code = reply_code::none;  ///< INVALID_REQUEST, UNKNOWN_ACTION, … when not
   std::string error_message;
 };

@@ -18,15 +18,15 @@ enum class alert_kind {
   exited,        ///< stopped or died without an API action: a crash, an OOM kill, docker stop
   restart_loop,  ///< a summary: exited or restarted N times in the window
   unhealthy,
-  recovered,     ///< back to running after an alert
-  created,       ///< appeared outside the API
-  removed,       ///< disappeared outside the API
-  api_action,    ///< start/stop/restart/delete/create through the API (activity feed)
+  recovered,   ///< back to running after an alert
+  created,     ///< appeared outside the API
+  removed,     ///< disappeared outside the API
+  api_action,  ///< start/stop/restart/delete/create through the API (activity feed)
   pull_done,
   pull_failed,
-  host_down,     ///< several polls in a row failed
+  host_down,  ///< several polls in a row failed
   host_up,
-  digest,        ///< many alerts from one host at once
+  digest,  ///< many alerts from one host at once
 };
 
 std::string_view to_string(alert_kind k);
@@ -35,19 +35,19 @@ struct alert {
   alert_kind kind = alert_kind::exited;
   std::string host, container, detail;
   std::int64_t at = 0;
-  std::size_t count = 1;         ///< restart_loop: how many; digest: how many alerts
-  std::int64_t window = 0;       ///< restart_loop: over how many seconds
-  std::vector<alert> members;    ///< digest: what it groups
-  std::string key;               ///< api_action: the acting key's last 8 characters, or "system"
-  std::string user;              ///< api_action: the wagbot user whose key that is, when known
+  std::size_t count = 1;       ///< restart_loop: how many; digest: how many alerts
+  std::int64_t window = 0;     ///< restart_loop: over how many seconds
+  std::vector<alert> members;  ///< digest: what it groups
+  std::string key;             ///< api_action: the acting key's last 8 characters, or "system"
+  std::string user;            ///< api_action: the wagbot user whose key that is, when known
 };
 
 struct alert_settings {
-  int unreachable_after = 3;     ///< failed polls in a row before `host_down`
-  int flap_window = 600;         ///< seconds
-  int flap_threshold = 3;        ///< exits/restarts within the window that make a loop
-  int digest_threshold = 5;      ///< alerts from one poll that become one digest
-  int expect_seconds = 60;       ///< how long an API action explains a state change
+  int unreachable_after = 3;  ///< failed polls in a row before `host_down`
+  int flap_window = 600;      ///< seconds
+  int flap_threshold = 3;     ///< exits/restarts within the window that make a loop
+  int digest_threshold = 5;   ///< alerts from one poll that become one digest
+  int expect_seconds = 60;    ///< how long an API action explains a state change
 };
 
 /// One host's watch: feed it polls and activity events, get alerts back.
@@ -93,8 +93,8 @@ class host_watch {
   bool first_poll_ = true;
   int failures_ = 0;
   bool down_announced_ = false;
-  std::map<std::string, tracked> containers_;         ///< by name
-  std::map<std::string, expectation> expectations_;   ///< by name or id, from the feed
+  std::map<std::string, tracked> containers_;        ///< by name
+  std::map<std::string, expectation> expectations_;  ///< by name or id, from the feed
 };
 
 /// Many alerts from one host at once → one digest (a reboot stops everything).

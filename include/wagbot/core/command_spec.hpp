@@ -18,9 +18,9 @@ struct argument_spec {
 };
 
 struct option_spec {
-  std::string name;         ///< long name, "name" for --name
-  char short_name = 0;      ///< 'p' for -p
-  std::string value_name;   ///< shown in usage, e.g. "host:container"
+  std::string name;        ///< long name, "name" for --name
+  char short_name = 0;     ///< 'p' for -p
+  std::string value_name;  ///< shown in usage, e.g. "host:container"
   std::string description;
   bool repeatable = false;
 };
@@ -28,17 +28,17 @@ struct option_spec {
 struct command_spec {
   std::string name;
   std::vector<std::string> aliases;
-  std::string summary;                ///< one line for `help`
-  std::string usage;                  ///< e.g. "logs <container> [lines]"
+  std::string summary;  ///< one line for `help`
+  std::string usage;    ///< e.g. "logs <container> [lines]"
   std::vector<argument_spec> args;
   std::vector<option_spec> options;
-  std::string scope;                  ///< WAGMIOS scope it needs; empty = runs locally
-  bool uses_host = false;             ///< talks to a WAGMIOS host
-  bool fans_out = false;              ///< accepts `all`
-  bool destructive = false;           ///< asks a human to confirm first
-  bool targets_container = false;     ///< args[0] is a container: resolve it, check protection
+  std::string scope;               ///< WAGMIOS scope it needs; empty = runs locally
+  bool uses_host = false;          ///< talks to a WAGMIOS host
+  bool fans_out = false;           ///< accepts `all`
+  bool destructive = false;        ///< asks a human to confirm first
+  bool targets_container = false;  ///< args[0] is a container: resolve it, check protection
   bool admin_only = false;
-  bool raw_tail = false;              ///< the last argument takes the rest of the line verbatim
+  bool raw_tail = false;  ///< the last argument takes the rest of the line verbatim
   std::vector<std::string> examples;
 
   /// Changes something on a host (so it is audited, and a model's plan of it is confirmed).

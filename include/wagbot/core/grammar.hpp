@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/system/result.hpp>
 #include <fmt/format.h>
+#include <boost/system/result.hpp>
 
 #include "wagbot/core/action.hpp"
 #include "wagbot/core/command_spec.hpp"

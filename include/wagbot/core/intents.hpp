@@ -37,9 +37,9 @@ namespace wagbot::core {
 
 /// How one line reads: a command, a plan from a sentence, a question, or a parse error.
 struct reading {
-  std::optional<action> command;        ///< a typed command
-  std::optional<understanding> plan;    ///< a sentence: actions, or a question
-  std::optional<parse_error> error;     ///< neither: the usage help to show
+  std::optional<action> command;      ///< a typed command
+  std::optional<understanding> plan;  ///< a sentence: actions, or a question
+  std::optional<parse_error> error;   ///< neither: the usage help to show
 };
 
 /// The one order every reader of lines uses (dispatcher, explain): a compound sentence is read

@@ -29,13 +29,21 @@ class logger {
   bool enabled(log_level level) const { return out_ && level >= min_; }
 
   template <class... A>
-  void debug(fmt::format_string<A...> f, A&&... a) const { write(log_level::debug, f, std::forward<A>(a)...); }
+  void debug(fmt::format_string<A...> f, A&&... a) const {
+    write(log_level::debug, f, std::forward<A>(a)...);
+  }
   template <class... A>
-  void info(fmt::format_string<A...> f, A&&... a) const { write(log_level::info, f, std::forward<A>(a)...); }
+  void info(fmt::format_string<A...> f, A&&... a) const {
+    write(log_level::info, f, std::forward<A>(a)...);
+  }
   template <class... A>
-  void warn(fmt::format_string<A...> f, A&&... a) const { write(log_level::warn, f, std::forward<A>(a)...); }
+  void warn(fmt::format_string<A...> f, A&&... a) const {
+    write(log_level::warn, f, std::forward<A>(a)...);
+  }
   template <class... A>
-  void error(fmt::format_string<A...> f, A&&... a) const { write(log_level::error, f, std::forward<A>(a)...); }
+  void error(fmt::format_string<A...> f, A&&... a) const {
+    write(log_level::error, f, std::forward<A>(a)...);
+  }
 
  private:
   template <class... A>

@@ -49,8 +49,8 @@ class metrics {
   struct family {
     kind type;
     std::string help;
-    std::vector<double> bounds;                 ///< histogram upper bounds, ascending
-    std::map<std::string, series> by_labels;    ///< key: rendered label set ("{a=\"b\"}")
+    std::vector<double> bounds;               ///< histogram upper bounds, ascending
+    std::map<std::string, series> by_labels;  ///< key: rendered label set ("{a=\"b\"}")
   };
   series& at(std::string_view name, kind expected, const metric_labels& labels);
 

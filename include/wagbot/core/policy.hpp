@@ -76,7 +76,7 @@ struct confirmation_facts {
   std::vector<std::string> approvers;  ///< empty: the requester only
   std::int64_t expires_at = 0;
   bool pending = true;
-  bool requester_is_agent = false;     ///< an agent never says yes to its own request
+  bool requester_is_agent = false;  ///< an agent never says yes to its own request
 };
 
 /// The one rule of who may answer a confirmation: with approvers, only they may say yes (never

@@ -94,8 +94,8 @@ struct block {
 struct chat_reply {
   tone mood = tone::info;
   std::vector<block> blocks;
-  bool is_private = false;        ///< keys, scopes, errors: ephemeral where the network can
-  std::string confirmation_id;    ///< set when this reply asks for a confirmation
+  bool is_private = false;            ///< keys, scopes, errors: ephemeral where the network can
+  std::string confirmation_id;        ///< set when this reply asks for a confirmation
   std::vector<std::string> mentions;  ///< wagbot user names to notify (e.g. approvers)
   reply_code error_code = reply_code::none;  ///< machine-readable reason of an error
 
@@ -111,8 +111,12 @@ std::string mood_marker(tone mood);
 
 /// One-line replies.
 chat_reply say(tone mood, std::string text);
-inline chat_reply error_reply(std::string text) { return say(tone::error, std::move(text)); }
-inline chat_reply ok_reply(std::string text) { return say(tone::success, std::move(text)); }
+inline chat_reply error_reply(std::string text) {
+  return say(tone::error, std::move(text));
+}
+inline chat_reply ok_reply(std::string text) {
+  return say(tone::success, std::move(text));
+}
 
 /// Renders a table as aligned columns of monospace text.
 std::string render_table_plain(const table& t);

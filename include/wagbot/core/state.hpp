@@ -51,14 +51,16 @@ class action_book {
  public:
   virtual ~action_book() = default;
   /// Stores one action of an alert about to be posted; returns its id.
-  virtual std::int64_t add(const std::string& network, const std::string& room, const std::string& label,
-                           const std::string& emoji, const std::string& command, std::int64_t now) = 0;
+  virtual std::int64_t add(const std::string& network, const std::string& room,
+                           const std::string& label, const std::string& emoji,
+                           const std::string& command, std::int64_t now) = 0;
   /// Records the posted alert's id on the actions `ids`.
   virtual void set_message(const std::vector<std::int64_t>& ids, const std::string& message) = 0;
   virtual std::optional<offered_action> get(std::int64_t id) = 0;
   /// The action on `message` in `room` shown as `emoji`.
   virtual std::optional<offered_action> find(const std::string& network, const std::string& room,
-                                             const std::string& message, const std::string& emoji) = 0;
+                                             const std::string& message,
+                                             const std::string& emoji) = 0;
 };
 
 /// Seals secrets at rest (the Matrix access token) with wagbot's master key.

@@ -29,11 +29,11 @@ struct message_ref {
 
 /// How a transport is doing, for /readyz and /metrics.
 struct transport_status {
-  bool connected = false;            ///< logged in and receiving
-  bool idle = true;                  ///< nothing queued or running (a graceful stop waits for it)
-  std::size_t queue_depth = 0;       ///< messages waiting to be sent
-  std::uint64_t rate_limited = 0;    ///< 429s met so far
-  std::uint64_t reconnects = 0;      ///< times the link came back after a failure
+  bool connected = false;          ///< logged in and receiving
+  bool idle = true;                ///< nothing queued or running (a graceful stop waits for it)
+  std::size_t queue_depth = 0;     ///< messages waiting to be sent
+  std::uint64_t rate_limited = 0;  ///< 429s met so far
+  std::uint64_t reconnects = 0;    ///< times the link came back after a failure
 };
 
 class chat_transport {
@@ -48,7 +48,8 @@ class chat_transport {
   virtual transport_status status() const = 0;
   /// Posts to a room; queued and rate-limited by the transport. Actions become reactions,
   /// buttons or words, and run as whoever picks them.
-  virtual void post(const std::string& room, chat_reply reply, std::vector<alert_action> actions) = 0;
+  virtual void post(const std::string& room, chat_reply reply,
+                    std::vector<alert_action> actions) = 0;
   /// Replaces the text of the prompt `where` (confirmation `reply.confirmation_id`) with
   /// `reply`, and retires its choices.
   virtual void update(const message_ref& where, chat_reply reply) = 0;

@@ -10,10 +10,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "wagbot/discord/config.hpp"
 #include "wagbot/core/conversation.hpp"
 #include "wagbot/core/state.hpp"
 #include "wagbot/core/transport.hpp"
+#include "wagbot/discord/config.hpp"
 #include "wagbot/discord/gateway.hpp"
 #include "wagbot/discord/rest.hpp"
 
@@ -40,7 +40,8 @@ class bot : public core::chat_transport {
 
   std::string network() const override { return "discord"; }
   /// Posts an alert as an embed; its actions become buttons that run as whoever clicks.
-  void post(const std::string& channel, core::chat_reply reply, std::vector<core::alert_action> actions) override;
+  void post(const std::string& channel, core::chat_reply reply,
+            std::vector<core::alert_action> actions) override;
   /// Edits a prompt to say how its confirmation ended, its buttons turned off.
   void update(const core::message_ref& where, core::chat_reply reply) override;
 
@@ -63,15 +64,16 @@ class bot : public core::chat_transport {
   boost::asio::awaitable<void> on_modal(const pd::interaction& i);
   /// True when Discord took the callback.
   boost::asio::awaitable<bool> respond(const pd::interaction& i, int type, pd::json data);
-  boost::asio::awaitable<void> answer(const pd::interaction& i, core::chat_reply reply, bool deferred);
+  boost::asio::awaitable<void> answer(const pd::interaction& i, core::chat_reply reply,
+                                      bool deferred);
   /// Remembers where the prompt of confirmation `id` is, and tells the conversation.
   void remember_prompt(const std::string& id, prompt where);
   /// Journals an interaction (or text command) about to run; false when it was seen before.
   bool journal(const std::string& id, const std::string& channel, const pd::json& payload);
   /// After a crash: answers what was running then (at most once: it is not run again).
   boost::asio::awaitable<void> tell_interrupted();
-  core::chat_event event_for(const std::string& channel, const std::string& guild, const pd::user& u,
-                             std::string text) const;
+  core::chat_event event_for(const std::string& channel, const std::string& guild,
+                             const pd::user& u, std::string text) const;
 
   boost::asio::any_io_executor executor_;
   const discord::config& cfg_;
@@ -84,7 +86,7 @@ class bot : public core::chat_transport {
   std::string application_id_, bot_user_id_;
   bool commands_registered_ = false;
   bool told_interrupted_ = false;
-  std::map<std::string, prompt> prompts_;          ///< confirmation id → where its prompt is
+  std::map<std::string, prompt> prompts_;  ///< confirmation id → where its prompt is
   std::size_t running_ = 0;
 };
 

@@ -11,16 +11,16 @@ namespace wagbot::discord {
 /// The Discord transport; present when the file has a `discord:` section.
 struct config {
   bool enabled = false;
-  std::string token;                       ///< secret (token_env / token_file)
+  std::string token;  ///< secret (token_env / token_file)
   std::string api_base = "https://discord.com/api/v10";
   net::url api;
-  std::string application_id;              ///< optional: learnt from READY otherwise
-  std::vector<std::string> guilds;         ///< slash commands are registered here (instantly)
-  bool global_commands = false;            ///< also register globally (takes up to an hour)
-  bool text_commands = false;              ///< `!wag …` in channels; needs the Message Content intent
+  std::string application_id;       ///< optional: learnt from READY otherwise
+  std::vector<std::string> guilds;  ///< slash commands are registered here (instantly)
+  bool global_commands = false;     ///< also register globally (takes up to an hour)
+  bool text_commands = false;       ///< `!wag …` in channels; needs the Message Content intent
   std::string prefix = "!wag";
   int shard_id = 0, shard_count = 1;
-  bool compress = false;                   ///< gateway zlib-stream compression
+  bool compress = false;  ///< gateway zlib-stream compression
 };
 
 }  // namespace wagbot::discord

@@ -34,7 +34,7 @@ class rest {
   /// One call; `path` starts with "/" (e.g. "/channels/1/messages"). Waits out known limits
   /// first; retries a 429 after its retry_after (at most a few times).
   boost::asio::awaitable<result<pd::json>> call(std::string method, std::string path,
-                                               pd::json body = nullptr);
+                                                pd::json body = nullptr);
 
   bool stopped() const { return unauthorized_; }
   /// Called once when a 401 stops every call (the token is no longer valid).
@@ -60,6 +60,11 @@ class rest {
     std::chrono::steady_clock::time_point reset{};
   };
   boost::asio::awaitable<void> wait_until(std::chrono::steady_clock::time_point t);
+  /// Waits until the limits known so far (global, the bucket, 50 a second) let `path` go.
+  boost::asio::awaitable<void> take_slot(const limit_key& limit, const std::string& path);
+  /// The HTTP request for a call, with the bot's token.
+  net::http_request request_for(const std::string& method, const std::string& path,
+                                const pd::json& body) const;
   std::string bucket_key(const limit_key& limit) const;
   void learn(const limit_key& limit, const net::http_response& r);
   bool exempt_from_global(const std::string& path) const;
@@ -69,7 +74,7 @@ class rest {
   std::string token_, user_agent_;
   core::logger log_;
   std::map<std::string, std::string> route_bucket_;  ///< route (no major) → X-RateLimit-Bucket
-  std::map<std::string, bucket_state> buckets_;      ///< bucket | major → state (expired ones pruned)
+  std::map<std::string, bucket_state> buckets_;  ///< bucket | major → state (expired ones pruned)
   std::chrono::steady_clock::time_point global_until_{};
   std::deque<std::chrono::steady_clock::time_point> last_second_;
   std::deque<std::chrono::steady_clock::time_point> invalid_;

@@ -16,9 +16,9 @@ namespace wagbot::llm {
 
 /// Where the model is and how to reach it.
 struct endpoint {
-  net::url base;                            ///< e.g. http://127.0.0.1:11434/v1
+  net::url base;  ///< e.g. http://127.0.0.1:11434/v1
   net::tls_options tls;
-  std::string api_key;                      ///< sent as a bearer token when set; never logged
+  std::string api_key;  ///< sent as a bearer token when set; never logged
   std::chrono::milliseconds timeout{60'000};
 };
 

@@ -14,12 +14,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "wagbot/matrix/config.hpp"
 #include "wagbot/core/conversation.hpp"
 #include "wagbot/core/log.hpp"
 #include "wagbot/core/state.hpp"
 #include "wagbot/core/transport.hpp"
 #include "wagbot/matrix/client.hpp"
+#include "wagbot/matrix/config.hpp"
 #include "wagbot/matrix/outbox.hpp"
 #include "wagbot/matrix/sync_fsm.hpp"
 
@@ -54,13 +54,14 @@ class bot : public core::chat_transport {
 
   std::string network() const override { return "matrix"; }
   /// Posts an alert; its actions become reactions that run as whoever reacts.
-  void post(const std::string& room, core::chat_reply reply, std::vector<core::alert_action> actions) override;
+  void post(const std::string& room, core::chat_reply reply,
+            std::vector<core::alert_action> actions) override;
   /// Edits a prompt to say how its confirmation ended.
   void update(const core::message_ref& where, core::chat_reply reply) override;
 
  private:
   struct room_state {
-    std::deque<pm::json> queue;   ///< journalled events waiting to run, in order
+    std::deque<pm::json> queue;  ///< journalled events waiting to run, in order
     bool working = false;
     bool encrypted = false;
     std::optional<std::size_t> members;  ///< joined members, when known
@@ -100,7 +101,8 @@ class bot : public core::chat_transport {
   boost::asio::awaitable<bool> is_direct(const std::string& room);
   /// True when the room's current members (joined or invited) are exactly `sender` and the bot.
   boost::asio::awaitable<bool> only_us(const std::string& room, const std::string& sender);
-  std::optional<std::string> command_text(const pm::event& e, const std::string& body, bool direct) const;
+  std::optional<std::string> command_text(const pm::event& e, const std::string& body,
+                                          bool direct) const;
   boost::asio::awaitable<void> leaked_key(const pm::event& e);
   boost::asio::awaitable<void> reply(const pm::event& to, const core::chat_reply& r);
 

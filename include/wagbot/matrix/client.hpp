@@ -53,7 +53,8 @@ class client {
   /// {chunk: [m.room.member events]} of everyone who has not left (joined, invited, banned…).
   task<pm::json> members(std::string_view room);
   /// The content of one state event; M_NOT_FOUND when absent.
-  task<pm::json> state(std::string_view room, std::string_view type, std::string_view state_key = "");
+  task<pm::json> state(std::string_view room, std::string_view type,
+                       std::string_view state_key = "");
 
  private:
   /// The body is taken by value: a coroutine starts lazily, after the caller's locals are gone.

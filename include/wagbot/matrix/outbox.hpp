@@ -24,7 +24,8 @@ class outbox {
   /// the last error) only on a permanent error or after `give_up` of retrying.
   task<std::string> send(const std::string& room, const std::string& type, pm::json content);
   /// Redacts an event, queued in the same order.
-  task<std::string> redact(const std::string& room, const std::string& event_id, const std::string& reason);
+  task<std::string> redact(const std::string& room, const std::string& event_id,
+                           const std::string& reason);
 
   /// Sends queued but not yet accepted, across rooms (for metrics and shutdown).
   std::size_t depth() const { return depth_; }

@@ -18,7 +18,8 @@ std::string inline_html(std::string_view text);
 
 /// The message content for a reply. `mention_ids` are Matrix user ids to notify.
 /// Output past `max_bytes` (HTML and body each) is cut with a note saying so.
-nlohmann::json render(const core::chat_reply& reply, const std::vector<std::string>& mention_ids = {},
+nlohmann::json render(const core::chat_reply& reply,
+                      const std::vector<std::string>& mention_ids = {},
                       std::size_t max_bytes = 24 * 1024);
 
 }  // namespace wagbot::matrix

@@ -23,7 +23,10 @@ class backoff {
   /// The wait before the next attempt; each call grows the step up to the cap.
   std::chrono::milliseconds next();
   /// Back to the first step (after a success, or a link that lived long enough).
-  void reset() { step_ = policy_.initial; failures_ = 0; }
+  void reset() {
+    step_ = policy_.initial;
+    failures_ = 0;
+  }
   /// Failures since the last reset.
   unsigned failures() const { return failures_; }
   const backoff_policy& policy() const { return policy_; }

@@ -56,8 +56,8 @@ class http_client {
   /// Sends `request` to `base`. Only an idempotent (GET/HEAD) request is retried, once, when a
   /// reused keep-alive connection turns out to be closed.
   boost::asio::awaitable<boost::system::result<http_response>> send(const url& base,
-                                                                     const tls_options& tls,
-                                                                     http_request request);
+                                                                    const tls_options& tls,
+                                                                    http_request request);
 
   /// Closes every idle connection.
   void close_idle();

@@ -10,8 +10,8 @@ namespace wagbot::net {
 
 /// Trust settings of one host; the empty value means the system CA store.
 struct tls_options {
-  std::string ca_file;             ///< PEM bundle to trust instead of the system store
-  std::string pinned_sha256;       ///< hex SHA-256 of the leaf certificate's DER (':' allowed)
+  std::string ca_file;        ///< PEM bundle to trust instead of the system store
+  std::string pinned_sha256;  ///< hex SHA-256 of the leaf certificate's DER (':' allowed)
   bool operator==(const tls_options&) const = default;
 };
 

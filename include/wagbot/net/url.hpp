@@ -9,10 +9,10 @@ namespace wagbot::net {
 
 /// An absolute http(s) URL split into the parts a client needs.
 struct url {
-  std::string scheme;     ///< "http", "https", "ws" or "wss"
-  std::string host;       ///< host name or address, without brackets
-  std::uint16_t port = 0; ///< explicit or the scheme's default
-  std::string path;       ///< base path without a trailing '/', may be empty
+  std::string scheme;      ///< "http", "https", "ws" or "wss"
+  std::string host;        ///< host name or address, without brackets
+  std::uint16_t port = 0;  ///< explicit or the scheme's default
+  std::string path;        ///< base path without a trailing '/', may be empty
 
   /// "scheme://host:port" — the key of a connection pool.
   std::string origin() const;

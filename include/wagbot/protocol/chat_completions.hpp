@@ -28,9 +28,9 @@ struct tool_call {
 
 /// The assistant message of the first choice.
 struct completion {
-  std::string content;                ///< its text; "" when it only called tools
+  std::string content;  ///< its text; "" when it only called tools
   std::vector<tool_call> tool_calls;
-  std::string finish_reason;          ///< "stop", "tool_calls", "length", …
+  std::string finish_reason;  ///< "stop", "tool_calls", "length", …
 };
 
 /// Parses a 2xx body. The error is a bad_response whose message says what is wrong with its

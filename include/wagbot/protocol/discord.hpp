@@ -14,8 +14,14 @@ using json = nlohmann::json;
 
 /// Gateway opcodes.
 enum class op : int {
-  dispatch = 0, heartbeat = 1, identify = 2, resume = 6, reconnect = 7, invalid_session = 9,
-  hello = 10, heartbeat_ack = 11
+  dispatch = 0,
+  heartbeat = 1,
+  identify = 2,
+  resume = 6,
+  reconnect = 7,
+  invalid_session = 9,
+  hello = 10,
+  heartbeat_ack = 11
 };
 
 /// One gateway message `{op, d, s, t}`.
@@ -60,12 +66,13 @@ enum class interaction_type { ping = 1, command = 2, component = 3, autocomplete
 struct interaction {
   std::string id, application_id, token, guild_id, channel_id;
   interaction_type type = interaction_type::ping;
-  user invoker;                 ///< member.user in a guild, user in a DM
-  std::string command_name;     ///< type 2 and 4
+  user invoker;              ///< member.user in a guild, user in a DM
+  std::string command_name;  ///< type 2 and 4
   std::vector<command_option> options;
-  std::string custom_id;        ///< type 3 and 5
-  std::string message_id;       ///< type 3: the message the component is on
-  std::vector<std::pair<std::string, std::string>> fields;  ///< type 5: text inputs (custom_id, value)
+  std::string custom_id;   ///< type 3 and 5
+  std::string message_id;  ///< type 3: the message the component is on
+  std::vector<std::pair<std::string, std::string>>
+      fields;  ///< type 5: text inputs (custom_id, value)
 };
 void from_json(const json& j, interaction& i);
 

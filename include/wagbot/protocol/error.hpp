@@ -7,9 +7,9 @@
 #include <string_view>
 #include <system_error>
 
+#include <fmt/format.h>
 #include <boost/system/error_category.hpp>
 #include <boost/system/error_code.hpp>
-#include <fmt/format.h>
 
 namespace wagbot {
 

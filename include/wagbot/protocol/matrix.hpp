@@ -39,7 +39,7 @@ void from_json(const json& j, event& e);
 
 struct joined_room {
   std::string room_id;
-  std::vector<event> state;     ///< state before the timeline
+  std::vector<event> state;  ///< state before the timeline
   std::vector<event> timeline;
   bool limited = false;
 };
@@ -62,10 +62,10 @@ sync_response parse_sync(const json& body);
 
 /// The relation of a message: reply target, thread root, annotation key, replacement.
 struct relation {
-  std::string rel_type;      ///< m.thread, m.annotation, m.replace or ""
-  std::string event_id;      ///< the target of rel_type
-  std::string key;           ///< m.annotation's key
-  std::string in_reply_to;   ///< m.in_reply_to.event_id
+  std::string rel_type;     ///< m.thread, m.annotation, m.replace or ""
+  std::string event_id;     ///< the target of rel_type
+  std::string key;          ///< m.annotation's key
+  std::string in_reply_to;  ///< m.in_reply_to.event_id
 };
 relation relation_of(const json& content);
 

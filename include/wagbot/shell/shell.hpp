@@ -16,9 +16,9 @@
 namespace wagbot::shell {
 
 struct options {
-  std::string sender;        ///< the user's shell id (users[].shell in the config)
-  bool prompt = false;       ///< print "wagbot> " before each line (when stdin is a terminal)
-  bool echo = false;         ///< print each input line as "<user>> line" (transcripts, the demo)
+  std::string sender;   ///< the user's shell id (users[].shell in the config)
+  bool prompt = false;  ///< print "wagbot> " before each line (when stdin is a terminal)
+  bool echo = false;    ///< print each input line as "<user>> line" (transcripts, the demo)
 };
 
 class terminal final : public core::chat_transport {
@@ -33,7 +33,8 @@ class terminal final : public core::chat_transport {
   void stop() override;
   core::transport_status status() const override { return {true, !busy_, 0, 0, 0}; }
   /// Prints an alert (the shell has no rooms; actions are typed as commands).
-  void post(const std::string& room, core::chat_reply reply, std::vector<core::alert_action> actions) override;
+  void post(const std::string& room, core::chat_reply reply,
+            std::vector<core::alert_action> actions) override;
   /// Prints how a confirmation ended (it expired: its yes was never typed).
   void update(const core::message_ref& where, core::chat_reply reply) override;
 

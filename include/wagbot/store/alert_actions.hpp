@@ -12,9 +12,9 @@
 namespace wagbot::store {
 
 struct alert_action_row {
-  std::int64_t id = 0;        ///< never reused (Discord buttons carry it)
+  std::int64_t id = 0;  ///< never reused (Discord buttons carry it)
   std::string network, room;
-  std::string message;        ///< the posted alert's event/message id once known (Matrix)
+  std::string message;  ///< the posted alert's event/message id once known (Matrix)
   std::string label, emoji, command;
   std::int64_t created_at = 0;
 };

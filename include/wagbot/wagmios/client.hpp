@@ -42,7 +42,8 @@ class client {
 
   /// Told after every request how long it took and how it failed: "" (an answer came back),
   /// "timeout", "unreachable", "tls", "http" (5xx) or "bad_response" (not the envelope).
-  using observer = std::function<void(std::chrono::duration<double> took, std::string_view failure)>;
+  using observer =
+      std::function<void(std::chrono::duration<double> took, std::string_view failure)>;
   void observe(observer o) { observer_ = std::move(o); }
 
   /// The key's own metadata and scopes (`GET /api/settings`).
@@ -73,8 +74,8 @@ class client {
   task<std::vector<protocol::installed_app>> installed(std::string_view key);
   task<protocol::marketplace_created> marketplace_create(std::string_view key, const json& body);
   task<protocol::marketplace_started> marketplace_start(std::string_view key,
-                                                      std::string_view container_name,
-                                                      std::string_view compose_path);
+                                                        std::string_view container_name,
+                                                        std::string_view compose_path);
 
   task<json> system_info(std::string_view key);
   task<protocol::system_metrics> system_metrics(std::string_view key);
@@ -85,8 +86,8 @@ class client {
   task<bool> health();
 
  private:
-  task<json> call(std::string_view key, const char* method, std::string target,
-                  std::string body, std::chrono::milliseconds timeout, bool enveloped = true);
+  task<json> call(std::string_view key, const char* method, std::string target, std::string body,
+                  std::chrono::milliseconds timeout, bool enveloped = true);
   void report(std::chrono::steady_clock::time_point started, std::string_view failure) const;
   template <class T>
   task<T> get_as(std::string_view key, std::string target);

@@ -10,12 +10,12 @@ namespace wagbot::wagmios {
 
 /// A WAGMIOS host known to the bot.
 struct host_config {
-  std::string alias;                     ///< lower-case name used as @alias
-  std::string url;                       ///< as written
-  net::url base;                         ///< parsed
+  std::string alias;  ///< lower-case name used as @alias
+  std::string url;    ///< as written
+  net::url base;      ///< parsed
   net::tls_options tls;
   std::vector<std::string> description;  ///< words people use for it ("the nas")
-  std::string monitor_key;               ///< secret (monitor_key_env / _file): watches it for alerts
+  std::string monitor_key;  ///< secret (monitor_key_env / _file): watches it for alerts
 };
 
 }  // namespace wagbot::wagmios

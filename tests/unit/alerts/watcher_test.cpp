@@ -37,16 +37,15 @@ TEST_SUITE("alerts") {
     feed_cursor cursor;
     CHECK_FALSE(cursor.known());
     // What happened before wagbot watched is history, not news.
-    CHECK(ids(cursor.catch_up({event("2025-05-18T10:00:00Z", "a"),
-                               event("2025-05-18T10:01:00Z", "b")})) == none);
+    CHECK(ids(cursor.catch_up(
+              {event("2025-05-18T10:00:00Z", "a"), event("2025-05-18T10:01:00Z", "b")})) == none);
     CHECK(cursor.known());
     CHECK(cursor.position() == "2025-05-18T10:01:00Z|b");
 
     // The list holds the last 100, oldest first: the ones already handled come again.
-    CHECK(ids(cursor.catch_up({event("2025-05-18T10:00:00Z", "a"),
-                               event("2025-05-18T10:01:00Z", "b"),
-                               event("2025-05-18T10:02:00Z", "c"),
-                               event("2025-05-18T10:03:00Z", "d")})) ==
+    CHECK(ids(cursor.catch_up(
+              {event("2025-05-18T10:00:00Z", "a"), event("2025-05-18T10:01:00Z", "b"),
+               event("2025-05-18T10:02:00Z", "c"), event("2025-05-18T10:03:00Z", "d")})) ==
           std::vector<std::string>{"c", "d"});
     CHECK(cursor.position() == "2025-05-18T10:03:00Z|d");
   }
@@ -73,8 +72,8 @@ TEST_SUITE("alerts") {
   TEST_CASE("two events in the same instant are told apart by id") {
     feed_cursor cursor;
     cursor.catch_up({event("2025-05-18T10:05:00Z", "a")});
-    CHECK(ids(cursor.catch_up({event("2025-05-18T10:05:00Z", "a"),
-                               event("2025-05-18T10:05:00Z", "b")})) ==
+    CHECK(ids(cursor.catch_up(
+              {event("2025-05-18T10:05:00Z", "a"), event("2025-05-18T10:05:00Z", "b")})) ==
           std::vector<std::string>{"b"});
   }
 
@@ -89,8 +88,8 @@ TEST_SUITE("alerts") {
     feed_cursor cursor;
     cursor.restore("2025-05-18T10:01:00Z|b");
     CHECK(cursor.known());
-    CHECK(ids(cursor.catch_up({event("2025-05-18T10:01:00Z", "b"),
-                               event("2025-05-18T10:02:00Z", "c")})) ==
+    CHECK(ids(cursor.catch_up(
+              {event("2025-05-18T10:01:00Z", "b"), event("2025-05-18T10:02:00Z", "c")})) ==
           std::vector<std::string>{"c"});
 
     feed_cursor blank;

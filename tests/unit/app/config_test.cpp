@@ -327,7 +327,8 @@ users:
   - name: alice
     keys:
       - host: nas
-        key: )" + alice_key + "\n",
+        key: )" + alice_key +
+                        "\n",
                     &what) == "users[0].keys[0].key");
     CHECK(what.find(alice_key) == std::string::npos);
     CHECK(what.find(alice_key.substr(9, 20)) == std::string::npos);
@@ -398,11 +399,12 @@ users:
   - name: alice
     keys:
       - host: nas
-        key_file: )" + (dir.path() / "alice.key").string() +
+        key_file: )" +
+                    (dir.path() / "alice.key").string() +
                     R"(
       - host: garage
-        key_file: )" + (dir.path() / "alice.key").string() +
-                    "\n") == "users[0].keys[1].host");
+        key_file: )" +
+                    (dir.path() / "alice.key").string() + "\n") == "users[0].keys[1].host");
   }
 
   TEST_CASE("a user name is used once") {
@@ -428,30 +430,36 @@ users:
 
   TEST_CASE("the matrix, discord and alerts sections, and monitor keys, name their bad key") {
     env_var token("WAGBOT_TEST_TRANSPORT_SECRET", "s3cret");
-    const std::string matrix_ok = "matrix:\n  homeserver: http://127.0.0.1:8008\n  user_id: \"@wagbot:localhost\"\n"
-                                  "  password_env: WAGBOT_TEST_TRANSPORT_SECRET\n";
+    const std::string matrix_ok =
+        "matrix:\n  homeserver: http://127.0.0.1:8008\n  user_id: \"@wagbot:localhost\"\n"
+        "  password_env: WAGBOT_TEST_TRANSPORT_SECRET\n";
     CHECK(error_key(matrix_ok).empty());
     CHECK(error_key("matrix:\n  user_id: \"@w:x\"\n") == "matrix.homeserver");
-    CHECK(error_key("matrix:\n  homeserver: ws://x\n  user_id: \"@w:x\"\n  password_env: WAGBOT_TEST_TRANSPORT_SECRET\n") ==
-          "matrix.homeserver");
-    CHECK(error_key("matrix:\n  homeserver: http://x\n  user_id: wagbot\n  password_env: WAGBOT_TEST_TRANSPORT_SECRET\n") ==
-          "matrix.user_id");
-    CHECK(error_key("matrix:\n  homeserver: http://x\n  user_id: \"@w:x\"\n") == "matrix");  // no credentials
-    CHECK(error_key("matrix:\n  homeserver: http://x\n  user_id: \"@w:x\"\n  password: hunter2\n") == "matrix.password");
+    CHECK(error_key("matrix:\n  homeserver: ws://x\n  user_id: \"@w:x\"\n  password_env: "
+                    "WAGBOT_TEST_TRANSPORT_SECRET\n") == "matrix.homeserver");
+    CHECK(error_key("matrix:\n  homeserver: http://x\n  user_id: wagbot\n  password_env: "
+                    "WAGBOT_TEST_TRANSPORT_SECRET\n") == "matrix.user_id");
+    CHECK(error_key("matrix:\n  homeserver: http://x\n  user_id: \"@w:x\"\n") ==
+          "matrix");  // no credentials
+    CHECK(
+        error_key("matrix:\n  homeserver: http://x\n  user_id: \"@w:x\"\n  password: hunter2\n") ==
+        "matrix.password");
     CHECK(error_key(matrix_ok + "  allowed_inviters: [\"bob\"]\n") == "matrix.allowed_inviters[0]");
 
-    const std::string discord_ok = "discord:\n  token_env: WAGBOT_TEST_TRANSPORT_SECRET\n  guilds: [\"123\"]\n";
+    const std::string discord_ok =
+        "discord:\n  token_env: WAGBOT_TEST_TRANSPORT_SECRET\n  guilds: [\"123\"]\n";
     CHECK(error_key(discord_ok).empty());
     CHECK(error_key("discord:\n  guilds: [\"123\"]\n") == "discord");  // no token
-    CHECK(error_key("discord:\n  token_env: WAGBOT_TEST_TRANSPORT_SECRET\n  guilds: [general]\n") == "discord.guilds[0]");
+    CHECK(error_key("discord:\n  token_env: WAGBOT_TEST_TRANSPORT_SECRET\n  guilds: [general]\n") ==
+          "discord.guilds[0]");
     CHECK(error_key("discord:\n  token_env: WAGBOT_TEST_TRANSPORT_SECRET\n") == "discord.guilds");
     CHECK(error_key(discord_ok + "  shard: [2, 2]\n") == "discord.shard");
 
     CHECK(error_key("alerts:\n  poll_interval: 1\n") == "alerts.poll_interval");
     CHECK(error_key("alerts:\n  flap_treshold: 3\n") == "alerts.flap_treshold");
     env_var monitor("WAGBOT_TEST_MONITOR", "not-a-key");
-    CHECK(error_key("hosts:\n  - alias: nas\n    url: http://nas:5179\n    monitor_key_env: WAGBOT_TEST_MONITOR\n") ==
-          "hosts[0].monitor_key");
+    CHECK(error_key("hosts:\n  - alias: nas\n    url: http://nas:5179\n    monitor_key_env: "
+                    "WAGBOT_TEST_MONITOR\n") == "hosts[0].monitor_key");
   }
 
   TEST_CASE("observability.listen: an IP and a port, off when absent") {

@@ -61,8 +61,8 @@ struct world {
     add_user(cfg, "alice", "@alice:hs");
     add_user(cfg, "bob", "@bob:hs");
     add_user(cfg, "robo", "@robo:hs", {"alice"});
-    eng = std::make_unique<app::engine>(cfg, core::logger(), http, keys, confirmations, audit, rooms, vault,
-                                        subscriptions, [this] { return now; });
+    eng = std::make_unique<app::engine>(cfg, core::logger(), http, keys, confirmations, audit,
+                                        rooms, vault, subscriptions, [this] { return now; });
     dispatch = std::make_unique<app::dispatcher>(*eng, commands::all());
     talk = std::make_unique<app::conversation>(*eng, *dispatch);
     talk->attach(matrix);
@@ -75,7 +75,8 @@ struct world {
     c.requester = requester;
     c.network = "matrix";
     c.room = "!r";
-    c.action_json = vault.seal(R"({"command":"stop","args":["nginx"],"host":"nas"})", "confirmation");
+    c.action_json =
+        vault.seal(R"({"command":"stop","args":["nginx"],"host":"nas"})", "confirmation");
     c.summary = "stop `nginx` on @nas";
     c.approvers = std::move(approvers);
     c.created_at = now;
@@ -85,7 +86,9 @@ struct world {
     return id;
   }
 
-  core::chat_event from(const std::string& matrix_id) { return {"matrix", "!r", matrix_id, {}, false, "$e"}; }
+  core::chat_event from(const std::string& matrix_id) {
+    return {"matrix", "!r", matrix_id, {}, false, "$e"};
+  }
 
   template <class T>
   T wait(asio::awaitable<T> work) {
@@ -113,7 +116,8 @@ TEST_CASE("a reaction by someone else on a prompt is ignored; the requester's no
   CHECK(w.confirmations.get(id)->state == store::confirmation_state::cancelled);
   REQUIRE(w.matrix.updates.size() == 1);
   CHECK(w.matrix.updates[0].first.id == "$prompt");
-  CHECK(w.matrix.updates[0].second.plain() == "❌ Cancelled by alice: stop `nginx` on @nas. Nothing was done.");
+  CHECK(w.matrix.updates[0].second.plain() ==
+        "❌ Cancelled by alice: stop `nginx` on @nas. Nothing was done.");
 }
 
 TEST_CASE("a choice that cannot run is refused at once, with the same words on every network") {
@@ -124,10 +128,13 @@ TEST_CASE("a choice that cannot run is refused at once, with the same words on e
   CHECK(not_yours->is_private);
   CHECK(not_yours->plain().find("is not yours to confirm") != std::string::npos);
   CHECK_FALSE(w.talk->refusal(w.from("@alice:hs"), id, true).has_value());
-  CHECK(w.talk->refusal(w.from("@alice:hs"), "nosuch", true)->plain().find("No confirmation") != std::string::npos);
-  CHECK(w.talk->refusal(w.from("@carol:hs"), id, true)->plain().find("is not yours") != std::string::npos);
+  CHECK(w.talk->refusal(w.from("@alice:hs"), "nosuch", true)->plain().find("No confirmation") !=
+        std::string::npos);
+  CHECK(w.talk->refusal(w.from("@carol:hs"), id, true)->plain().find("is not yours") !=
+        std::string::npos);
   w.wait(w.talk->choose_id(w.from("@alice:hs"), id, false));
-  CHECK(w.talk->refusal(w.from("@alice:hs"), id, true)->plain().find("was already cancelled") != std::string::npos);
+  CHECK(w.talk->refusal(w.from("@alice:hs"), id, true)->plain().find("was already cancelled") !=
+        std::string::npos);
 }
 
 TEST_CASE("an agent's own yes is ignored whatever the config says; its approver decides") {
@@ -155,18 +162,22 @@ TEST_CASE("a confirmation expires on time and its prompt says so") {
 TEST_CASE("a yes a crash cut short is not run again: its prompt and its requester are told") {
   world w;
   const auto id = w.pending("alice", "$prompt");
-  CHECK_FALSE(w.talk->interrupted_choice(w.from("@alice:hs"), {"!r", "$prompt"}).has_value());  // still pending
+  CHECK_FALSE(w.talk->interrupted_choice(w.from("@alice:hs"), {"!r", "$prompt"})
+                  .has_value());  // still pending
   w.confirmations.resolve(id, store::confirmation_state::confirmed, w.now);
   auto notice = w.talk->interrupted_choice(w.from("@alice:hs"), {"!r", "$prompt"});
   REQUIRE(notice.has_value());
-  CHECK(notice->plain().find("I was restarted while running this command (stop `nginx` on @nas)") != std::string::npos);
+  CHECK(notice->plain().find("I was restarted while running this command (stop `nginx` on @nas)") !=
+        std::string::npos);
   REQUIRE(w.matrix.updates.size() == 1);
-  CHECK(w.matrix.updates[0].second.plain().starts_with("✅ Confirmed by alice: stop `nginx` on @nas."));
+  CHECK(w.matrix.updates[0].second.plain().starts_with(
+      "✅ Confirmed by alice: stop `nginx` on @nas."));
 }
 
 TEST_CASE("mentions map wagbot users to their ids on a network") {
   world w;
-  CHECK(w.talk->ids_on("matrix", {"alice", "nobody", "bob"}) == std::vector<std::string>{"@alice:hs", "@bob:hs"});
+  CHECK(w.talk->ids_on("matrix", {"alice", "nobody", "bob"}) ==
+        std::vector<std::string>{"@alice:hs", "@bob:hs"});
   CHECK(w.talk->ids_on("discord", {"alice"}).empty());
   CHECK(w.talk->user_of(w.from("@bob:hs")) == "bob");
   CHECK_FALSE(w.talk->user_of(core::chat_event{"irc", "#r", "@bob:hs", {}, false, {}}).has_value());

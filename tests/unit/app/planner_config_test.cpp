@@ -25,9 +25,10 @@ struct loaded {
 
 loaded load(const std::string& yaml) {
   std::random_device random;
-  const auto dir = fs::temp_directory_path() /
-                   ("wagbot-planner-" + std::to_string(::getpid()) + "-" + std::to_string(random()) + "-" +
-                    std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  const auto dir =
+      fs::temp_directory_path() /
+      ("wagbot-planner-" + std::to_string(::getpid()) + "-" + std::to_string(random()) + "-" +
+       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
   fs::create_directories(dir);
   std::ofstream(dir / "wagbot.yaml") << yaml;
   std::ofstream(dir / "llm.key") << "sk-from-a-file\n";
@@ -90,15 +91,20 @@ planner:
     CHECK(load("planner:\n  base_url: not a url\n  model: m\n").error_key == "planner.base_url");
     CHECK(load("planner:\n" + url).error_key == "planner.model");
     CHECK(load("planner:\n" + url + "  model: \"\"\n").error_key == "planner.model");
-    CHECK(load("planner:\n" + url + "  model: m\n  api_key: sk-inline\n").error_key == "planner.api_key");
+    CHECK(load("planner:\n" + url + "  model: m\n  api_key: sk-inline\n").error_key ==
+          "planner.api_key");
     ::unsetenv("WAGBOT_TEST_UNSET_LLM_KEY");
-    CHECK(load("planner:\n" + url + "  model: m\n  api_key_env: WAGBOT_TEST_UNSET_LLM_KEY\n").error_key ==
-          "planner.api_key_env");
+    CHECK(load("planner:\n" + url + "  model: m\n  api_key_env: WAGBOT_TEST_UNSET_LLM_KEY\n")
+              .error_key == "planner.api_key_env");
     CHECK(load("planner:\n" + url + "  model: m\n  timeout: 0\n").error_key == "planner.timeout");
-    CHECK(load("planner:\n" + url + "  model: m\n  max_actions: 11\n").error_key == "planner.max_actions");
-    CHECK(load("planner:\n" + url + "  model: m\n  max_actions: x\n").error_key == "planner.max_actions");
-    CHECK(load("planner:\n" + url + "  model: m\n  ca_file: nowhere.pem\n").error_key == "planner.ca_file");
-    CHECK(load("planner:\n" + url + "  model: m\n  temperature: 1\n").error_key == "planner.temperature");
+    CHECK(load("planner:\n" + url + "  model: m\n  max_actions: 11\n").error_key ==
+          "planner.max_actions");
+    CHECK(load("planner:\n" + url + "  model: m\n  max_actions: x\n").error_key ==
+          "planner.max_actions");
+    CHECK(load("planner:\n" + url + "  model: m\n  ca_file: nowhere.pem\n").error_key ==
+          "planner.ca_file");
+    CHECK(load("planner:\n" + url + "  model: m\n  temperature: 1\n").error_key ==
+          "planner.temperature");
     CHECK(load("planner: yes\n").error_key == "planner");
   }
 }

@@ -18,9 +18,13 @@ TEST_SUITE("core") {
   TEST_CASE("agent requests: a fenced block with one request or a list") {
     const auto g = real_grammar();
     const std::string text =
-        "Please do this:\n```wagmios\n{\"id\":\"r1\",\"host\":\"nas\",\"action\":\"restart\",\"target\":\"nginx\"}\n```\n"
-        "and\n```wagmios\n[{\"id\":\"r2\",\"action\":\"logs\",\"target\":\"db\",\"args\":{\"lines\":20},\"host\":\"@media\"},"
-        "{\"id\":7,\"action\":\"install\",\"target\":\"jellyfin\",\"args\":{\"name\":\"jf\",\"env\":{\"TZ\":\"UTC\"},"
+        "Please do "
+        "this:\n```wagmios\n{\"id\":\"r1\",\"host\":\"nas\",\"action\":\"restart\",\"target\":"
+        "\"nginx\"}\n```\n"
+        "and\n```wagmios\n[{\"id\":\"r2\",\"action\":\"logs\",\"target\":\"db\",\"args\":{"
+        "\"lines\":20},\"host\":\"@media\"},"
+        "{\"id\":7,\"action\":\"install\",\"target\":\"jellyfin\",\"args\":{\"name\":\"jf\","
+        "\"env\":{\"TZ\":\"UTC\"},"
         "\"ports\":{\"8097\":8096}}}]\n```";
     CHECK(has_agent_block(text));
     auto reqs = parse_agent_requests(text, g);
@@ -35,7 +39,8 @@ TEST_SUITE("core") {
     CHECK(reqs[1].act->host == "media");
     REQUIRE(reqs[2].act.has_value());
     CHECK(reqs[2].id == "7");
-    CHECK(reqs[2].act->args == std::vector<std::string>{"jellyfin", "TZ=UTC", "as", "jf"});  // keys sorted
+    CHECK(reqs[2].act->args ==
+          std::vector<std::string>{"jellyfin", "TZ=UTC", "as", "jf"});  // keys sorted
     CHECK(reqs[2].act->option_values("publish") == std::vector<std::string>{"8097:8096"});
   }
 
@@ -51,7 +56,8 @@ TEST_SUITE("core") {
       {"id":"d","action":"logs","target":"x","args":{"lines":"many"}},
       {"id":"e","action":"restart","target":5},
       {"id":"f","action":"ps","args":{"colour":"red"}},
-      "just a string"])"), g);
+      "just a string"])"),
+                                  g);
     REQUIRE(cases.size() == 7);
     CHECK(to_string(cases[0].error_code) == "INVALID_REQUEST");
     CHECK(cases[0].error_message.find("`action`") != std::string::npos);

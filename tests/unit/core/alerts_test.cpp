@@ -36,7 +36,8 @@ TEST_SUITE("core") {
     REQUIRE(crash.size() == 1);
     CHECK(crash[0].kind == alert_kind::exited);
     CHECK(crash[0].container == "nginx");
-    CHECK(render_alert(crash[0]).plain().find("stopped unexpectedly (exited)") != std::string::npos);
+    CHECK(render_alert(crash[0]).plain().find("stopped unexpectedly (exited)") !=
+          std::string::npos);
     CHECK(w.on_poll({c("nginx", "exited"), c("db", "running")}, 20).empty());  // no repeat
     auto back = w.on_poll({c("nginx", "running"), c("db", "running")}, 30);
     REQUIRE(back.size() == 1);
@@ -47,8 +48,10 @@ TEST_SUITE("core") {
   TEST_CASE("alerts: resumed from a snapshot, the first poll reports what changed while stopped") {
     host_watch before("nas");
     CHECK(before.snapshot().is_null());  // nothing seen yet: nothing to keep
-    before.on_poll({c("nginx", "running"), c("db", "running"), c("old", "running"), c("web", "running")}, 0);
-    auto crash = before.on_poll({c("nginx", "running"), c("db", "running"), c("old", "running"), c("web", "exited")}, 10);
+    before.on_poll(
+        {c("nginx", "running"), c("db", "running"), c("old", "running"), c("web", "running")}, 0);
+    auto crash = before.on_poll(
+        {c("nginx", "running"), c("db", "running"), c("old", "running"), c("web", "exited")}, 10);
     REQUIRE(crash.size() == 1);
     const auto saved = before.snapshot();
     REQUIRE(saved.is_array());
@@ -57,13 +60,15 @@ TEST_SUITE("core") {
     host_watch after("nas");  // the bot restarted
     REQUIRE(after.resume(saved));
     CHECK(after.snapshot() == saved);
-    auto changes = after.on_poll({c("nginx", "exited"), c("db", "running"), c("web", "running"), c("new", "running")}, 100);
+    auto changes = after.on_poll(
+        {c("nginx", "exited"), c("db", "running"), c("web", "running"), c("new", "running")}, 100);
     std::map<std::string, alert_kind> by_name;
     for (const auto& a : changes) by_name[a.container] = a.kind;
-    CHECK(by_name == std::map<std::string, alert_kind>{{"nginx", alert_kind::exited},
-                                                       {"old", alert_kind::removed},
-                                                       {"web", alert_kind::recovered},  // its crash was alerted
-                                                       {"new", alert_kind::created}});
+    CHECK(by_name == std::map<std::string, alert_kind>{
+                         {"nginx", alert_kind::exited},
+                         {"old", alert_kind::removed},
+                         {"web", alert_kind::recovered},  // its crash was alerted
+                         {"new", alert_kind::created}});
 
     // Only a change of state changes the snapshot, not Docker's "Up N minutes" ticking on.
     auto up = [](std::string text) {
@@ -85,15 +90,17 @@ TEST_SUITE("core") {
 
   TEST_CASE("alerts: a snapshot that is not one is refused and the first poll stays a baseline") {
     using wagbot::protocol::json;
-    for (const auto& bad : {json(nullptr), json::object(), json::array({1}), json::array({json::object()}),
-                            json::array({{{"id", "x"}}}), json::parse(R"([{"name":"a","state":"running"},7])")}) {
+    for (const auto& bad :
+         {json(nullptr), json::object(), json::array({1}), json::array({json::object()}),
+          json::array({{{"id", "x"}}}), json::parse(R"([{"name":"a","state":"running"},7])")}) {
       host_watch w("nas");
       CHECK_FALSE(w.resume(bad));
       CHECK(w.on_poll({c("nginx", "exited")}, 0).empty());
     }
   }
 
-  TEST_CASE("alerts: a change made through the API is reported from the feed, not again by polling") {
+  TEST_CASE(
+      "alerts: a change made through the API is reported from the feed, not again by polling") {
     host_watch w("nas");
     w.on_poll({c("nginx", "running")}, 0);
     auto feed = w.on_activity(action("stop", "nginx"), 5);
@@ -101,13 +108,15 @@ TEST_SUITE("core") {
     CHECK(feed[0].kind == alert_kind::api_action);
     CHECK(feed[0].detail == "stop");
     CHECK(feed[0].key == "ab12cd34");
-    CHECK(render_alert(feed[0]).plain() == "`nginx` on @nas: stop by key …ab12cd34 through the WAGMIOS API.");
+    CHECK(render_alert(feed[0]).plain() ==
+          "`nginx` on @nas: stop by key …ab12cd34 through the WAGMIOS API.");
     auto mine = feed[0];
     mine.user = "alice";  // the watcher knows whose key it is
     CHECK(render_alert(mine).plain() == "`nginx` on @nas: stop with alice's key.");
     CHECK(w.on_poll({c("nginx", "exited")}, 10).empty());
-    CHECK(w.on_activity(action("stop", "nginx", "error"), 11).empty());  // failed actions change nothing
-    auto feed2 = w.on_activity(action("delete", "id-ng"), 12);          // by id prefix
+    CHECK(w.on_activity(action("stop", "nginx", "error"), 11)
+              .empty());                                        // failed actions change nothing
+    auto feed2 = w.on_activity(action("delete", "id-ng"), 12);  // by id prefix
     CHECK(w.on_poll({}, 20).empty());
     // After the expectation lapses, the same change is unexplained again.
     w.on_poll({c("web", "running")}, 100);
@@ -135,7 +144,8 @@ TEST_SUITE("core") {
     }
     CHECK(exits == 2);
     CHECK(loops == 1);
-    const auto summary = std::find_if(all.begin(), all.end(), [](const alert& a) { return a.kind == alert_kind::restart_loop; });
+    const auto summary = std::find_if(
+        all.begin(), all.end(), [](const alert& a) { return a.kind == alert_kind::restart_loop; });
     CHECK(summary->count == 3);
     CHECK(render_alert(*summary).plain().find("went down 3 times in") != std::string::npos);
     // After the pause, a still-flapping container gets a second summary, counting again.
@@ -144,7 +154,8 @@ TEST_SUITE("core") {
       for (auto& a : w.on_poll({c("app", "exited")}, 700 + i * 20)) later.push_back(a);
       for (auto& a : w.on_poll({c("app", "running")}, 710 + i * 20)) later.push_back(a);
     }
-    CHECK(std::count_if(later.begin(), later.end(), [](const alert& a) { return a.kind == alert_kind::restart_loop; }) == 1);
+    CHECK(std::count_if(later.begin(), later.end(),
+                        [](const alert& a) { return a.kind == alert_kind::restart_loop; }) == 1);
   }
 
   TEST_CASE("alerts: an unreachable host is announced once after N failures, and once when back") {
@@ -181,7 +192,8 @@ TEST_SUITE("core") {
     pull.details = "manifest unknown";
     auto failed = w.on_activity(pull, 12);
     REQUIRE(failed.size() == 1);
-    CHECK(render_alert(failed[0]).plain() == "Pulling `nginx:alpine` failed on @nas: manifest unknown.");
+    CHECK(render_alert(failed[0]).plain() ==
+          "Pulling `nginx:alpine` failed on @nas: manifest unknown.");
   }
 
   TEST_CASE("alerts: a reboot's burst becomes one digest") {

@@ -82,7 +82,8 @@ const example corpus[] = {
     {"tail the logs of jellyfin last 100 on the media server", "logs jellyfin 100 @media"},
     // images
     {"pull nginx:alpine on the nas", "pull nginx:alpine @nas"},
-    {"download jellyfin/jellyfin:latest on the media server", "pull jellyfin/jellyfin:latest @media"},
+    {"download jellyfin/jellyfin:latest on the media server",
+     "pull jellyfin/jellyfin:latest @media"},
     // apps
     {"what apps are there?", "apps"},
     {"show me media apps on the nas", "apps media @nas"},
@@ -90,13 +91,15 @@ const example corpus[] = {
     {"install jellyfin on the media server", "install jellyfin @media"},
     {"set up uptime-kuma on the pi", "install uptime-kuma @pi"},
     {"install vaultwarden on the nas as vault", "install vaultwarden as vault @nas"},
-    {"install jellyfin on the media server with tz=Europe/Paris", "install jellyfin TZ=Europe/Paris @media"},
+    {"install jellyfin on the media server with tz=Europe/Paris",
+     "install jellyfin TZ=Europe/Paris @media"},
     {"deploy homarr on the nas called dash", "install homarr as dash @nas"},
     // compound
     {"install jellyfin on the media server and make sure nginx is running on the NAS",
      "install jellyfin @media; start nginx @nas"},
     {"restart nginx and postgres on the nas", "restart nginx @nas; restart postgres @nas"},
-    {"stop plex on the media server, then start jellyfin", "stop plex @media; start jellyfin @media"},
+    {"stop plex on the media server, then start jellyfin",
+     "stop plex @media; start jellyfin @media"},
     {"restart redis on the nas and then show logs of redis", "restart redis @nas; logs redis @nas"},
     {"what's running on the nas and what's running on the pi", "ps @nas; ps @pi"},
     // ambiguous: a question, never a guess
@@ -111,7 +114,7 @@ const example corpus[] = {
     {"show logs on the nas", "?"},
     {"restart nginx on the nas and frobnicate the flux capacitor", "?"},
     {"restart nginx everywhere", "?"},  // restart goes to one host at a time
-    {"restart nginx redis", "?"},        // a mistyped command is asked about, never guessed
+    {"restart nginx redis", "?"},       // a mistyped command is asked about, never guessed
     {"stop nginx now please", "stop nginx"},
     // not requests at all: the usual help answers
     {"hello there", "-"},
@@ -162,7 +165,8 @@ TEST_SUITE("core") {
     CHECK(asked == 1);
 
     // A compound sentence is language first, even though `install` would swallow it.
-    auto compound = read_line("install jellyfin on the media server and stop everything on the nas", counted, g);
+    auto compound = read_line("install jellyfin on the media server and stop everything on the nas",
+                              counted, g);
     REQUIRE(compound.plan.has_value());
     CHECK_FALSE(compound.plan->question.empty());
 

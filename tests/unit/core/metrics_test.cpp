@@ -54,7 +54,8 @@ TEST_CASE("histogram buckets are cumulative and end with +Inf, _sum and _count")
 TEST_CASE("label values are escaped") {
   metrics m;
   m.add("wagbot_commands_total", {{"command", "a\"b\\c\nd"}, {"outcome", "ok"}});
-  CHECK(has_line(m.render(), "wagbot_commands_total{command=\"a\\\"b\\\\c\\nd\",outcome=\"ok\"} 1"));
+  CHECK(
+      has_line(m.render(), "wagbot_commands_total{command=\"a\\\"b\\\\c\\nd\",outcome=\"ok\"} 1"));
 }
 
 TEST_CASE("recording into an undeclared family or with the wrong type is refused") {

@@ -19,7 +19,9 @@ grammar real_grammar() {
 
 const std::vector<host_words> hosts{{"nas", {"the nas", "storage"}}, {"media", {"media server"}}};
 
-tool_call call(std::string name, const json& args) { return {"call_1", std::move(name), args.dump()}; }
+tool_call call(std::string name, const json& args) {
+  return {"call_1", std::move(name), args.dump()};
+}
 
 /// The action for one call, or its refusal prefixed with "refused: ".
 std::string outcome(const tool_call& c) {
@@ -35,17 +37,20 @@ TEST_SUITE("core") {
     const auto g = real_grammar();
     auto error_of = [&](const std::string& line) { return g.parse(line).error(); };
     CHECK(worth_planning("could you tidy up the nas", error_of("could you tidy up the nas")));
-    CHECK_FALSE(worth_planning("restart a b", error_of("restart a b")));  // a command word keeps its usage
-    CHECK_FALSE(worth_planning("hello", error_of("hello")));              // one word is not a request
+    CHECK_FALSE(
+        worth_planning("restart a b", error_of("restart a b")));  // a command word keeps its usage
+    CHECK_FALSE(worth_planning("hello", error_of("hello")));      // one word is not a request
     CHECK_FALSE(worth_planning("   hmm   ", error_of("hmm")));
-    const std::string with_key = "please keep wag_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde= safe";
+    const std::string with_key =
+        "please keep wag_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde= safe";
     CHECK_FALSE(worth_planning(with_key, error_of(with_key)));
     CHECK_FALSE(worth_planning("please use wag_live_short", error_of("please use wag_live_short")));
     const std::string long_line = "please " + std::string(planner_max_text, 'a');
     CHECK_FALSE(worth_planning(long_line, error_of(long_line)));
   }
 
-  TEST_CASE("planner: tools come from the specs; keys, confirmations and room settings are not offered") {
+  TEST_CASE(
+      "planner: tools come from the specs; keys, confirmations and room settings are not offered") {
     const auto g = real_grammar();
     const auto tools = planner_tools(g, hosts);
     std::set<std::string> names;
@@ -56,14 +61,16 @@ TEST_SUITE("core") {
       CHECK(fn["parameters"]["type"] == "object");
       CHECK(fn["parameters"]["additionalProperties"] == false);
       CHECK_FALSE(fn["description"].get<std::string>().empty());
-      for (const auto& r : fn["parameters"]["required"]) CHECK(fn["parameters"]["properties"].contains(r.get<std::string>()));
+      for (const auto& r : fn["parameters"]["required"])
+        CHECK(fn["parameters"]["properties"].contains(r.get<std::string>()));
     }
-    for (const char* wanted : {"help", "hosts", "status", "ps", "inspect", "logs", "start", "stop", "restart", "rm",
-                               "run", "images", "pull", "rmi", "apps", "app", "installed", "install", "templates",
-                               "template"})
+    for (const char* wanted :
+         {"help", "hosts",   "status",    "ps",      "inspect",   "logs",    "start",
+          "stop", "restart", "rm",        "run",     "images",    "pull",    "rmi",
+          "apps", "app",     "installed", "install", "templates", "template"})
       CHECK_MESSAGE(names.count(wanted), wanted);
-    for (const char* never : {"key_add", "key_remove", "key_list", "default", "audit", "alerts", "alerts_on",
-                              "alerts_off", "confirm", "cancel", "template_save"})
+    for (const char* never : {"key_add", "key_remove", "key_list", "default", "audit", "alerts",
+                              "alerts_on", "alerts_off", "confirm", "cancel", "template_save"})
       CHECK_MESSAGE(!names.count(never), never);
 
     auto tool = [&](const std::string& name) {
@@ -100,8 +107,10 @@ TEST_SUITE("core") {
   }
 
   TEST_CASE("planner: tool calls become the actions typed commands would") {
-    CHECK(outcome(call("restart", {{"container", "nginx"}, {"host", "nas"}})) == "restart nginx @nas");
-    CHECK(outcome(call("restart", {{"container", "nginx"}, {"host", "@NAS"}})) == "restart nginx @nas");
+    CHECK(outcome(call("restart", {{"container", "nginx"}, {"host", "nas"}})) ==
+          "restart nginx @nas");
+    CHECK(outcome(call("restart", {{"container", "nginx"}, {"host", "@NAS"}})) ==
+          "restart nginx @nas");
     CHECK(outcome(call("stop", {{"container", "nginx"}})) == "stop nginx");
     CHECK(outcome(call("logs", {{"container", "redis"}, {"lines", 20}})) == "logs redis 20");
     CHECK(outcome(call("logs", {{"container", "redis"}, {"lines", "20"}})) == "logs redis 20");
@@ -110,10 +119,14 @@ TEST_SUITE("core") {
     CHECK(outcome(call("ps", json::object())) == "ps");
     CHECK(outcome(tool_call{"c", "hosts", ""}) == "hosts");
     CHECK(outcome(call("apps", {{"search", "media server"}})) == "apps media server");
-    CHECK(outcome(call("install", {{"app", "uptime-kuma"}, {"settings", "as kuma TZ=Europe/Paris"},
-                                   {"publish", {"3002:3001"}}, {"host", "media"}})) ==
+    CHECK(outcome(call("install", {{"app", "uptime-kuma"},
+                                   {"settings", "as kuma TZ=Europe/Paris"},
+                                   {"publish", {"3002:3001"}},
+                                   {"host", "media"}})) ==
           "install uptime-kuma as kuma TZ=Europe/Paris --publish 3002:3001 @media");
-    CHECK(outcome(call("run", {{"image", "nginx:alpine"}, {"name", "web"}, {"publish", "8080:80"},
+    CHECK(outcome(call("run", {{"image", "nginx:alpine"},
+                               {"name", "web"},
+                               {"publish", "8080:80"},
                                {"env", {"TZ=UTC", "A=b c"}}})) ==
           "run nginx:alpine --name web --publish 8080:80 --env TZ=UTC --env \"A=b c\"");
     CHECK(outcome(call("help", {{"command", "logs"}})) == "help logs");
@@ -126,7 +139,9 @@ TEST_SUITE("core") {
     CHECK(act->host == "nas");
   }
 
-  TEST_CASE("planner: what the model writes stays one argument; it cannot add hosts, options or commands") {
+  TEST_CASE(
+      "planner: what the model writes stays one argument; it cannot add hosts, options or "
+      "commands") {
     const auto g = real_grammar();
     auto act = action_from_call(call("restart", {{"container", "nginx @media"}}), g, hosts);
     // One word that no container has: refused later as not found, never rerouted to @media.
@@ -140,7 +155,8 @@ TEST_SUITE("core") {
     auto quoted = action_from_call(call("inspect", {{"container", "ng\"inx\\"}}), g, hosts);
     REQUIRE(quoted.has_value());
     CHECK(quoted->args == std::vector<std::string>{"ng\"inx\\"});
-    auto words = action_from_call(call("install", {{"app", "jellyfin"}, {"settings", "@media --publish 1:2"}}), g, hosts);
+    auto words = action_from_call(
+        call("install", {{"app", "jellyfin"}, {"settings", "@media --publish 1:2"}}), g, hosts);
     REQUIRE(words.has_value());
     CHECK(words->args == std::vector<std::string>{"jellyfin", "@media", "--publish", "1:2"});
     CHECK(words->host.empty());
@@ -148,36 +164,51 @@ TEST_SUITE("core") {
   }
 
   TEST_CASE("planner: bad tool calls are refused with a reason") {
-    CHECK(outcome(call("key_add", {{"host", "nas"}})).find("not a tool it may use") != std::string::npos);
-    CHECK(outcome(call("confirm", {{"id", "x"}})).find("not a tool it may use") != std::string::npos);
-    CHECK(outcome(call("Restart", {{"container", "nginx"}})).find("not a tool") != std::string::npos);
+    CHECK(outcome(call("key_add", {{"host", "nas"}})).find("not a tool it may use") !=
+          std::string::npos);
+    CHECK(outcome(call("confirm", {{"id", "x"}})).find("not a tool it may use") !=
+          std::string::npos);
+    CHECK(outcome(call("Restart", {{"container", "nginx"}})).find("not a tool") !=
+          std::string::npos);
     CHECK(outcome(call("template_save", {{"name", "x"}})).find("not a tool") != std::string::npos);
-    CHECK(outcome(tool_call{"c", "restart", "{\"container\": \"nginx\""}).find("not a JSON object") != std::string::npos);
-    CHECK(outcome(tool_call{"c", "restart", "[\"nginx\"]"}).find("not a JSON object") != std::string::npos);
+    CHECK(
+        outcome(tool_call{"c", "restart", "{\"container\": \"nginx\""}).find("not a JSON object") !=
+        std::string::npos);
+    CHECK(outcome(tool_call{"c", "restart", "[\"nginx\"]"}).find("not a JSON object") !=
+          std::string::npos);
     CHECK(outcome(call("restart", {{"container", "nginx"}, {"force", true}})) ==
           "refused: `restart` takes no argument `force`");
     CHECK(outcome(call("hosts", {{"host", "nas"}})) == "refused: `hosts` takes no argument `host`");
     CHECK(outcome(call("restart", {{"host", "nas"}})) == "refused: `restart` needs `container`");
     CHECK(outcome(call("restart", {{"container", ""}})) == "refused: `restart` needs `container`");
-    CHECK(outcome(call("restart", {{"container", 7}})) == "refused: `restart`: `container` must be text");
-    CHECK(outcome(call("restart", {{"container", {"nginx"}}})) == "refused: `restart`: `container` must be text");
+    CHECK(outcome(call("restart", {{"container", 7}})) ==
+          "refused: `restart`: `container` must be text");
+    CHECK(outcome(call("restart", {{"container", {"nginx"}}})) ==
+          "refused: `restart`: `container` must be text");
     CHECK(outcome(call("logs", {{"container", "redis"}, {"lines", "lots"}})) ==
           "refused: `logs`: `lines` must be a whole number");
-    CHECK(outcome(call("logs", {{"container", "redis"}, {"lines", -5}})).find("whole number") != std::string::npos);
-    CHECK(outcome(call("restart", {{"container", "nginx\n@media"}})).find("control character") != std::string::npos);
-    CHECK(outcome(call("restart", {{"container", std::string(300, 'a')}})).find("too long") != std::string::npos);
+    CHECK(outcome(call("logs", {{"container", "redis"}, {"lines", -5}})).find("whole number") !=
+          std::string::npos);
+    CHECK(outcome(call("restart", {{"container", "nginx\n@media"}})).find("control character") !=
+          std::string::npos);
+    CHECK(outcome(call("restart", {{"container", std::string(300, 'a')}})).find("too long") !=
+          std::string::npos);
     CHECK(outcome(call("restart", {{"container", "nginx"}, {"host", "evil"}})) ==
           "refused: `restart`: there is no host `evil`");
     CHECK(outcome(call("restart", {{"container", "nginx"}, {"host", "all"}})) ==
           "refused: `restart`: there is no host `all`");
-    CHECK(outcome(call("restart", {{"container", "nginx"}, {"host", 1}})) == "refused: `restart`: `host` must be text");
-    CHECK(outcome(call("run", {{"image", "nginx"}, {"name", {"a", "b"}}})) == "refused: `run`: `name` takes one value");
-    CHECK(outcome(call("run", {{"image", "nginx"}, {"env", {1}}})) == "refused: `run`: `env` must be text");
+    CHECK(outcome(call("restart", {{"container", "nginx"}, {"host", 1}})) ==
+          "refused: `restart`: `host` must be text");
+    CHECK(outcome(call("run", {{"image", "nginx"}, {"name", {"a", "b"}}})) ==
+          "refused: `run`: `name` takes one value");
+    CHECK(outcome(call("run", {{"image", "nginx"}, {"env", {1}}})) ==
+          "refused: `run`: `env` must be text");
   }
 
   TEST_CASE("planner: a plan is all or nothing, and capped") {
     const auto g = real_grammar();
-    std::vector<tool_call> two{call("ps", {{"host", "nas"}}), call("restart", {{"container", "nginx"}, {"host", "media"}})};
+    std::vector<tool_call> two{call("ps", {{"host", "nas"}}),
+                               call("restart", {{"container", "nginx"}, {"host", "media"}})};
     auto ok = plan_from_calls(two, g, hosts, 3);
     CHECK(ok.refusal.empty());
     REQUIRE(ok.actions.size() == 2);
@@ -200,7 +231,8 @@ TEST_SUITE("core") {
 
   TEST_CASE("planner: the model's words are redacted, cleaned and capped") {
     CHECK(model_words("  Which one?\n ") == "Which one?");
-    CHECK(model_words("use wag_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde= now").find("AbCdEf") == std::string::npos);
+    CHECK(model_words("use wag_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde= now")
+              .find("AbCdEf") == std::string::npos);
     CHECK(model_words("a\x1b[31mred\tb") == "a[31mred b");
     const auto long_text = model_words(std::string(2000, 'x'));
     CHECK(long_text.size() <= planner_max_words + 3);

@@ -128,7 +128,7 @@ TEST_SUITE("core") {
     all[2].id = "ff0011";
     CHECK(match_containers(all, "nginx").size() == 1);  // an exact name wins over prefixes
     CHECK(match_containers(all, "ngi").size() == 2);
-    CHECK(match_containers(all, "ab").empty());         // ids from 3 characters only
+    CHECK(match_containers(all, "ab").empty());  // ids from 3 characters only
     CHECK(match_containers(all, "abd").front().name == "nginx-proxy");
     CHECK(match_containers(all, "ff0011").front().name == "redis");
     CHECK(match_containers(all, "mysql").empty());
@@ -150,15 +150,17 @@ TEST_SUITE("core") {
     CHECK_FALSE(unverifiable_id(stop, "nginx", false));
     CHECK_FALSE(unverifiable_id(logs, "abc1", false));
     CHECK(stop.writes());
-      }
+  }
 
-  TEST_CASE("spellings Docker would resolve to another container never pass; protection ignores case") {
-    for (const char* bad : {"/wagmios-backend", "wagmios-backend/", "..%2Fwagmios-backend", "a/b", "a\\b",
-                            "nginx\n", "nginx\x01", "-nginx", ".nginx", "", "ngi nx"})
+  TEST_CASE(
+      "spellings Docker would resolve to another container never pass; protection ignores case") {
+    for (const char* bad : {"/wagmios-backend", "wagmios-backend/", "..%2Fwagmios-backend", "a/b",
+                            "a\\b", "nginx\n", "nginx\x01", "-nginx", ".nginx", "", "ngi nx"})
       CHECK_MESSAGE(malformed_container(bad).has_value(), bad);
     for (const char* good : {"nginx", "my_app.1", "a1b2c3", "Redis-Cache"})
       CHECK_MESSAGE(!malformed_container(good).has_value(), good);
-    CHECK(malformed_container("x\ty")->find("x?y") != std::string::npos);  // control characters not echoed
+    CHECK(malformed_container("x\ty")->find("x?y") !=
+          std::string::npos);  // control characters not echoed
     const protection guard;
     CHECK(guard.covers("WAGMIOS-Backend"));
     CHECK(guard.covers("Wagmios-Frontend"));

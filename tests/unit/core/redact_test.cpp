@@ -29,11 +29,13 @@ TEST_SUITE("core") {
 
   TEST_CASE("a logger never lets a key through to its sink") {
     std::string seen;
-    logger log(log_level::debug, [&](log_level, std::string_view, std::string_view line) { seen = line; });
+    logger log(log_level::debug,
+               [&](log_level, std::string_view, std::string_view line) { seen = line; });
     log.info("user pasted {}", key);
     CHECK(seen.find(key) == std::string::npos);
     CHECK(seen.find("wag_live_…") != std::string::npos);
-    logger quiet(log_level::error, [&](log_level, std::string_view, std::string_view line) { seen = line; });
+    logger quiet(log_level::error,
+                 [&](log_level, std::string_view, std::string_view line) { seen = line; });
     seen.clear();
     quiet.info("not shown");
     CHECK(seen.empty());

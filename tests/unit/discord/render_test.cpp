@@ -45,7 +45,8 @@ TEST_SUITE("discord") {
     CHECK(row["components"][0]["style"] == 4);
     CHECK(row["components"][0]["custom_id"] == "wagbot:confirm:k3x9p2");
     CHECK(row["components"][1]["style"] == 2);
-    CHECK(discord::parse_button("wagbot:cancel:k3x9p2") == std::optional<std::pair<std::string, bool>>({"k3x9p2", false}));
+    CHECK(discord::parse_button("wagbot:cancel:k3x9p2") ==
+          std::optional<std::pair<std::string, bool>>({"k3x9p2", false}));
     CHECK_FALSE(discord::parse_button("other:confirm:x").has_value());
     CHECK_FALSE(discord::parse_button("wagbot:confirm:").has_value());
   }
@@ -53,11 +54,14 @@ TEST_SUITE("discord") {
   TEST_CASE("rate-limit routes keep only the major parameter") {
     using discord::rest;
     CHECK(rest::route_of("POST", "/channels/123/messages") == "POST /channels/123/messages");
-    CHECK(rest::route_of("PATCH", "/channels/123/messages/456") == "PATCH /channels/123/messages/:id");
+    CHECK(rest::route_of("PATCH", "/channels/123/messages/456") ==
+          "PATCH /channels/123/messages/:id");
     CHECK(rest::route_of("PUT", "/channels/1/messages/2/reactions/%E2%9C%85/@me") ==
           "PUT /channels/1/messages/:id/reactions/:emoji/@me");
-    CHECK(rest::route_of("POST", "/interactions/99/tok/callback") == "POST /interactions/:id/:token/callback");
-    CHECK(rest::route_of("PATCH", "/webhooks/7/tok/messages/@original") == "PATCH /webhooks/7/tok/messages/@original");
+    CHECK(rest::route_of("POST", "/interactions/99/tok/callback") ==
+          "POST /interactions/:id/:token/callback");
+    CHECK(rest::route_of("PATCH", "/webhooks/7/tok/messages/@original") ==
+          "PATCH /webhooks/7/tok/messages/@original");
   }
 
   TEST_CASE("rate limits: one per channel, and one per interaction, not one for all interactions") {
@@ -77,32 +81,41 @@ TEST_SUITE("discord") {
     CHECK(c.major == "123");
     CHECK(rest::limit_of("PUT", "/channels/1/messages/2/reactions/%E2%9C%85/@me").route ==
           "PUT /channels/:major/messages/:id/reactions/:emoji/@me");
-    CHECK(rest::limit_of("PUT", "/applications/11/guilds/22/commands").route == "PUT /applications/:id/guilds/:id/commands");
+    CHECK(rest::limit_of("PUT", "/applications/11/guilds/22/commands").route ==
+          "PUT /applications/:id/guilds/:id/commands");
     CHECK(rest::limit_of("GET", "/gateway/bot").major.empty());
   }
 
   TEST_CASE("gateway close codes: resume, new session, or stop") {
     using pd::close_action;
-    for (int code : {4000, 4001, 4002, 1006, 4900}) CHECK(pd::classify_close(code) == close_action::resume);
-    for (int code : {4003, 4005, 4007, 4008, 4009}) CHECK(pd::classify_close(code) == close_action::new_session);
-    for (int code : {4004, 4010, 4011, 4012, 4013, 4014}) CHECK(pd::classify_close(code) == close_action::fatal);
+    for (int code : {4000, 4001, 4002, 1006, 4900})
+      CHECK(pd::classify_close(code) == close_action::resume);
+    for (int code : {4003, 4005, 4007, 4008, 4009})
+      CHECK(pd::classify_close(code) == close_action::new_session);
+    for (int code : {4004, 4010, 4011, 4012, 4013, 4014})
+      CHECK(pd::classify_close(code) == close_action::fatal);
     CHECK(pd::close_meaning(4014).find("Message Content") != std::string::npos);
   }
 
   TEST_CASE("interactions: invoker from member or user, options, components and modal fields") {
-    auto guild = pd::json::parse(R"({"id":"1","application_id":"2","type":2,"token":"t","guild_id":"3","channel_id":"4",
+    auto guild =
+        pd::json::parse(
+            R"({"id":"1","application_id":"2","type":2,"token":"t","guild_id":"3","channel_id":"4",
       "member":{"user":{"id":"5","username":"alice"}},
-      "data":{"name":"key","options":[{"name":"add","type":1,"options":[{"name":"host","type":3,"value":"nas","focused":true}]}]}})").get<pd::interaction>();
+      "data":{"name":"key","options":[{"name":"add","type":1,"options":[{"name":"host","type":3,"value":"nas","focused":true}]}]}})")
+            .get<pd::interaction>();
     CHECK(guild.invoker.id == "5");
     CHECK(guild.type == pd::interaction_type::command);
     REQUIRE(guild.options.size() == 1);
     CHECK(guild.options[0].options[0].focused);
     auto dm = pd::json::parse(R"({"id":"1","type":5,"token":"t","channel_id":"4","user":{"id":"6"},
-      "data":{"custom_id":"wagbot:key","components":[{"type":1,"components":[{"type":4,"custom_id":"key","value":"wag_live_x"}]}]}})").get<pd::interaction>();
+      "data":{"custom_id":"wagbot:key","components":[{"type":1,"components":[{"type":4,"custom_id":"key","value":"wag_live_x"}]}]}})")
+                  .get<pd::interaction>();
     CHECK(dm.invoker.id == "6");
     CHECK(dm.guild_id.empty());
     CHECK(dm.fields == std::vector<std::pair<std::string, std::string>>{{"key", "wag_live_x"}});
-    auto payload = pd::parse_gateway(R"({"op":0,"s":42,"t":"READY","d":{"session_id":"abc","resume_gateway_url":"wss://r","user":{"id":"9","username":"wagbot","bot":true},"application":{"id":"2"}}})");
+    auto payload = pd::parse_gateway(
+        R"({"op":0,"s":42,"t":"READY","d":{"session_id":"abc","resume_gateway_url":"wss://r","user":{"id":"9","username":"wagbot","bot":true},"application":{"id":"2"}}})");
     REQUIRE(payload.has_value());
     CHECK(payload->s == 42);
     auto ready = payload->d.get<pd::ready>();

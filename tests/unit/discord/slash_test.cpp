@@ -58,8 +58,10 @@ TEST_SUITE("discord") {
             check_options(o["options"]);
             continue;
           }
-          if (o.value("required", false)) CHECK_FALSE(optional_seen);  // required first
-          else optional_seen = true;
+          if (o.value("required", false))
+            CHECK_FALSE(optional_seen);  // required first
+          else
+            optional_seen = true;
         }
       };
       check_options(cmd["options"]);
@@ -98,7 +100,8 @@ TEST_SUITE("discord") {
 
   TEST_CASE("a slash command becomes the text command the grammar checks") {
     const auto g = real_grammar();
-    auto call = discord::find_invoked(slash("logs", {opt("container", "nginx"), opt("lines", 20), opt("host", "nas")}), g);
+    auto call = discord::find_invoked(
+        slash("logs", {opt("container", "nginx"), opt("lines", 20), opt("host", "nas")}), g);
     REQUIRE(call.spec != nullptr);
     const auto line = discord::to_command_line(call);
     CHECK(line == R"(logs "nginx" "20" @nas)");
@@ -107,8 +110,10 @@ TEST_SUITE("discord") {
     CHECK(act->args == std::vector<std::string>{"nginx", "20"});
     CHECK(act->host == "nas");
 
-    auto run = discord::find_invoked(slash("run", {opt("image", "nginx:alpine"), opt("publish", "8080:80 8443:443"),
-                                                   opt("env", "A=\"quoted\" B=2")}), g);
+    auto run = discord::find_invoked(
+        slash("run", {opt("image", "nginx:alpine"), opt("publish", "8080:80 8443:443"),
+                      opt("env", "A=\"quoted\" B=2")}),
+        g);
     auto parsed = g.parse(discord::to_command_line(run));
     REQUIRE(parsed.has_value());
     CHECK(parsed->option_values("publish") == std::vector<std::string>{"8080:80", "8443:443"});
@@ -118,7 +123,8 @@ TEST_SUITE("discord") {
     sub.name = "save";
     sub.type = 1;
     sub.options = {opt("name", "web"), opt("json", R"({"image":"nginx"})"), opt("host", "@nas")};
-    auto save = g.parse(discord::to_command_line(discord::find_invoked(slash("template", {sub}), g)));
+    auto save =
+        g.parse(discord::to_command_line(discord::find_invoked(slash("template", {sub}), g)));
     REQUIRE(save.has_value());
     CHECK(save->command == "template save");
     CHECK(save->args[1] == R"({"image":"nginx"})");

@@ -32,7 +32,8 @@ class deflater {
 
 std::string big_json(std::size_t n) {
   std::string s = R"({"op":0,"t":"GUILD_CREATE","d":{"members":[)";
-  for (std::size_t i = 0; i < n; ++i) s += (i ? "," : "") + std::string(R"({"id":")") + std::to_string(i * 7919) + R"("})";
+  for (std::size_t i = 0; i < n; ++i)
+    s += (i ? "," : "") + std::string(R"({"id":")") + std::to_string(i * 7919) + R"("})";
   return s + "]}}";
 }
 }  // namespace

@@ -24,7 +24,8 @@ TEST_SUITE("matrix") {
     r.add_table({{"name", "status"}, {{"<x>", "● running"}}});
     r.code("line <1>\nline 2");
     auto html = matrix::render(r)["formatted_body"].get<std::string>();
-    CHECK(html.find("<table><thead><tr><th>name</th><th>status</th></tr></thead>") != std::string::npos);
+    CHECK(html.find("<table><thead><tr><th>name</th><th>status</th></tr></thead>") !=
+          std::string::npos);
     CHECK(html.find("<td>&lt;x&gt;</td>") != std::string::npos);
     CHECK(html.find("<pre><code>line &lt;1&gt;\nline 2</code></pre>") != std::string::npos);
     auto body = matrix::render(r)["body"].get<std::string>();

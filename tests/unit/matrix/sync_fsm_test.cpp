@@ -141,9 +141,9 @@ TEST_CASE("sync_fsm: after stop, every outcome ends the run with 0") {
   sync_fsm fsm(plain_options(), 1);
   fsm.on_sync_ok();
   fsm.on_stop();
-  for (const auto& a : {fsm.on_sync_ok(), fsm.on_sync_failed(refused),
-                        fsm.on_sync_failed(unknown_token), fsm.on_filter_failed(refused),
-                        fsm.on_relogin(0)}) {
+  for (const auto& a :
+       {fsm.on_sync_ok(), fsm.on_sync_failed(refused), fsm.on_sync_failed(unknown_token),
+        fsm.on_filter_failed(refused), fsm.on_relogin(0)}) {
     CHECK(a.step == sync_step::exit);
     CHECK(a.exit_code == 0);
   }

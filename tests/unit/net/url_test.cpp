@@ -136,8 +136,7 @@ TEST_SUITE("net") {
   }
 
   TEST_CASE("normalise_fingerprint accepts the usual ways of writing a SHA-256") {
-    const std::string expected =
-        "3f1a9c0e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a";
+    const std::string expected = "3f1a9c0e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a";
     CHECK(normalise_fingerprint(expected) == expected);
     CHECK(normalise_fingerprint(
               "3F:1A:9C:0E:5B:7D:2F:4A:6C:8E:0B:1D:3F:5A:7C:9E:2B:4D:6F:8A:0C:1E:3B:5D:7F:9A:2C:"
@@ -155,7 +154,8 @@ TEST_SUITE("net") {
     CHECK(normalise_fingerprint("g" + good.substr(1)).empty());
     CHECK(normalise_fingerprint("sha256/" + good).empty());
     // A SHA-1 fingerprint (40 digits) is not a SHA-256 one.
-    CHECK(normalise_fingerprint("3F:1A:9C:0E:5B:7D:2F:4A:6C:8E:0B:1D:3F:5A:7C:9E:2B:4D:6F:8A").empty());
+    CHECK(normalise_fingerprint("3F:1A:9C:0E:5B:7D:2F:4A:6C:8E:0B:1D:3F:5A:7C:9E:2B:4D:6F:8A")
+              .empty());
   }
 
   TEST_CASE("ws and wss URLs are WebSocket URLs, wss over TLS") {

@@ -11,7 +11,8 @@ using namespace wagbot::protocol::chat_completions;
 namespace {
 /// tests/unit/fixtures/chat_completions/<name>, in the shape OpenAI and Ollama's /v1 send.
 std::string fixture(const std::string& name) {
-  std::ifstream in(std::filesystem::path(WAGBOT_FIXTURES) / "chat_completions" / name, std::ios::binary);
+  std::ifstream in(std::filesystem::path(WAGBOT_FIXTURES) / "chat_completions" / name,
+                   std::ios::binary);
   REQUIRE(in);
   std::stringstream ss;
   ss << in.rdbuf();
@@ -28,7 +29,8 @@ TEST_SUITE("protocol") {
     REQUIRE(openai->tool_calls.size() == 1);
     CHECK(openai->tool_calls[0].id == "call_abc123");
     CHECK(openai->tool_calls[0].name == "restart");
-    CHECK(nlohmann::json::parse(openai->tool_calls[0].arguments) == nlohmann::json{{"container", "nginx"}, {"host", "nas"}});
+    CHECK(nlohmann::json::parse(openai->tool_calls[0].arguments) ==
+          nlohmann::json{{"container", "nginx"}, {"host", "nas"}});
 
     auto ollama = parse_completion(fixture("ollama_tool_calls.json"));
     REQUIRE(ollama.has_value());
@@ -50,21 +52,25 @@ TEST_SUITE("protocol") {
     auto object = parse_completion(
         R"({"choices":[{"message":{"role":"assistant","tool_calls":[{"type":"function","function":{"name":"ps","arguments":{"host":"nas"}}}]}}]})");
     REQUIRE(object.has_value());
-    CHECK(nlohmann::json::parse(object->tool_calls[0].arguments) == nlohmann::json{{"host", "nas"}});
-    auto none = parse_completion(R"({"choices":[{"message":{"tool_calls":[{"function":{"name":"hosts"}}]}}]})");
+    CHECK(nlohmann::json::parse(object->tool_calls[0].arguments) ==
+          nlohmann::json{{"host", "nas"}});
+    auto none = parse_completion(
+        R"({"choices":[{"message":{"tool_calls":[{"function":{"name":"hosts"}}]}}]})");
     REQUIRE(none.has_value());
     CHECK(none->tool_calls[0].arguments == "{}");
   }
 
   TEST_CASE("chat completions: shapes that are not a completion are errors, not exceptions") {
-    for (const char* body : {"", "<html>502</html>", "{\"choices\": [", "[]", "{}", R"({"choices":[]})",
-                             R"({"choices":"x"})", R"({"choices":[{"index":0}]})",
-                             R"({"choices":[{"message":{"content":42}}]})",
-                             R"({"choices":[{"message":{"tool_calls":{}}}]})",
-                             R"({"choices":[{"message":{"tool_calls":[{"type":"function"}]}}]})",
-                             R"({"choices":[{"message":{"tool_calls":[{"type":"code","function":{"name":"ps"}}]}}]})",
-                             R"({"choices":[{"message":{"tool_calls":[{"function":{"name":7}}]}}]})",
-                             R"({"choices":[{"message":{"tool_calls":[{"function":{"name":"ps","arguments":[1]}}]}}]})"}) {
+    for (
+        const char* body :
+        {"", "<html>502</html>", "{\"choices\": [", "[]", "{}", R"({"choices":[]})",
+         R"({"choices":"x"})", R"({"choices":[{"index":0}]})",
+         R"({"choices":[{"message":{"content":42}}]})",
+         R"({"choices":[{"message":{"tool_calls":{}}}]})",
+         R"({"choices":[{"message":{"tool_calls":[{"type":"function"}]}}]})",
+         R"({"choices":[{"message":{"tool_calls":[{"type":"code","function":{"name":"ps"}}]}}]})",
+         R"({"choices":[{"message":{"tool_calls":[{"function":{"name":7}}]}}]})",
+         R"({"choices":[{"message":{"tool_calls":[{"function":{"name":"ps","arguments":[1]}}]}}]})"}) {
       CAPTURE(body);
       auto parsed = parse_completion(body);
       CHECK_FALSE(parsed.has_value());
@@ -76,8 +82,10 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("chat completions: error bodies") {
-    CHECK(error_message(R"({"error":{"message":"model 'x' not found","type":"invalid_request_error","param":null,"code":null}})") ==
-          "model 'x' not found");
+    CHECK(
+        error_message(
+            R"({"error":{"message":"model 'x' not found","type":"invalid_request_error","param":null,"code":null}})") ==
+        "model 'x' not found");
     CHECK(error_message(R"({"error":"model is loading"})") == "model is loading");
     CHECK(error_message("<html>502</html>").empty());
     CHECK(error_message(R"({"detail":"nope"})").empty());

@@ -27,7 +27,8 @@ TEST_SUITE("protocol") {
     CHECK_FALSE(pd::parse_gateway(R"({"op":"0"})").has_value());
   }
 
-  // Reproduced with tests/fuzz/discord: json::value<int> cast a float such as 1e30 to int (undefined).
+  // Reproduced with tests/fuzz/discord: json::value<int> cast a float such as 1e30 to int
+  // (undefined).
   TEST_CASE("discord: a type that is not a whole number in range is the default") {
     const auto i = pd::json::parse(R"({"type":1e30,"data":{"name":"logs","options":[
         {"name":"a","type":-1e99},{"name":"b","type":4294967296},{"name":"c","type":2.0},{"name":"d","type":3}]}})")
@@ -38,6 +39,7 @@ TEST_SUITE("protocol") {
     CHECK(i.options[1].type == 0);
     CHECK(i.options[2].type == 0);
     CHECK(i.options[3].type == 3);
-    CHECK(pd::json::parse(R"({"type":3})").get<pd::interaction>().type == pd::interaction_type::component);
+    CHECK(pd::json::parse(R"({"type":3})").get<pd::interaction>().type ==
+          pd::interaction_type::component);
   }
 }

@@ -55,13 +55,15 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("matrix: errors carry the errcode and when to retry") {
-    auto limited = pm::parse_error(429, R"({"errcode":"M_LIMIT_EXCEEDED","error":"Too many","retry_after_ms":2000})", "");
+    auto limited = pm::parse_error(
+        429, R"({"errcode":"M_LIMIT_EXCEEDED","error":"Too many","retry_after_ms":2000})", "");
     CHECK(limited.rate_limited());
     CHECK(limited.transient());
     CHECK(limited.retry_after_ms == 2000);
     auto header_only = pm::parse_error(429, "<html>slow down</html>", "1.5");
     CHECK(header_only.retry_after_ms == 1500);
-    auto token = pm::parse_error(401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"gone","soft_logout":true})", "");
+    auto token = pm::parse_error(
+        401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"gone","soft_logout":true})", "");
     CHECK(token.bad_token());
     CHECK(token.soft_logout);
     CHECK_FALSE(token.transient());
@@ -70,8 +72,9 @@ TEST_SUITE("protocol") {
     CHECK(wagbot::error{.kind = wagbot::errc::host_unreachable}.transient());  // worth a retry
   }
 
-  // Reproduced with tests/fuzz/matrix: content is written by any room member, and a field of another
-  // type threw out of the sync loop (the bot stopped, and stopped again after every restart).
+  // Reproduced with tests/fuzz/matrix: content is written by any room member, and a field of
+  // another type threw out of the sync loop (the bot stopped, and stopped again after every
+  // restart).
   TEST_CASE("matrix: content fields of unexpected types read as absent") {
     const auto content = pm::json::parse(R"({"msgtype": 5, "body": ["x"], "is_direct": "yes",
         "m.relates_to": {"rel_type": 7, "event_id": [], "key": {}, "m.in_reply_to": "$x"},
@@ -88,7 +91,8 @@ TEST_SUITE("protocol") {
     CHECK_FALSE(pm::bool_at(content, "is_direct"));
     CHECK(pm::bool_at(content, "missing", true));
 
-    const auto sync = pm::parse_sync(pm::json::parse(R"({"next_batch": "s1", "rooms": {"join": {"!r:x": {
+    const auto sync =
+        pm::parse_sync(pm::json::parse(R"({"next_batch": "s1", "rooms": {"join": {"!r:x": {
         "timeline": {"limited": "yes", "events": [{"event_id": 5, "type": "m.room.message", "sender": "@a:x",
                                                    "origin_server_ts": 1.5e300, "content": {"body": "hi"}}]}}}},
         "account_data": {"events": [{"type": 1}, "x"]}})"));
@@ -106,10 +110,12 @@ TEST_SUITE("protocol") {
     CHECK(pm::parse_error(429, "", "nan").retry_after_ms == 0);
     CHECK(pm::parse_error(429, "", "-3").retry_after_ms == 0);
     CHECK(pm::parse_error(429, "", "2.5").retry_after_ms == 2500);
-    CHECK(pm::parse_error(429, R"({"retry_after_ms": 1e30})", "").retry_after_ms == pm::max_retry_after_ms);
+    CHECK(pm::parse_error(429, R"({"retry_after_ms": 1e30})", "").retry_after_ms ==
+          pm::max_retry_after_ms);
     CHECK(pm::parse_error(429, R"({"retry_after_ms": -1e30})", "7").retry_after_ms == 7000);
     CHECK(pm::parse_error(429, R"({"retry_after_ms": 250})", "").retry_after_ms == 250);
-    const auto odd = pm::parse_error(401, R"({"errcode": 1, "error": {}, "soft_logout": "true"})", "");
+    const auto odd =
+        pm::parse_error(401, R"({"errcode": 1, "error": {}, "soft_logout": "true"})", "");
     CHECK(odd.code.empty());
     CHECK(odd.message == "HTTP 401");
     CHECK_FALSE(odd.soft_logout);

@@ -33,9 +33,8 @@ json data_of(const std::string& name) {
 
 /// A failure envelope exactly as the server writes it.
 std::string failure_body(const std::string& code, const std::string& message) {
-  return json{{"success", false},
-              {"data", nullptr},
-              {"error", {{"code", code}, {"message", message}}}}
+  return json{
+      {"success", false}, {"data", nullptr}, {"error", {{"code", code}, {"message", message}}}}
       .dump();
 }
 
@@ -80,15 +79,18 @@ const error_case documented_errors[] = {
     {"INVALID_APP_ID", 400, errc::invalid_input, "invalid app id 'Jellyfin'"},
     {"INVALID_CUSTOM_NAME", 400, errc::invalid_input, "invalid custom_name 'My App'"},
     {"INVALID_CONTAINER_NAME", 400, errc::invalid_input, "invalid container_name 'My App'"},
-    {"VOLUME_OVERRIDES_UNSUPPORTED", 400, errc::invalid_input, "volume overrides are not supported"},
+    {"VOLUME_OVERRIDES_UNSUPPORTED", 400, errc::invalid_input,
+     "volume overrides are not supported"},
     {"COMPOSE_BUILD_FAILED", 400, errc::invalid_input,
      "required environment variable PLEX_CLAIM has no value"},
     {"CONTAINER_NAME_REQUIRED", 400, errc::invalid_input, "container_name is required"},
     {"COMPOSE_PATH_REQUIRED", 400, errc::invalid_input, "compose_path is required"},
     {"INVALID_COMPOSE_FILE", 400, errc::invalid_input,
      "compose_path must point to a docker-compose.yml file"},
-    {"DOCKER_ERROR", 500, errc::server_error, "Error response from daemon: No such container: ghost"},
-    {"IO_ERROR", 500, errc::server_error, "open /opt/wagmios/templates/web.json: permission denied"},
+    {"DOCKER_ERROR", 500, errc::server_error,
+     "Error response from daemon: No such container: ghost"},
+    {"IO_ERROR", 500, errc::server_error,
+     "open /opt/wagmios/templates/web.json: permission denied"},
     {"METRICS_ERROR", 500, errc::server_error, "failed to read /proc/meminfo"},
     {"MANIFEST_FETCH_FAILED", 500, errc::server_error,
      "failed to fetch manifest: dial tcp: lookup raw.githubusercontent.com: no such host"},
@@ -97,7 +99,9 @@ const error_case documented_errors[] = {
      "docker compose up failed: Bind for 0.0.0.0:8096 failed: port is already allocated"},
 };
 
-port_binding tcp(const char* host, const char* container) { return {host, container, "tcp"}; }
+port_binding tcp(const char* host, const char* container) {
+  return {host, container, "tcp"};
+}
 
 }  // namespace
 
@@ -157,7 +161,8 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("a failure envelope without a message still says something") {
-    const auto r = parse_envelope(500, R"({"success":false,"data":null,"error":{"code":"IO_ERROR"}})");
+    const auto r =
+        parse_envelope(500, R"({"success":false,"data":null,"error":{"code":"IO_ERROR"}})");
     REQUIRE(r.has_error());
     CHECK(r.error().code == "IO_ERROR");
     CHECK_FALSE(r.error().message.empty());
@@ -309,10 +314,9 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("a binding without a protocol is tcp") {
-    const auto c =
-        json::parse(R"({"id":"ab","name":"web","image":"nginx","status":"running",
+    const auto c = json::parse(R"({"id":"ab","name":"web","image":"nginx","status":"running",
                         "ports":[{"host":"8080","container":"80"}]})")
-            .get<container>();
+                       .get<container>();
     CHECK(c.ports == std::vector<port_binding>{tcp("8080", "80")});
   }
 
@@ -398,7 +402,8 @@ TEST_SUITE("protocol") {
     CHECK(apps[0].id == "jellyfin");
     CHECK(apps[0].name == "Jellyfin");
     CHECK(apps[0].category == "media");
-    CHECK(apps[0].description == "Free software media system to stream your movies, shows and music");
+    CHECK(apps[0].description ==
+          "Free software media system to stream your movies, shows and music");
     CHECK(apps[0].default_port == 8096);
     CHECK(apps[0].verified);
     CHECK(apps[0].popularity == doctest::Approx(9.6));
@@ -478,8 +483,7 @@ TEST_SUITE("protocol") {
     CHECK(created.app_id == "jellyfin");
     CHECK(created.app_name == "Jellyfin");
     CHECK(created.install_dir == "/opt/wagmios/apps/jellyfin/20250518-101502");
-    CHECK(created.compose_path ==
-          "/opt/wagmios/apps/jellyfin/20250518-101502/docker-compose.yml");
+    CHECK(created.compose_path == "/opt/wagmios/apps/jellyfin/20250518-101502/docker-compose.yml");
 
     const auto started = data_of("marketplace_start.json").get<marketplace_started>();
     CHECK(started.container_name == "media");
@@ -514,20 +518,30 @@ TEST_SUITE("protocol") {
     const auto a = json::parse(R"({"id":"x","defaultPort":1e30})").get<app_summary>();
     CHECK(a.default_port == 0);
     CHECK(json::parse(R"({"id":"x","defaultPort":-1e300})").get<app_summary>().default_port == 0);
-    CHECK(json::parse(R"({"id":"x","defaultPort":8096.0})").get<app_summary>().default_port == 8096);
-    CHECK(json::parse(R"({"id":"x","defaultPort":"99999999999"})").get<app_summary>().default_port == 0);
-    CHECK(json::parse(R"({"id":"x","defaultPort":"8096/tcp"})").get<app_summary>().default_port == 8096);
-    CHECK(json::parse(R"({"id":"x","defaultPort":18446744073709551615})").get<app_summary>().default_port == 0);
-    const auto d = json::parse(R"({"template":{"id":"x","ports":[8096,"7359",4294967296,-2]}})").get<app_detail>();
+    CHECK(json::parse(R"({"id":"x","defaultPort":8096.0})").get<app_summary>().default_port ==
+          8096);
+    CHECK(
+        json::parse(R"({"id":"x","defaultPort":"99999999999"})").get<app_summary>().default_port ==
+        0);
+    CHECK(json::parse(R"({"id":"x","defaultPort":"8096/tcp"})").get<app_summary>().default_port ==
+          8096);
+    CHECK(json::parse(R"({"id":"x","defaultPort":18446744073709551615})")
+              .get<app_summary>()
+              .default_port == 0);
+    const auto d = json::parse(R"({"template":{"id":"x","ports":[8096,"7359",4294967296,-2]}})")
+                       .get<app_detail>();
     CHECK(d.ports == std::vector<int>{8096, 7359, 0, -2});
-    const auto m = json::parse(R"({"memory":{"total":1e30,"used":-5},"disk":{"total":-1e30,"used":1.5e3},
-                                   "uptime":-1e300})").get<system_metrics>();
+    const auto m =
+        json::parse(R"({"memory":{"total":1e30,"used":-5},"disk":{"total":-1e30,"used":1.5e3},
+                                   "uptime":-1e300})")
+            .get<system_metrics>();
     CHECK(m.memory_total == std::numeric_limits<std::uint64_t>::max());
     CHECK(m.memory_used == 0);
     CHECK(m.disk_total == 0);
     CHECK(m.disk_used == 1500);
     CHECK(m.uptime == 0);
-    CHECK(json::parse(R"({"uptime":1e300})").get<system_metrics>().uptime == std::numeric_limits<std::uint64_t>::max());
+    CHECK(json::parse(R"({"uptime":1e300})").get<system_metrics>().uptime ==
+          std::numeric_limits<std::uint64_t>::max());
     CHECK(json::parse(R"({"uptime":261533})").get<system_metrics>().uptime == 261533);
   }
 

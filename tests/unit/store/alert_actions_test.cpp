@@ -19,9 +19,9 @@ TEST_SUITE("store") {
     REQUIRE(found);
     CHECK(found->command == "logs web 50 @nas");
     CHECK(found->id == logs);
-    CHECK_FALSE(actions.find("matrix", "!other", "$alert", "📜"));   // another room
-    CHECK_FALSE(actions.find("discord", "!ops", "$alert", "📜"));    // another network
-    CHECK_FALSE(actions.find("matrix", "!ops", "$alert", "👍"));     // not an action
+    CHECK_FALSE(actions.find("matrix", "!other", "$alert", "📜"));  // another room
+    CHECK_FALSE(actions.find("discord", "!ops", "$alert", "📜"));   // another network
+    CHECK_FALSE(actions.find("matrix", "!ops", "$alert", "👍"));    // not an action
     REQUIRE(actions.get(restart));
     CHECK(actions.get(restart)->label == "Restart");
     CHECK_FALSE(actions.get(9999));

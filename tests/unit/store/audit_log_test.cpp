@@ -9,8 +9,8 @@ using wagbot::store::database;
 namespace {
 
 audit_entry entry(std::int64_t time, std::string target) {
-  return audit_entry{time,     "alice", "matrix",  "!ops:example.org", "nas", "restart",
-                     std::move(target), "ok", "HTTP 200"};
+  return audit_entry{time,      "alice",           "matrix", "!ops:example.org", "nas",
+                     "restart", std::move(target), "ok",     "HTTP 200"};
 }
 
 }  // namespace

@@ -30,11 +30,11 @@ TEST_SUITE("store") {
   }
 
   TEST_CASE("base64 rejects malformed text") {
-    CHECK_FALSE(base64_decode("Zg="));      // length not a multiple of 4
-    CHECK_FALSE(base64_decode("Zg=a"));     // padding in the middle
-    CHECK_FALSE(base64_decode("Z==="));     // too much padding
-    CHECK_FALSE(base64_decode("Zm9*"));     // not in the alphabet
-    CHECK_FALSE(base64_decode(" Zm9v"));    // whitespace is the caller's business
+    CHECK_FALSE(base64_decode("Zg="));    // length not a multiple of 4
+    CHECK_FALSE(base64_decode("Zg=a"));   // padding in the middle
+    CHECK_FALSE(base64_decode("Z==="));   // too much padding
+    CHECK_FALSE(base64_decode("Zm9*"));   // not in the alphabet
+    CHECK_FALSE(base64_decode(" Zm9v"));  // whitespace is the caller's business
     CHECK_FALSE(base64_decode("Zm9v\n"));
   }
 }

@@ -105,8 +105,8 @@ TEST_SUITE("store") {
     const auto file = dir / "master.key";
     load_or_create_master_key(file, nullptr);
     std::filesystem::permissions(file, std::filesystem::perms(0644));
-    CHECK_THROWS_WITH_AS(load_or_create_master_key(file, nullptr),
-                         doctest::Contains("chmod 600"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(load_or_create_master_key(file, nullptr), doctest::Contains("chmod 600"),
+                         std::runtime_error);
     std::filesystem::permissions(file, std::filesystem::perms(0640));
     CHECK_THROWS_AS(load_or_create_master_key(file, nullptr), std::runtime_error);
   }
