@@ -3,9 +3,20 @@ what it must (redacted keys, files that are not wagbot's)."""
 import pathlib
 import subprocess
 import sys
+import tempfile
+
+import pytest
 
 SCAN = pathlib.Path(__file__).resolve().parents[1] / "secrets_scan.py"
 KEY = "wag_live_" + "Ab3dE_fGh-" * 4 + "xyz="
+
+
+@pytest.fixture
+def tmp_path():
+    """A folder outside the suites' own (pytest's tmp_path is where the real scan looks: a planted
+    key there would be found by it)."""
+    with tempfile.TemporaryDirectory(prefix="wagbot-scan-test-") as d:
+        yield pathlib.Path(d)
 
 
 def run(root):
