@@ -6,8 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "../store/temp_dir.hpp"
-#include "commands/commands.hpp"
+#include "../support/world.hpp"
 
 namespace asio = boost::asio;
 using namespace wagbot;
@@ -28,43 +27,21 @@ class recording_transport final : public core::chat_transport {
   std::vector<std::pair<core::message_ref, core::chat_reply>> updates;
 };
 
-void add_user(app::config& cfg, const std::string& name, const std::string& matrix_id,
-              std::vector<std::string> approvers = {}) {
-  app::user_config u;
-  u.name = name;
-  u.ids["matrix"] = {matrix_id};
-  u.agent = !approvers.empty();
-  u.approvers = std::move(approvers);
-  cfg.users.push_back(u);
-}
-
-/// Everything a conversation stands on, over a scratch database; the clock is `now`.
-struct world {
-  store::test::temp_dir dir;
-  app::config cfg;
-  asio::io_context io;
-  net::http_client http{io.get_executor(), "test"};
-  store::database db{(dir / "wagbot.db").string()};
-  store::vault vault{store::master_key{}};
-  store::key_store keys{db, vault};
-  store::confirmation_store confirmations{db};
-  store::audit_log audit{db};
-  store::room_settings rooms{db};
-  store::subscriptions subscriptions{db};
-  std::int64_t now = 1000;
-  std::unique_ptr<app::engine> eng;
-  std::unique_ptr<app::dispatcher> dispatch;
-  std::unique_ptr<app::conversation> talk;
+/// The shared world (tests/unit/support), with Matrix ids, an agent, and a Matrix transport
+/// whose prompt updates are recorded.
+struct world : wagbot::test::world {
   recording_transport matrix;
 
   world() {
-    add_user(cfg, "alice", "@alice:hs");
-    add_user(cfg, "bob", "@bob:hs");
-    add_user(cfg, "robo", "@robo:hs", {"alice"});
-    eng = std::make_unique<app::engine>(cfg, core::logger(), http, keys, confirmations, audit,
-                                        rooms, vault, subscriptions, [this] { return now; });
-    dispatch = std::make_unique<app::dispatcher>(*eng, commands::all());
-    talk = std::make_unique<app::conversation>(*eng, *dispatch);
+    now = 1000;
+    cfg.users[0].ids["matrix"] = {"@alice:hs"};
+    cfg.users[1].ids["matrix"] = {"@bob:hs"};
+    app::user_config robo;
+    robo.name = "robo";
+    robo.agent = true;
+    robo.approvers = {"alice"};
+    robo.ids["matrix"] = {"@robo:hs"};
+    cfg.users.push_back(robo);
     talk->attach(matrix);
   }
 
@@ -88,14 +65,6 @@ struct world {
 
   core::chat_event from(const std::string& matrix_id) {
     return {"matrix", "!r", matrix_id, {}, false, "$e"};
-  }
-
-  template <class T>
-  T wait(asio::awaitable<T> work) {
-    auto done = asio::co_spawn(io, std::move(work), asio::use_future);
-    io.restart();
-    io.run();
-    return done.get();
   }
 };
 
