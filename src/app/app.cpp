@@ -109,6 +109,8 @@ void application::watch_metrics() {
       m.set("wagbot_send_queue_depth", net, static_cast<double>(s.queue_depth));
       m.set("wagbot_rate_limited_total", net, static_cast<double>(s.rate_limited));
       m.set("wagbot_reconnects_total", net, static_cast<double>(s.reconnects));
+      if (t->network() == "matrix")
+        m.set("wagbot_undecryptable_events_total", net, static_cast<double>(s.undecryptable));
       m.set("wagbot_alerts_sent_total", net, static_cast<double>(router_->sent(t->network())));
     }
     for (const auto& w : watchers_)
@@ -122,7 +124,10 @@ bool application::start_listener() {
   listener_ =
       std::make_unique<net::http_server>(io_.get_executor(), [this](std::string_view target) {
         readiness ready;
-        for (const auto& t : transports_) ready.emplace_back(t->network(), t->status().connected);
+        for (const auto& t : transports_) {
+          const auto s = t->status();
+          ready.push_back({t->network(), s.connected, s.degraded});
+        }
         return observe_endpoint(target, engine_->metrics(), ready, stopping_);
       });
   auto port = listener_->listen(where.address, where.port);

@@ -80,6 +80,7 @@ config load_config(const std::filesystem::path& file) {
   if (const auto hosts = root["hosts"]) read_hosts(hosts, base, c);
   if (const auto users = root["users"]) read_users(users, base, c);
   if (const auto m = root["matrix"]) read_matrix(m, base, c.matrix);
+  c.matrix.crypto_store = (c.data_dir / "matrix-crypto").string();
   if (const auto d = root["discord"]) read_discord(d, base, c.discord);
   if (const auto a = root["alerts"]) read_alerts(a, c.alerts);
   if (const auto o = root["observability"]) read_observability(o, c.observability);

@@ -77,7 +77,8 @@ void read_matrix(const YAML::Node& m, const std::filesystem::path& base, matrix_
   only_keys(m, "matrix",
             {"homeserver", "ca_file", "user_id", "access_token", "access_token_env",
              "access_token_file", "password", "password_env", "password_file", "device_id",
-             "prefix", "allowed_inviters", "sync_timeout_ms", "max_command_age"});
+             "prefix", "allowed_inviters", "sync_timeout_ms", "max_command_age", "e2ee",
+             "recovery_key", "recovery_key_env", "recovery_key_file"});
   mc.enabled = true;
   if (!m["homeserver"]) throw config_error("matrix.homeserver", "is required");
   mc.homeserver = scalar<std::string>(m["homeserver"], "matrix.homeserver", "a URL");
@@ -95,6 +96,8 @@ void read_matrix(const YAML::Node& m, const std::filesystem::path& base, matrix_
   mc.password = secret_from(m, "matrix", "password", base);
   if (mc.access_token.empty() && mc.password.empty())
     throw config_error("matrix", "needs access_token_env/_file or password_env/_file");
+  mc.recovery_key = secret_from(m, "matrix", "recovery_key", base);
+  if (m["e2ee"]) mc.e2ee = scalar<bool>(m["e2ee"], "matrix.e2ee", "true or false");
   read_matrix_options(m, mc);
 }
 

@@ -22,9 +22,10 @@ net::served observe_endpoint(std::string_view target, core::metrics& m, const re
     // Ready means commands are taken: every configured transport connected, not stopping.
     bool all = !stopping;
     std::string body;
-    for (const auto& [name, connected] : ready) {
+    for (const auto& [name, connected, degraded] : ready) {
       all = all && connected;
-      body += name + (connected ? ": connected\n" : ": not connected\n");
+      body += name + (connected ? ": connected" : ": not connected");
+      body += degraded.empty() ? "\n" : " (degraded: " + degraded + ")\n";
     }
     if (stopping) body += "stopping\n";
     return {all ? 200 : 503, "text/plain; charset=utf-8", (all ? "ready\n" : "not ready\n") + body};

@@ -48,11 +48,24 @@ bot::bot(asio::any_io_executor executor, const matrix::config& cfg, core::conver
       alert_actions_(state.actions),
       log_(std::move(log)),
       api_(http, cfg.base, cfg.tls),
-      outbox_(std::make_unique<outbox>(api_, log_.child("matrix.send"))) {}
+      outbox_(std::make_unique<outbox>(api_, log_.child("matrix.send"))) {
+  if (cfg.e2ee && e2ee_built()) {
+    crypto_ = std::make_unique<e2ee>(api_, cfg, kv_, vault_, log_.child("matrix.e2ee"));
+    outbox_->encrypt_with(crypto_.get());
+  }
+}
 
 core::transport_status bot::status() const {
-  return {connected_, idle(), outbox_->depth(), outbox_->rate_limited() + sync_rate_limited_,
-          reconnects_};
+  core::transport_status s{connected_, idle(), outbox_->depth(),
+                           outbox_->rate_limited() + sync_rate_limited_, reconnects_};
+  if (crypto_) {
+    s.undecryptable = crypto_->failures_total();
+    // One miss is a late key; a run of them means keys do not reach the bot.
+    if (crypto_->failures_in_a_row() >= 5)
+      s.degraded = std::to_string(crypto_->failures_in_a_row()) +
+                   " encrypted events in a row could not be decrypted";
+  }
+  return s;
 }
 
 bool bot::idle() const {
@@ -84,6 +97,9 @@ asio::awaitable<int> bot::run() {
   session_settled_ = true;
   session_wait_.cancel();
   if (code != 0) co_return code;
+  if (crypto_)
+    if (const int failed = co_await crypto_->start(user_id_, device_id_); failed != 0)
+      co_return failed;
   co_return co_await sync_loop();
 }
 
@@ -163,7 +179,7 @@ asio::awaitable<int> bot::sync_batches(sync_fsm& fsm) {
     }
     if (next.step == sync_step::exit) co_return next.exit_code;
     if (fsm.just_connected()) log_.info("syncing with {}", cfg_.homeserver);
-    handle_batch(*batch, since.empty() && first_ever);
+    co_await handle_batch(*batch, since.empty() && first_ever);
     since = batch->next_batch;
     kv_.set(next_batch_key, since);
   }
@@ -214,7 +230,10 @@ void bot::interrupted_confirmation(const pm::event& reaction) {
       "interrupted notice");
 }
 
-void bot::handle_batch(const pm::sync_response& batch, bool initial) {
+asio::awaitable<void> bot::handle_batch(const pm::sync_response& batch, bool initial) {
+  // Keys first: to-device messages may carry the room keys this batch's events need.
+  std::vector<std::string> rooms_with_keys;
+  if (crypto_) rooms_with_keys = co_await crypto_->on_sync(batch);
   if (batch.direct.is_object()) {
     direct_rooms_.clear();
     for (auto it = batch.direct.begin(); it != batch.direct.end(); ++it)
@@ -228,10 +247,16 @@ void bot::handle_batch(const pm::sync_response& batch, bool initial) {
     const bool was_encrypted = state.encrypted;
     for (const auto* list : {&joined.state, &joined.timeline})
       for (const auto& e : *list) {
-        if (e.type == "m.room.encryption" || e.type == "m.room.encrypted") state.encrypted = true;
-        if (e.type == "m.room.member") state.members.reset();
+        if (e.type == "m.room.encryption" || e.type == "m.room.encrypted") {
+          state.encrypted = true;
+          if (crypto_) crypto_->mark_encrypted(joined.room_id);
+        }
+        if (e.type == "m.room.member") {
+          state.members.reset();
+          if (crypto_) crypto_->members_changed(joined.room_id);
+        }
       }
-    if (state.encrypted && !was_encrypted)
+    if (state.encrypted && !was_encrypted && !crypto_)
       spawn(encryption_notice(joined.room_id), "encryption notice");
     if (initial) continue;  // the backlog of the first ever sync is never executed
     // A room just joined shows history from before the join: only what follows the bot's own
@@ -245,7 +270,17 @@ void bot::handle_batch(const pm::sync_response& batch, bool initial) {
     }
     // (A join hidden by a limited timeline leaves history older than max_command_age as the
     // backstop: a bot's own member event in `state` also appears after a plain restart.)
-    for (std::size_t k = first; k < joined.timeline.size(); ++k) take(joined.timeline[k]);
+    for (std::size_t k = first; k < joined.timeline.size(); ++k) {
+      const auto& e = joined.timeline[k];
+      if (e.type == "m.room.encrypted" && crypto_)
+        co_await take_encrypted(e);
+      else
+        take(e);
+    }
+  }
+  if (crypto_) {
+    co_await retry_undecrypted(rooms_with_keys);
+    give_up_undecrypted();
   }
 }
 

@@ -1,5 +1,7 @@
 #include "wagbot/matrix/client.hpp"
 
+#include <map>
+
 namespace wagbot::matrix {
 
 using net::percent_encode;
@@ -145,6 +147,33 @@ task<json> client::state(std::string_view room, std::string_view type, std::stri
               v3 + "/rooms/" + percent_encode(room) + "/state/" + percent_encode(type) + "/" +
                   percent_encode(state_key),
               nullptr, normal);
+}
+
+task<json> client::account_data(std::string_view user_id, std::string_view type) {
+  return call("GET",
+              v3 + "/user/" + percent_encode(user_id) + "/account_data/" + percent_encode(type),
+              std::nullopt, normal);
+}
+
+task<json> client::put_account_data(std::string_view user_id, std::string_view type,
+                                    const json& content) {
+  return call("PUT",
+              v3 + "/user/" + percent_encode(user_id) + "/account_data/" + percent_encode(type),
+              content, normal);
+}
+
+task<json> client::request(std::string method, std::string path, json body) {
+  // Only the crypto machine's requests come here: /keys/* and /sendToDevice, all under v3.
+  static const std::map<std::string, const char*> methods{
+      {"GET", "GET"}, {"POST", "POST"}, {"PUT", "PUT"}};
+  const auto m = methods.find(method);
+  if (m == methods.end() || path.rfind(v3 + "/", 0) != 0) {
+    wagbot::error e;
+    e.kind = errc::invalid_input;
+    e.message = "refused to send " + method + " " + path;
+    co_return e;
+  }
+  co_return co_await call(m->second, std::move(path), std::move(body), normal);
 }
 
 }  // namespace wagbot::matrix

@@ -96,10 +96,12 @@ asio::awaitable<void> bot::encryption_notice(std::string room) {
   if (kv_.get(flag) || !notices_.insert(room).second) co_return;
   core::chat_reply r = core::say(
       core::tone::warning,
-      "This room is end-to-end encrypted, and wagbot cannot read encrypted messages yet, so it "
-      "will not see your commands here. To use it, create a room with encryption turned off (in "
-      "Element: New room → turn off \"Enable end-to-end encryption\"), invite me there, or talk "
-      "to me in an unencrypted direct chat.");
+      std::string("This room is end-to-end encrypted, and this wagbot ") +
+          (e2ee_built() ? "has encryption switched off (matrix.e2ee: false)"
+                        : "was built without encryption (matrix.e2ee)") +
+          ", so it cannot read encrypted messages or see your commands here. Ask its operator "
+          "to turn it on, or create a room with encryption turned off (in Element: New room → "
+          "turn off \"Enable end-to-end encryption\") and invite me there.");
   // Remembered only once it is out: a crash before that sends it again rather than never.
   if (co_await outbox_->send(room, "m.room.message", render(r))) kv_.set(flag, "sent");
   notices_.erase(room);

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "wagbot/matrix/e2ee.hpp"
 #include "wagbot/net/backoff.hpp"
 
 namespace wagbot::matrix {
@@ -87,10 +88,25 @@ task<std::string> outbox::with_retries(std::string room, Call call) {
 }
 
 task<std::string> outbox::send(const std::string& room, const std::string& type, pm::json content) {
-  return with_retries(room,
-                      [this, room, type, content = std::move(content)](const std::string& txn) {
-                        return api_.send(room, type, txn, content);
-                      });
+  auto sealed = std::make_shared<std::optional<pm::json>>();
+  return with_retries(
+      room, [this, room, type, content = std::move(content), sealed](const std::string& txn) {
+        return send_once(room, type, content, txn, sealed);
+      });
+}
+
+task<std::string> outbox::send_once(std::string room, std::string type, pm::json content,
+                                    std::string txn,
+                                    std::shared_ptr<std::optional<pm::json>> sealed) {
+  if (!crypto_ || !co_await crypto_->is_encrypted(room))
+    co_return co_await api_.send(room, type, txn, content);
+  // Encrypted once: a retry with the same txnId must carry the same event.
+  if (!*sealed) {
+    auto encrypted = co_await crypto_->encrypt(room, type, content);
+    if (!encrypted) co_return encrypted.error();
+    *sealed = std::move(*encrypted);
+  }
+  co_return co_await api_.send(room, "m.room.encrypted", txn, **sealed);
 }
 
 task<std::string> outbox::redact(const std::string& room, const std::string& event_id,

@@ -105,6 +105,14 @@ sync_response parse_sync(const json& body) {
     if (auto list = data->find("events"); list != data->end() && list->is_array())
       for (const auto& e : *list)
         if (string_at(e, "type") == "m.direct") out.direct = e.value("content", json::object());
+  if (auto td = body.find("to_device"); td != body.end() && td->is_object())
+    if (auto list = td->find("events"); list != td->end() && list->is_array())
+      out.to_device = *list;
+  if (auto d = body.find("device_lists"); d != body.end() && d->is_object()) out.device_lists = *d;
+  if (auto n = body.find("device_one_time_keys_count"); n != body.end() && n->is_object())
+    out.one_time_keys_count = *n;
+  if (auto f = body.find("device_unused_fallback_key_types"); f != body.end() && f->is_array())
+    out.unused_fallback_key_types = *f;
   return out;
 }
 

@@ -49,15 +49,15 @@ def test_a_server_wide_rule_and_a_rule_for_another_server(make_world):
 
 # ---------------------------------------------------------------------------- encryption
 
-def test_encrypted_room_gets_exactly_one_notice(world):
-    w = world
+def test_with_e2ee_off_an_encrypted_room_gets_exactly_one_notice(make_world):
+    w = make_world(matrix={"e2ee": False})
     room = w.alice.create_room(invite=[w.bot.user_id, w.bob.user_id], encrypted=True)
     w.alice.wait_for(member(room, w.bot.user_id, "join"), timeout=15)
     notice = w.alice.wait_for(from_bot(w.bot, room), timeout=15)
     c = content(notice)
     assert c["msgtype"] == "m.notice" and "m.mentions" in c
     assert "end-to-end encrypted" in c["body"] and E2EE_WORDS in c["body"]
-    assert "encryption turned off" in c["body"]
+    assert "encryption turned off" in c["body"] and "matrix.e2ee" in c["body"]
     # More traffic in the room, an encrypted message, someone joining: no second notice.
     w.bob.join(room)
     w.alice.send_event(room, "m.room.encrypted", {
@@ -73,8 +73,8 @@ def test_encrypted_room_gets_exactly_one_notice(world):
     assert calls(w.ctl, "nas") == []
 
 
-def test_room_that_turns_on_encryption_gets_the_notice(world):
-    w = world
+def test_with_e2ee_off_a_room_that_turns_on_encryption_gets_the_notice(make_world):
+    w = make_world(matrix={"e2ee": False})
     room = w.bot.group(w.alice, w.bob)
     assert "6 containers" in body(w.bot.ask(w.alice, room, "!wag ps"))
     w.alice.set_state(room, "m.room.encryption", {"algorithm": "m.megolm.v1.aes-sha2"})

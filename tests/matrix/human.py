@@ -171,13 +171,7 @@ class Human:
         self.history: list[Event] = []
         self.next_batch: str | None = None
         self._filter_id: str | None = None
-        config = nio.AsyncClientConfig(
-            max_limit_exceeded=None if retry_on_429 else 0,
-            max_timeouts=None,
-            request_timeout=request_timeout,
-            encryption_enabled=False,
-            store_sync_tokens=False,
-        )
+        config = self._config(retry_on_429, request_timeout)
         self.client: nio.AsyncClient = self.run(self._make_client(config, device_id))
         try:
             if access_token:
@@ -200,6 +194,15 @@ class Human:
         """From the dict returned by Homeserver.register()."""
         return cls(homeserver_url, reg["user_id"], access_token=reg["access_token"],
                    device_id=reg.get("device_id"), **kw)
+
+    def _config(self, retry_on_429: bool, request_timeout: float) -> nio.AsyncClientConfig:
+        return nio.AsyncClientConfig(
+            max_limit_exceeded=None if retry_on_429 else 0,
+            max_timeouts=None,
+            request_timeout=request_timeout,
+            encryption_enabled=False,
+            store_sync_tokens=False,
+        )
 
     async def _make_client(self, config: nio.AsyncClientConfig, device_id: str | None) -> nio.AsyncClient:
         return nio.AsyncClient(self.url, self.user_id, device_id=device_id or "", config=config)

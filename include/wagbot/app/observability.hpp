@@ -13,7 +13,12 @@
 namespace wagbot::app {
 
 /// Each configured transport and whether it is connected now.
-using readiness = std::vector<std::pair<std::string, bool>>;
+struct transport_readiness {
+  std::string network;
+  bool connected = false;
+  std::string degraded;  ///< works in part, and why (shown, still ready)
+};
+using readiness = std::vector<transport_readiness>;
 
 /// The answer to one request on the listener.
 net::served observe_endpoint(std::string_view target, core::metrics& m, const readiness& ready,

@@ -29,11 +29,13 @@ struct message_ref {
 
 /// How a transport is doing, for /readyz and /metrics.
 struct transport_status {
-  bool connected = false;          ///< logged in and receiving
-  bool idle = true;                ///< nothing queued or running (a graceful stop waits for it)
-  std::size_t queue_depth = 0;     ///< messages waiting to be sent
-  std::uint64_t rate_limited = 0;  ///< 429s met so far
-  std::uint64_t reconnects = 0;    ///< times the link came back after a failure
+  bool connected = false;           ///< logged in and receiving
+  bool idle = true;                 ///< nothing queued or running (a graceful stop waits for it)
+  std::size_t queue_depth = 0;      ///< messages waiting to be sent
+  std::uint64_t rate_limited = 0;   ///< 429s met so far
+  std::uint64_t reconnects = 0;     ///< times the link came back after a failure
+  std::uint64_t undecryptable = 0;  ///< encrypted events that could not be read
+  std::string degraded;  ///< why it works only in part (for /readyz); empty when all is well
 };
 
 class chat_transport {

@@ -20,6 +20,7 @@
 #include "wagbot/core/transport.hpp"
 #include "wagbot/matrix/client.hpp"
 #include "wagbot/matrix/config.hpp"
+#include "wagbot/matrix/e2ee.hpp"
 #include "wagbot/matrix/outbox.hpp"
 #include "wagbot/matrix/sync_fsm.hpp"
 
@@ -81,7 +82,15 @@ class bot : public core::chat_transport {
   boost::asio::awaitable<std::optional<int>> after_sync_failure(const wagbot::error& e,
                                                                 const sync_action& next,
                                                                 sync_fsm& fsm);
-  void handle_batch(const pm::sync_response& batch, bool initial);
+  boost::asio::awaitable<void> handle_batch(const pm::sync_response& batch, bool initial);
+  // encrypted.cpp
+  /// An encrypted event: taken like a plain one once decrypted, else kept for its room key.
+  boost::asio::awaitable<void> take_encrypted(const pm::event& e);
+  /// Events waiting for a key, tried again in the rooms that just received keys.
+  boost::asio::awaitable<void> retry_undecrypted(const std::vector<std::string>& rooms);
+  /// Events whose key never came: the sender hears about it once.
+  void give_up_undecrypted();
+  void tell_undecryptable(const pm::event& e, const std::string& why);
   /// After a crash: tells the room about a confirmation whose action a restart cut short.
   void interrupted_confirmation(const pm::event& reaction);
   void take(const pm::event& e);
@@ -115,7 +124,10 @@ class bot : public core::chat_transport {
   core::action_book& alert_actions_;  ///< what a reaction on an alert runs, by alert event
   core::logger log_;
   client api_;
+  std::unique_ptr<e2ee> crypto_;  ///< null when E2EE is built out or switched off
   std::unique_ptr<outbox> outbox_;
+  std::map<std::string, std::vector<undecrypted>> undecrypted_;  ///< by room
+  std::set<std::string> told_undecryptable_;  ///< sender|device|reason already told
   std::string user_id_, device_id_, filter_id_;
   std::map<std::string, room_state> rooms_;
   std::set<std::string> direct_rooms_;  ///< from m.direct account data

@@ -55,6 +55,12 @@ class client {
   /// The content of one state event; M_NOT_FOUND when absent.
   task<pm::json> state(std::string_view room, std::string_view type,
                        std::string_view state_key = "");
+  /// The bot's own account data of one type (M_NOT_FOUND when absent).
+  task<pm::json> account_data(std::string_view user_id, std::string_view type);
+  task<pm::json> put_account_data(std::string_view user_id, std::string_view type,
+                                  const pm::json& content);
+  /// A request the crypto machine built: its method, path (already encoded) and body.
+  task<pm::json> request(std::string method, std::string path, pm::json body);
 
  private:
   /// The body is taken by value: a coroutine starts lazily, after the caller's locals are gone.

@@ -22,6 +22,12 @@ struct config {
   std::vector<std::string> allowed_inviters;  ///< "@user:server", ":server" or "*"
   int sync_timeout_ms = 30'000;
   int max_command_age_seconds = 600;  ///< older commands (sent while offline) are skipped
+  /// End-to-end encryption in encrypted rooms (when built with it: e2ee_built()).
+  bool e2ee = true;
+  /// secret (recovery_key_env / _file): joins the cross-signing identity set up in Element.
+  std::string recovery_key;
+  /// Where the crypto store lives: <data_dir>/matrix-crypto (set by the app).
+  std::string crypto_store;
 };
 
 }  // namespace wagbot::matrix

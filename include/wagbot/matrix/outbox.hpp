@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -16,9 +17,13 @@
 
 namespace wagbot::matrix {
 
+class e2ee;
+
 class outbox {
  public:
   outbox(client& api, core::logger log);
+  /// From now on, what goes to an encrypted room is encrypted first (once; retries resend it).
+  void encrypt_with(e2ee* crypto) { crypto_ = crypto; }
 
   /// Sends one event; returns its event id once the homeserver accepted it. Gives up (with
   /// the last error) only on a permanent error or after `give_up` of retrying.
@@ -44,9 +49,12 @@ class outbox {
   void finish_turn(lane& l);
   template <class Call>
   task<std::string> with_retries(std::string room, Call call);
+  task<std::string> send_once(std::string room, std::string type, pm::json content, std::string txn,
+                              std::shared_ptr<std::optional<pm::json>> sealed);
 
   client& api_;
   core::logger log_;
+  e2ee* crypto_ = nullptr;
   std::map<std::string, lane> lanes_;
   std::string txn_prefix_;
   std::uint64_t txn_counter_ = 0;

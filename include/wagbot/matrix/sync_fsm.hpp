@@ -16,6 +16,9 @@ namespace wagbot::matrix {
 /// Exit codes of `wagbot run` for Matrix start-up failures.
 constexpr int exit_bad_credentials = 3;
 constexpr int exit_bad_homeserver = 4;
+/// The encryption identity cannot be used: the store does not open, or the account's
+/// cross-signing identity is not the one this bot holds (see README, "Encrypted rooms").
+constexpr int exit_identity = 6;
 
 /// What the Matrix link does next.
 enum class sync_step {

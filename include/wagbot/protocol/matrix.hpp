@@ -55,6 +55,11 @@ struct sync_response {
   std::vector<invited_room> invited;
   std::vector<std::string> left;
   json direct = json();  ///< m.direct account data when it changed
+  // What end-to-end encryption needs, fed to the crypto machine before room events.
+  json to_device = json::array();             ///< to_device.events
+  json device_lists = json::object();         ///< {changed, left}
+  json one_time_keys_count = json::object();  ///< device_one_time_keys_count
+  json unused_fallback_key_types = json();    ///< device_unused_fallback_key_types
 };
 
 /// Parses a /sync body; throws json::exception on a body that is not one.

@@ -84,14 +84,21 @@ TEST_CASE("collectors run at every render and may set counters kept elsewhere") 
 TEST_CASE("the endpoints: healthz always, readyz only with every transport connected") {
   metrics m;
   using wagbot::app::observe_endpoint;
-  CHECK(observe_endpoint("/healthz", m, {{"matrix", false}}, false).status == 200);
-  auto r = observe_endpoint("/readyz", m, {{"matrix", true}, {"discord", false}}, false);
+  CHECK(observe_endpoint("/healthz", m, {{"matrix", false, ""}}, false).status == 200);
+  auto r = observe_endpoint("/readyz", m, {{"matrix", true, ""}, {"discord", false, ""}}, false);
   CHECK(r.status == 503);
   CHECK(r.body.find("discord: not connected") != std::string::npos);
   CHECK(r.body.find("matrix: connected") != std::string::npos);
-  CHECK(observe_endpoint("/readyz", m, {{"matrix", true}, {"discord", true}}, false).status == 200);
+  CHECK(
+      observe_endpoint("/readyz", m, {{"matrix", true, ""}, {"discord", true, ""}}, false).status ==
+      200);
   CHECK(observe_endpoint("/readyz?verbose=1", m, {}, false).status == 200);
-  r = observe_endpoint("/readyz", m, {{"matrix", true}}, true);
+  // Degraded is still ready, but says why.
+  r = observe_endpoint("/readyz", m, {{"matrix", true, "5 encrypted events failed"}}, false);
+  CHECK(r.status == 200);
+  CHECK(r.body.find("matrix: connected (degraded: 5 encrypted events failed)") !=
+        std::string::npos);
+  r = observe_endpoint("/readyz", m, {{"matrix", true, ""}}, true);
   CHECK(r.status == 503);
   CHECK(r.body.find("stopping") != std::string::npos);
   r = observe_endpoint("/metrics", m, {}, false);

@@ -1,0 +1,190 @@
+"""End-to-end encryption with matrix-nio humans (vodozemac): encrypted direct chats and group
+rooms, confirmations by encrypted reactions, sessions that are not cross-signed, late room
+keys, restarts that keep the identity, and the server's view of what the bot sent."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+import wagbot_matrix as wm
+from matrix_fixtures import register_unique
+from secure_human import SecureHuman
+from wagbot_matrix import body, calls, confirmation_id, content, edit_of, member, reaction, reply_to
+
+pytestmark = pytest.mark.timeout(180)
+
+STOP = "POST /api/containers/nginx/stop"
+
+
+@pytest.fixture
+def secure_humans(request, synapse_hs, tmp_path_factory):
+    made: list[SecureHuman] = []
+
+    def make(name: str, cross_signed: bool = True) -> SecureHuman:
+        reg = register_unique(synapse_hs, name)
+        h = SecureHuman(synapse_hs.url, reg["user_id"], access_token=reg["access_token"],
+                        device_id=reg["device_id"], store_dir=tmp_path_factory.mktemp("nio-store"),
+                        cross_signed=cross_signed)
+        h.password = reg["password"]
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+@pytest.fixture
+def e2ee(secure_humans, make_bot, ctl):
+    """alice (admin) and bob, both cross-signed, each with a key for @nas; the bot started."""
+    class W:
+        pass
+    w = W()
+    w.alice, w.bob = secure_humans("alice"), secure_humans("bob")
+    w.bot = make_bot()
+    w.bot.add_user("alice", w.alice, admin=True)
+    w.bot.add_user("bob", w.bob)
+    w.alice_key = w.bot.grant("alice", "nas")
+    w.bob_key = w.bot.grant("bob", "nas")
+    w.ctl = ctl
+    w.bot.start()
+    return w
+
+
+def encrypted_dm(w, human) -> str:
+    room = human.create_room(invite=[w.bot.user_id], is_direct=True, encrypted=True)
+    human.wait_for(member(room, w.bot.user_id, "join"), wm.REPLY_TIMEOUT)
+    return room
+
+
+def bot_events_on_server(w, human, room) -> list[dict]:
+    return [e for e in human.messages(room, limit=200) if e.get("sender") == w.bot.user_id]
+
+
+def assert_all_encrypted(w, human, room) -> None:
+    """What the homeserver holds from the bot in the room: only m.room.encrypted (and its own
+    membership; redactions cannot be encrypted by the protocol)."""
+    sent = [e["type"] for e in bot_events_on_server(w, human, room)
+            if e["type"] not in ("m.room.member", "m.room.redaction")]
+    assert sent and set(sent) == {"m.room.encrypted"}, sent
+
+
+def test_encrypted_dm_ps_and_a_confirmation_by_encrypted_reaction(e2ee):
+    w = e2ee
+    room = encrypted_dm(w, w.alice)
+    reply = w.bot.ask(w.alice, room, "ps")
+    assert reply["_encrypted"] and "nginx" in body(reply)
+
+    prompt = w.bot.ask(w.alice, room, "stop nginx")
+    assert prompt["_encrypted"] and "stop `nginx` on @nas" in body(prompt)
+    for key in ("✅", "❌"):
+        w.alice.wait_for(reaction(room, target=prompt["event_id"], key=key, sender=w.bot.user_id))
+    assert STOP not in calls(w.ctl, "nas")
+    w.alice.react(room, prompt["event_id"], "✅")  # encrypted, as Element sends it
+    done = w.alice.wait_for(reply_to(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
+    assert "`nginx` stopped on @nas" in body(done)
+    edit = w.alice.wait_for(edit_of(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
+    assert edit["_encrypted"]
+    assert content(edit)["m.new_content"]["body"].startswith("✅ Confirmed by alice")
+    assert calls(w.ctl, "nas").count(STOP) == 1
+    assert_all_encrypted(w, w.alice, room)
+
+
+def test_key_add_in_an_encrypted_direct_chat(e2ee):
+    w = e2ee
+    room = encrypted_dm(w, w.alice)
+    key = w.bot.new_key("media", label="alice-media")
+    reply = w.bot.ask(w.alice, room, f"key add media {key}")
+    assert reply["_encrypted"] and "media" in body(reply) and key not in body(reply)
+    listed = w.bot.ask(w.alice, room, "ps @media")
+    assert "❌" not in body(listed), body(listed)
+    # Neither the key nor the command that carried it is in the bot's files in the clear.
+    for f in (p for p in w.bot.data_dir.rglob("*") if p.is_file()):
+        assert key.encode() not in f.read_bytes(), f
+        assert b"key add media" not in f.read_bytes(), f
+    assert_all_encrypted(w, w.alice, room)
+
+
+def test_group_room_with_two_users_and_the_confirmation_rules(e2ee):
+    w = e2ee
+    room = w.bot.group(w.alice, w.bob, encrypted=True)
+    prompt = w.bot.ask(w.bob, room, "!wag stop nginx")
+    assert prompt["_encrypted"]
+    # alice is an admin, bob asked: bob's ✅ runs it; nobody else's reaction counts twice.
+    w.bob.react(room, prompt["event_id"], "✅")
+    done = w.bob.wait_for(reply_to(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
+    assert "stopped" in body(done)
+    (req,) = [r for r in w.ctl.requests("nas") if r["method"] == "POST"]
+    assert req["key_suffix"] == w.bob_key[-8:]
+    # alice, in the same room, reads the bot's encrypted replies too.
+    seen = w.alice.wait_for(reply_to(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
+    assert seen["_encrypted"]
+    assert_all_encrypted(w, w.alice, room)
+
+
+def test_a_session_not_cross_signed_is_not_obeyed(e2ee, secure_humans):
+    w = e2ee
+    mallory = secure_humans("alice-laptop", cross_signed=False)
+    # A device the homeserver's admin could add: same rights in the config as alice.
+    w.bot.add_user("laptop", mallory, admin=True)
+    w.bot.grant("laptop", "nas")
+    w.bot.restart()
+    room = w.bot.group(w.alice, mallory, encrypted=True)
+    before = len(calls(w.ctl, "nas"))
+    eid = mallory.send_text(room, "!wag stop nginx")
+    # The bot answers (encrypted, so alice's verified device reads it) and does nothing.
+    notice = w.alice.wait_for(reply_to(w.bot, room, eid), wm.REPLY_TIMEOUT)
+    assert "not verified" in body(notice) or "has not verified" in body(notice), body(notice)
+    assert len(calls(w.ctl, "nas")) == before
+    # Once only: a second message gets no second notice.
+    mallory.send_text(room, "!wag ps")
+    w.alice.expect_nothing(wm.from_bot(w.bot, room), within=3)
+    assert len(calls(w.ctl, "nas")) == before
+
+
+def test_a_late_room_key_still_runs_the_command(e2ee):
+    w = e2ee
+    room = encrypted_dm(w, w.alice)
+    w.bot.ask(w.alice, room, "ps")  # sessions set up
+    eid, share = w.alice.share_key_later(room, "m.room.message",
+                                         {"msgtype": "m.text", "body": "hosts", "m.mentions": {}})
+    w.alice.expect_nothing(reply_to(w.bot, room, eid), within=2)
+    share()
+    reply = w.alice.wait_for(reply_to(w.bot, room, eid), wm.REPLY_TIMEOUT)
+    assert "nas" in body(reply)
+
+
+def test_restart_keeps_the_identity_and_replays_nothing(e2ee):
+    w = e2ee
+    room = encrypted_dm(w, w.alice)
+    w.bot.ask(w.alice, room, "ps")
+    before = len(calls(w.ctl, "nas"))
+    keys = w.alice.api("POST", "/_matrix/client/v3/keys/query", {"device_keys": {w.bot.user_id: []}})
+    master = keys["master_keys"][w.bot.user_id]
+    devices = keys["device_keys"][w.bot.user_id]
+    w.bot.restart()
+    assert "created the bot's cross-signing identity" not in w.bot.log()
+    after = w.alice.api("POST", "/_matrix/client/v3/keys/query", {"device_keys": {w.bot.user_id: []}})
+    assert after["master_keys"][w.bot.user_id] == master
+    assert after["device_keys"][w.bot.user_id].keys() == devices.keys()
+    assert len(calls(w.ctl, "nas")) == before, "a command ran again after the restart"
+    reply = w.bot.ask(w.alice, room, "ps")
+    assert reply["_encrypted"] and "nginx" in body(reply)
+    assert_all_encrypted(w, w.alice, room)
+
+
+def test_first_start_prints_the_recovery_key_to_a_file_only(e2ee):
+    w = e2ee
+    key_file = w.bot.data_dir / "matrix-recovery-key"
+    recovery = key_file.read_text().strip()
+    assert len(recovery.replace(" ", "")) >= 48
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert recovery not in w.bot.all_logs()
+    # The bot's own device is signed by its self-signing key: what Element's MSC4153 mode asks.
+    keys = w.alice.api("POST", "/_matrix/client/v3/keys/query", {"device_keys": {w.bot.user_id: []}})
+    ssk = keys["self_signing_keys"][w.bot.user_id]
+    (ssk_id,) = ssk["keys"]
+    (device,) = keys["device_keys"][w.bot.user_id].values()
+    assert ssk_id in device["signatures"][w.bot.user_id]
