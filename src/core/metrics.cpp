@@ -95,6 +95,8 @@ metrics::metrics() {
       "wagbot_reconnects_total", kind::counter,
       "Times a chat transport connected again after losing its link (sync failure, gateway drop).");
   declare("wagbot_transport_connected", kind::gauge, "1 when the chat transport is connected.");
+  declare("wagbot_undecryptable_events_total", kind::counter,
+          "Encrypted Matrix events the bot could not decrypt (no room key, untrusted device).");
   declare("wagbot_alerts_sent_total", kind::counter,
           "Alerts posted to rooms and channels, by network.");
   declare("wagbot_host_reachable", kind::gauge,
