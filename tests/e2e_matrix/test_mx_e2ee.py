@@ -4,7 +4,7 @@ keys, restarts that keep the identity, and the server's view of what the bot sen
 
 from __future__ import annotations
 
-import sqlite3
+import secrets
 
 import pytest
 
@@ -59,6 +59,18 @@ def encrypted_dm(w, human) -> str:
     return room
 
 
+def canary() -> str:
+    """Text that goes only encrypted: tests/secrets_scan.py fails the suites if any wagbot file
+    holds it in clear."""
+    return f"e2ee-canary-{secrets.token_hex(4)}"
+
+
+def assert_nowhere_in_clear(w, text: str) -> None:
+    files = [p for p in w.bot.data_dir.rglob("*") if p.is_file()] + list(w.bot.runs)
+    for f in files:
+        assert text.encode() not in f.read_bytes(), f
+
+
 def bot_events_on_server(w, human, room) -> list[dict]:
     return [e for e in human.messages(room, limit=200) if e.get("sender") == w.bot.user_id]
 
@@ -76,6 +88,8 @@ def test_encrypted_dm_ps_and_a_confirmation_by_encrypted_reaction(e2ee):
     room = encrypted_dm(w, w.alice)
     reply = w.bot.ask(w.alice, room, "ps")
     assert reply["_encrypted"] and "nginx" in body(reply)
+    said = canary()
+    w.bot.ask(w.alice, room, f"thanks, that was quick {said}")  # not a command: still answered
 
     prompt = w.bot.ask(w.alice, room, "stop nginx")
     assert prompt["_encrypted"] and "stop `nginx` on @nas" in body(prompt)
@@ -90,6 +104,7 @@ def test_encrypted_dm_ps_and_a_confirmation_by_encrypted_reaction(e2ee):
     assert content(edit)["m.new_content"]["body"].startswith("✅ Confirmed by alice")
     assert calls(w.ctl, "nas").count(STOP) == 1
     assert_all_encrypted(w, w.alice, room)
+    assert_nowhere_in_clear(w, said)
 
 
 def test_key_add_in_an_encrypted_direct_chat(e2ee):
@@ -110,6 +125,8 @@ def test_key_add_in_an_encrypted_direct_chat(e2ee):
 def test_group_room_with_two_users_and_the_confirmation_rules(e2ee):
     w = e2ee
     room = w.bot.group(w.alice, w.bob, encrypted=True)
+    chatter = canary()
+    w.bob.send_text(room, f"lunch at noon? {chatter}")  # not for the bot, but decrypted by it
     prompt = w.bot.ask(w.bob, room, "!wag stop nginx")
     assert prompt["_encrypted"]
     # alice is an admin, bob asked: bob's ✅ runs it; nobody else's reaction counts twice.
@@ -122,6 +139,7 @@ def test_group_room_with_two_users_and_the_confirmation_rules(e2ee):
     seen = w.alice.wait_for(reply_to(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
     assert seen["_encrypted"]
     assert_all_encrypted(w, w.alice, room)
+    assert_nowhere_in_clear(w, chatter)
 
 
 def test_a_session_not_cross_signed_is_not_obeyed(e2ee, secure_humans):

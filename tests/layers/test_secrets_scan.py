@@ -43,3 +43,15 @@ def test_redacted_keys_and_other_files_pass(tmp_path):
 
 def test_nothing_to_scan_is_an_error(tmp_path):
     assert run(tmp_path).returncode == 2
+
+
+def test_canaries_and_recovery_keys_are_found_also_in_the_encryption_store(tmp_path):
+    data = tmp_path / "t2" / "data"
+    (data / "matrix-crypto").mkdir(parents=True)
+    (data / "matrix-recovery-key").write_text("EsTc abcd efgh\n")  # where it belongs
+    (data / "matrix-crypto" / "matrix-sdk-crypto.sqlite3").write_bytes(b"..e2ee-canary-0123abcd..")
+    (tmp_path / "t2" / "wagbot-run1.log").write_text("warn the key is EsTc abcd efgh\n")
+    r = run(tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "matrix-sdk-crypto.sqlite3: e2ee-canary" in r.stdout
+    assert "wagbot-run1.log: a recovery key" in r.stdout
