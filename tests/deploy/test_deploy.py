@@ -106,6 +106,8 @@ def exit_codes() -> dict[str, int]:
                                         r"constexpr int exit_bad_homeserver = (\d+);"),
         "discord_fatal": source_int("include/wagbot/discord/gateway_fsm.hpp",
                                     r"constexpr int exit_gateway_fatal = (\d+);"),
+        "matrix_identity": source_int("include/wagbot/matrix/sync_fsm.hpp",
+                                      r"constexpr int exit_identity = (\d+);"),
     }
 
 
@@ -391,9 +393,11 @@ def test_unit_restart_policy():
     svc = unit_service()
     codes = exit_codes()
     prevented = {int(c) for c in " ".join(svc["RestartPreventExitStatus"]).split()}
-    # A config error, rejected Matrix credentials and a fatal Discord close cannot be fixed by
-    # restarting. An unreachable homeserver (4) can: it is retried.
-    assert prevented == {codes["config"], codes["matrix_credentials"], codes["discord_fatal"]}
+    # A config error, rejected Matrix credentials, a fatal Discord close and an encryption
+    # identity that does not fit cannot be fixed by restarting. An unreachable homeserver (4)
+    # can: it is retried.
+    assert prevented == {codes["config"], codes["matrix_credentials"], codes["discord_fatal"],
+                         codes["matrix_identity"]}
     assert codes["matrix_homeserver"] not in prevented
     stop = seconds(svc["TimeoutStopSec"][-1])
     assert stop >= drain_seconds() + 5, f"TimeoutStopSec={stop}s leaves no margin over the drain"
