@@ -3,7 +3,6 @@
 use matrix_sdk_crypto::secret_storage::SecretStorageKey;
 use matrix_sdk_crypto::store::types::CrossSigningKeyExport;
 use matrix_sdk_crypto::vodozemac::Ed25519SecretKey;
-use matrix_sdk_crypto::UserIdentity;
 use ruma::events::secret::request::SecretName;
 use ruma::events::AnyGlobalAccountDataEvent;
 use serde_json::{json, Map, Value};
@@ -31,21 +30,11 @@ fn own_master_public(c: &Crypto) -> Result<Option<String>, Failure> {
         .map(|k| k.public_key().to_base64()))
 }
 
-/// `server_identity`: "none" (the homeserver has no cross-signing keys for us, or we have not
-/// asked yet), "ours" (they match the private keys we hold) or "other" (someone else's keys:
-/// set up in another client, or reset).
+/// Our ids and keys, and which private cross-signing keys we hold (`master_public`: the public
+/// half of our master key, to compare with what the homeserver publishes).
 pub fn status(c: &Crypto, _: Value) -> Outcome {
     let m = c.machine();
     let cs = c.run(m.cross_signing_status());
-    let ours = own_master_public(c)?;
-    let identity = c.run(m.get_identity(m.user_id(), None)).map_err(store_error)?;
-    let server = match identity {
-        Some(UserIdentity::Own(own)) => {
-            let theirs = own.master_key().get_first_key().map(|k| k.to_base64());
-            if theirs.is_some() && theirs == ours { "ours" } else { "other" }
-        }
-        _ => "none",
-    };
     let device = c.run(m.get_device(m.user_id(), m.device_id(), None)).map_err(store_error)?;
     let keys = m.identity_keys();
     Ok(json!({
@@ -56,7 +45,7 @@ pub fn status(c: &Crypto, _: Value) -> Outcome {
         "has_master": cs.has_master,
         "has_self_signing": cs.has_self_signing,
         "has_user_signing": cs.has_user_signing,
-        "server_identity": server,
+        "master_public": own_master_public(c)?,
         "device_signed_by_owner": device.map(|d| d.is_cross_signed_by_owner()).unwrap_or(false),
     }))
 }

@@ -65,16 +65,10 @@ pub fn receive_sync(c: &Crypto, input: Value) -> Outcome {
     Ok(json!({ "rooms_with_new_keys": rooms }))
 }
 
-/// `[users]` or `{users, refresh}`; refresh asks again about everyone tracked (at start, so
-/// that a reset of our own identity elsewhere is seen).
 pub fn track_users(c: &Crypto, input: Value) -> Outcome {
     let list = users(&input);
-    let m = c.machine();
-    c.run(m.update_tracked_users(list.iter().map(|u| u.as_ref())))
+    c.run(c.machine().update_tracked_users(list.iter().map(|u| u.as_ref())))
         .map_err(|e| Failure::new("store", e))?;
-    if input["refresh"].as_bool() == Some(true) {
-        c.run(m.mark_all_tracked_users_as_dirty()).map_err(|e| Failure::new("store", e))?;
-    }
     Ok(Value::Null)
 }
 

@@ -50,17 +50,34 @@ asio::awaitable<int> e2ee::start(const std::string& user_id, const std::string& 
   co_return co_await set_up_identity();
 }
 
+asio::awaitable<std::optional<std::string>> e2ee::published_master_key() {
+  // Asked of the homeserver directly, fresh at every start: a reset done elsewhere shows here.
+  json query{{"device_keys", {{user_id_, json::array()}}}};
+  std::string method = "POST", path = "/_matrix/client/v3/keys/query";
+  auto keys = co_await api_.request(method, path, query);
+  if (!keys) co_return std::nullopt;
+  const auto master = keys->value("master_keys", json::object()).value(user_id_, json::object());
+  const auto public_keys = master.value("keys", json::object());
+  for (const auto& [id, key] : public_keys.items())
+    if (key.is_string()) co_return key.get<std::string>();
+  std::string none;
+  co_return none;
+}
+
 asio::awaitable<int> e2ee::set_up_identity() {
-  // What the homeserver says our identity is, fresh: a reset done elsewhere shows here.
-  machine_->track_users({{"users", json::array({user_id_})}, {"refresh", true}});
+  machine_->track_users(json::array({user_id_}));
   co_await pump();
   auto st = machine_->status();
-  if (!st) {
-    log_.error("the encryption store cannot tell its identity: {}", st.error().message);
+  auto published = co_await published_master_key();
+  if (!st || !published) {
+    log_.error("cannot tell the bot's encryption identity: {}",
+               st ? "the homeserver did not answer /keys/query" : st.error().message);
     co_return exit_identity;
   }
   const bool ours = st->value("has_master", false);
-  const auto server = st->value("server_identity", "none");
+  const auto mine = st->value("master_public", json()).is_string() ? st->value("master_public", "")
+                                                                   : std::string{};
+  const std::string server = published->empty() ? "none" : *published == mine ? "ours" : "other";
   if (ours && server == "ours") {
     log_.info("end-to-end encryption ready: device {} (ed25519 {}), cross-signed: {}",
               st->value("device_id", ""), st->value("ed25519", ""),

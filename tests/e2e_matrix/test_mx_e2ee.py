@@ -206,3 +206,98 @@ def test_first_start_prints_the_recovery_key_to_a_file_only(e2ee):
     (ssk_id,) = ssk["keys"]
     (device,) = keys["device_keys"][w.bot.user_id].values()
     assert ssk_id in device["signatures"][w.bot.user_id]
+
+
+# ---------------------------------------------------------------------------- identity
+
+def second_install(w, tmp_path_factory, **matrix) -> wm.Wagbot:
+    """Another wagbot installation (empty data folder, its own new device) for the same bot
+    account, as after losing the data folder."""
+    bot = wm.Wagbot(w.bot.hs, w.bot.sim, tmp_path_factory.mktemp("wagbot-again"), w.bot.account,
+                    auth="password")
+    bot.add_user("alice", w.alice, admin=True)
+    bot.grant("alice", "nas")
+    bot.configure_matrix(**matrix)
+    return bot
+
+
+def test_the_recovery_key_joins_the_identity_on_a_new_device(e2ee, tmp_path_factory):
+    w = e2ee
+    recovery = (w.bot.data_dir / "matrix-recovery-key").read_text().strip()
+    master = w.alice.api("POST", "/_matrix/client/v3/keys/query",
+                         {"device_keys": {w.bot.user_id: []}})["master_keys"][w.bot.user_id]
+    w.bot.stop()
+    again = second_install(w, tmp_path_factory,
+                           recovery_key_file=str(again_secret(tmp_path_factory, recovery)))
+    try:
+        again.start()
+        again.wait_log(r"joined the account's cross-signing identity", 10)
+        keys = w.alice.api("POST", "/_matrix/client/v3/keys/query", {"device_keys": {w.bot.user_id: []}})
+        assert keys["master_keys"][w.bot.user_id] == master, "the identity changed"
+        (ssk_id,) = keys["self_signing_keys"][w.bot.user_id]["keys"]
+        new_device = keys["device_keys"][w.bot.user_id][again.kv("matrix.device_id")]
+        assert ssk_id in new_device["signatures"][w.bot.user_id]
+        room = encrypted_dm(w, w.alice)
+        assert "nginx" in body(again.ask(w.alice, room, "ps"))
+        assert recovery not in again.all_logs()
+    finally:
+        again.stop()
+
+
+def again_secret(tmp_path_factory, value: str):
+    p = tmp_path_factory.mktemp("recovery") / "recovery-key"
+    p.write_text(value + "\n")
+    p.chmod(0o600)
+    return p
+
+
+def test_without_the_recovery_key_a_new_device_refuses_to_make_a_second_identity(e2ee, tmp_path_factory):
+    w = e2ee
+    w.bot.stop()
+    again = second_install(w, tmp_path_factory)
+    again.expected_exit = 6
+    again.start(wait=False)
+    assert again.wait_exit() == 6
+    log = again.log()
+    assert "already has a cross-signing identity" in log and "recovery_key_file" in log
+    assert "created the bot's cross-signing identity" not in log
+
+
+def test_an_identity_reset_elsewhere_stops_the_bot_at_its_next_start(e2ee):
+    w = e2ee
+    from test_mx_element import unsign_bot_device
+    w.bot.stop()
+    unsign_bot_device(w.bot.hs, w.bot)  # someone reset the account's identity in another client
+    w.bot.expected_exit = 6
+    w.bot.start(wait=False)
+    assert w.bot.wait_exit() == 6
+    assert "not the one this bot holds" in w.bot.log() and "matrix-crypto" in w.bot.log()
+
+
+def test_failures_to_decrypt_show_in_readyz_and_metrics(e2ee, secure_humans):
+    w = e2ee
+    port = wm.free_port() if hasattr(wm, "free_port") else None
+    if port is None:
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    w.bot.stop()
+    w.bot.configure(observability={"listen": f"127.0.0.1:{port}"})
+    unverified = secure_humans("stranger", cross_signed=False)
+    w.bot.add_user("stranger", unverified)
+    w.bot.start()
+    room = w.bot.group(w.alice, unverified, encrypted=True)
+    for i in range(5):
+        unverified.send_text(room, f"!wag ps {i}")
+    import urllib.request
+
+    def get(path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+    wm.poll(lambda: "degraded" in get("/readyz")[1], "readyz degraded", 15)
+    status, text = get("/readyz")
+    assert status == 200 and "5 encrypted events in a row could not be decrypted" in text, text
+    metrics = get("/metrics")[1]
+    assert 'wagbot_undecryptable_events_total{network="matrix"} 5' in metrics
+    assert "cannot decrypt" in w.bot.log() and room in w.bot.log()

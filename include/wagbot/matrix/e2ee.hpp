@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -66,6 +67,8 @@ class e2ee {
  private:
   // e2ee_identity.cpp
   boost::asio::awaitable<int> set_up_identity();
+  /// The account's master key as the homeserver publishes it ("" when none, nullopt on error).
+  boost::asio::awaitable<std::optional<std::string>> published_master_key();
   boost::asio::awaitable<int> bootstrap();
   boost::asio::awaitable<int> import_identity();
   std::string store_key();
