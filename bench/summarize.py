@@ -103,6 +103,20 @@ def main(argv=None) -> int:
                      f"{ap_['p50']:.0f} ms (Matrix {r['matrix_after_poll_ms']['p50']:.0f} ms)",
                      f"container crash (or recovery) in the simulator → alert posted; n={r['samples']}; bounded by "
                      f"the poll interval (the poll sees the change), delivery takes milliseconds"))
+    if "matrix_e2ee" in docs:
+        r = docs["matrix_e2ee"]["results"]
+        off, on = r.get("e2ee off", {}), r.get("e2ee on", {})
+        if off and on:
+            rows.append(("Idle RSS, Matrix only, E2EE off → on", "≤ +4 MB",
+                         f"{mb(off['idle']['rss_kb'])} → **{mb(on['idle']['rss_kb'])}** VmRSS "
+                         f"(Private {mb(off['idle']['private_kb'])} → {mb(on['idle']['private_kb'])})",
+                         "Synapse /sync connected, one host; `matrix.e2ee: false` vs on"))
+            enc = on.get("encrypted room", {})
+            rows.append(("CPU per Matrix `ps`, plain DM (E2EE off / on) and encrypted DM", "",
+                         f"{off['plain room']['cpu_us_per_command']} / {on['plain room']['cpu_us_per_command']} µs; "
+                         f"encrypted **{enc.get('cpu_us_per_command', '?')} µs**",
+                         "one at a time, the bot's utime+stime ÷ commands: sync parsing, journal, decrypting, "
+                         "the WAGMIOS call, encrypting and sending the reply"))
     if "hosts1000" in docs:
         r = docs["hosts1000"]["results"]
         rows.append((f"{r['hosts']} hosts watched, poll every {r['interval_s']} s", "≤ 5 % of a core, ≤ 64 MB",

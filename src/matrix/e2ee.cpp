@@ -83,6 +83,18 @@ asio::awaitable<void> e2ee::pump() {
 asio::awaitable<std::vector<std::string>> e2ee::on_sync(const pm::sync_response& batch) {
   std::vector<std::string> rooms;
   if (!machine_) co_return rooms;
+  // Most syncs carry nothing for the crypto machine: no to-device message, no device change,
+  // the same key counts as last time. Those are not fed to it (each feed is store work).
+  const auto lists_empty = [&](const char* which) {
+    const auto it = batch.device_lists.find(which);
+    return it == batch.device_lists.end() || !it->is_array() || it->empty();
+  };
+  if (batch.to_device.empty() && lists_empty("changed") && lists_empty("left") &&
+      batch.one_time_keys_count == last_key_counts_ &&
+      batch.unused_fallback_key_types == last_fallback_types_)
+    co_return rooms;
+  last_key_counts_ = batch.one_time_keys_count;
+  last_fallback_types_ = batch.unused_fallback_key_types;
   auto changed =
       machine_->receive_sync({{"to_device", batch.to_device},
                               {"device_lists", batch.device_lists},
@@ -135,8 +147,10 @@ asio::awaitable<result<pm::event>> e2ee::decrypt(const pm::event& e) {
   if (!machine_) co_return not_ready;
   // The sender's devices must be known (and their signatures checked) before the trust rule
   // can pass: track the sender, and let the query go out first.
-  machine_->track_users(json::array({e.sender}));
-  co_await pump();
+  if (tracked_.insert(e.sender).second) {
+    machine_->track_users(json::array({e.sender}));
+    co_await pump();
+  }
   json event{{"type", e.type},       {"content", e.content},
              {"sender", e.sender},   {"event_id", e.event_id},
              {"room_id", e.room_id}, {"origin_server_ts", e.origin_server_ts}};
@@ -165,8 +179,13 @@ asio::awaitable<result<json>> e2ee::encrypt(const std::string& room, const std::
   auto members = co_await room_members(room);
   if (!members) co_return members.error();
   const json users(*members);
-  machine_->track_users(users);
-  co_await pump();
+  // Someone new: their devices are queried first (a known member's changes come by /sync).
+  const auto before = tracked_.size();
+  tracked_.insert(members->begin(), members->end());
+  if (tracked_.size() != before) {
+    machine_->track_users(users);
+    co_await pump();
+  }
   co_await lock();
   unlock_at_exit done{[this] { unlock(); }};
   // Olm sessions with every device that lacks one, then the room key to each trusted device.

@@ -86,8 +86,10 @@ class e2ee {
   std::unique_ptr<crypto_machine> machine_;
   std::string user_id_;
   std::map<std::string, bool> encrypted_;
+  pm::json last_key_counts_, last_fallback_types_;  ///< as fed last; unchanged ones are not
   std::map<std::string, std::vector<std::string>> members_;
-  bool busy_ = false;  ///< one key-sharing or request pump at a time
+  std::set<std::string> tracked_;  ///< users the crypto machine was told to track in this run
+  bool busy_ = false;              ///< one key-sharing or request pump at a time
   std::deque<boost::asio::steady_timer*> waiting_;
   std::uint64_t failures_in_a_row_ = 0, failures_total_ = 0;
 };
