@@ -129,7 +129,11 @@ def test_group_room_with_two_users_and_the_confirmation_rules(e2ee):
     w.bob.send_text(room, f"lunch at noon? {chatter}")  # not for the bot, but decrypted by it
     prompt = w.bot.ask(w.bob, room, "!wag stop nginx")
     assert prompt["_encrypted"]
-    # alice is an admin, bob asked: bob's ✅ runs it; nobody else's reaction counts twice.
+    # bob asked: alice's encrypted ✅ (an admin's, but not the requester's) does nothing…
+    w.alice.react(room, prompt["event_id"], "✅")
+    w.bob.expect_nothing(reply_to(w.bot, room, prompt["event_id"]), within=2)
+    assert STOP not in calls(w.ctl, "nas")
+    # …bob's runs it.
     w.bob.react(room, prompt["event_id"], "✅")
     done = w.bob.wait_for(reply_to(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
     assert "stopped" in body(done)
@@ -172,6 +176,23 @@ def test_a_late_room_key_still_runs_the_command(e2ee):
     share()
     reply = w.alice.wait_for(reply_to(w.bot, room, eid), wm.REPLY_TIMEOUT)
     assert "nas" in body(reply)
+
+
+def test_a_new_megolm_session_is_read_like_the_first(e2ee):
+    w = e2ee
+    room = encrypted_dm(w, w.alice)
+    first = w.bot.ask(w.alice, room, "ps")
+    old_session = first["_wire_content"]["session_id"] if "_wire_content" in first else None
+    sent = w.alice.messages(room, limit=20)
+    mine = [e for e in sent if e["sender"] == w.alice.user_id and e["type"] == "m.room.encrypted"]
+    before = mine[-1]["content"]["session_id"]
+    w.alice.client.olm.outbound_group_sessions.pop(room)  # rotate, as clients do
+    reply = w.bot.ask(w.alice, room, "hosts")
+    after = [e for e in w.alice.messages(room, limit=20)
+             if e["sender"] == w.alice.user_id and e["type"] == "m.room.encrypted"][-1]
+    assert after["content"]["session_id"] != before, "the session did not rotate"
+    assert "nas" in body(reply) and reply["_encrypted"]
+    assert old_session is None or reply["_wire_content"]["session_id"] == old_session  # the bot's own stays
 
 
 def test_restart_keeps_the_identity_and_replays_nothing(e2ee):
