@@ -1,38 +1,106 @@
 #include "commands/commands.hpp"
 #include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/core/arguments.hpp"
 #include "wagbot/core/error_text.hpp"
 
 namespace wagbot::commands {
 
 namespace {
-boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
-  const auto& app_id = act.args[0];
-  std::string custom_name;
+/// An install as the command line gives it, read once; `problem` is what the host would
+/// refuse (shown before any yes is asked).
+struct install_request {
+  std::string app_id, custom_name, problem;
   protocol::json env = protocol::json::object();
+  protocol::json ports = protocol::json::object();
+};
+
+install_request read_install(const core::action& act, const std::string& usage) {
+  install_request r;
+  r.app_id = act.args[0];
+  auto refuse = [&](std::string why) {
+    if (r.problem.empty()) r.problem = std::move(why);
+  };
+  if (auto why = core::bad_app_id(r.app_id)) refuse(*why);
   for (std::size_t i = 1; i < act.args.size(); ++i) {
     const auto& word = act.args[i];
     if (word == "as") {
-      if (i + 1 >= act.args.size())
-        co_return core::error_reply("`as` needs a name: `install " + app_id + " as <name>`.");
-      custom_name = act.args[++i];
+      if (i + 1 >= act.args.size()) {
+        refuse("`as` needs a name: `install " + r.app_id + " as <name>`.");
+        break;
+      }
+      r.custom_name = act.args[++i];
+      if (auto why = core::bad_app_id(r.custom_name, "project name")) refuse(*why);
       continue;
     }
     const auto eq = word.find('=');
-    if (eq == std::string::npos || eq == 0)
-      co_return core::error_reply(
-          "`" + word + "` is neither `as <name>` nor KEY=VALUE. Usage: " + ctx.spec.usage);
-    env[word.substr(0, eq)] = word.substr(eq + 1);
+    if (eq == std::string::npos || eq == 0) {
+      refuse("`" + word + "` is neither `as <name>` nor KEY=VALUE. Usage: " + usage);
+      continue;
+    }
+    const auto key = word.substr(0, eq), value = word.substr(eq + 1);
+    if (auto why = core::bad_app_setting(key, value)) refuse(*why);
+    r.env[key] = value;
   }
-  protocol::json ports = protocol::json::object();
   for (const auto& p : act.option_values("publish")) {
     const auto colon = p.find(':');
-    const auto container = colon == std::string::npos ? std::string{} : p.substr(colon + 1);
-    if (colon == 0 || container.empty() ||
-        container.find_first_not_of("0123456789") != std::string::npos)
-      co_return core::error_reply("-p takes host:container, e.g. `-p 8097:8096`, not `" + p + "`.");
-    ports[p.substr(0, colon)] = std::stoi(container);
+    if (colon == std::string::npos || colon == 0 || colon + 1 == p.size()) {
+      refuse("-p takes host:container, e.g. `-p 8097:8096`, not `" + p + "`.");
+      continue;
+    }
+    const auto host = p.substr(0, colon), container = p.substr(colon + 1);
+    if (auto why = core::bad_port(host, false)) refuse("-p " + p + ": " + *why);
+    if (auto why = core::bad_port(container, false)) refuse("-p " + p + ": " + *why);
+    if (r.problem.empty()) r.ports[host] = std::stoi(container);
   }
+  return r;
+}
+
+/// The settings the app marks as required, has no default for, and were not given.
+std::vector<const protocol::env_spec*> missing_settings(const protocol::app_detail& app,
+                                                        const protocol::json& given) {
+  std::vector<const protocol::env_spec*> missing;
+  for (const auto& e : app.environment)
+    if (e.required && e.default_value.value_or("").empty() && !given.contains(e.name))
+      missing.push_back(&e);
+  return missing;
+}
+
+boost::asio::awaitable<std::optional<core::chat_reply>> check(app::command_context& ctx,
+                                                              const core::action& act) {
+  auto r = read_install(act, ctx.spec.usage);
+  if (!r.problem.empty()) co_return core::error_reply(r.problem + " Nothing was installed.");
+  // The host does not enforce the settings an app needs: wagbot asks for them first. Without
+  // marketplace:read (or when the catalogue cannot show the app) the host decides alone.
+  auto detail = co_await ctx.host.api->app(ctx.host.key, r.app_id);
+  if (!detail) {
+    if (detail.error().code == "APP_NOT_FOUND")
+      co_return core::error_reply("No app `" + r.app_id + "` in the marketplace of @" +
+                                  ctx.host.alias + ". `apps <words>` searches it.");
+    co_return std::nullopt;
+  }
+  const auto missing = missing_settings(*detail, r.env);
+  if (missing.empty()) co_return std::nullopt;
+  std::string names, example;
+  for (const auto* e : missing) {
+    names += (names.empty() ? "" : ", ") + ("`" + e->name + "`") +
+             (e->description.empty() ? "" : " (" + e->description + ")");
+    example += " " + e->name + "=…";
+  }
+  co_return core::error_reply(
+      (detail->meta.name.empty() ? r.app_id : detail->meta.name) + " needs " +
+      (missing.size() == 1 ? "a setting" : "settings") + " it has no default for: " + names +
+      ". Give " + (missing.size() == 1 ? "it" : "them") + " on the line: `install " + r.app_id +
+      example + " @" + ctx.host.alias + "`. Nothing was installed.");
+}
+
+boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
+  const auto req = read_install(act, ctx.spec.usage);
+  if (!req.problem.empty()) co_return core::error_reply(req.problem + " Nothing was installed.");
+  const auto& app_id = req.app_id;
+  const auto& custom_name = req.custom_name;
+  const auto& env = req.env;
+  const auto& ports = req.ports;
   // The app's own description gives its default port for the reply; an install does not
   // depend on it (a key may hold marketplace:write without marketplace:read).
   int default_port = 0;
@@ -94,7 +162,7 @@ app::command make_install() {
   s.destructive = true;
   s.examples = {"install jellyfin @media",
                 "install uptime-kuma as kuma TZ=Europe/Paris -p 3002:3001"};
-  return {s, run};
+  return {s, run, check};
 }
 
 }  // namespace wagbot::commands

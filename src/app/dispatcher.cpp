@@ -276,7 +276,15 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
         "system container. Use the container's name instead.");
   }
 
-  // 4. Destructive (or a model's plan that writes): a human says yes first.
+  // 4. The arguments as the host will judge them: no yes is asked for a command it would
+  // refuse (checked once, before the question; a confirmed plan was checked then).
+  if (cmd.check && !confirmed)
+    if (auto refusal = co_await cmd.check(ctx, act)) {
+      eng_.record(who, alias, spec.name, ctx.target_name(act), "refused: invalid arguments");
+      co_return coded(std::move(*refusal), core::reply_code::invalid_request);
+    }
+
+  // 5. Destructive (or a model's plan that writes): a human says yes first.
   if (verdict.outcome == core::verdict::confirm && !confirmed) {
     if (!ask_)
       co_return core::error_reply("`" + spec.name +
@@ -284,7 +292,7 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     co_return ask_(who, cmd, act, alias, ctx.target_name(act));
   }
 
-  // 5. Run it with the requester's own key.
+  // 6. Run it with the requester's own key.
   auto reply = co_await cmd.run(ctx, act);
   if (spec.writes())
     eng_.record(who, alias, spec.name, ctx.target_name(act),

@@ -48,6 +48,8 @@ struct unlock_at_exit {
   Unlock unlock;
   ~unlock_at_exit() { unlock(); }
 };
+template <class Unlock>
+unlock_at_exit(Unlock) -> unlock_at_exit<Unlock>;  // clang 16 has no aggregate deduction
 }  // namespace
 
 asio::awaitable<bool> e2ee::send_request(const json& request) {

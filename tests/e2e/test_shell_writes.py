@@ -230,8 +230,8 @@ def test_run_no_creates_nothing(bot, ctl):
 
 def test_run_rejects_a_malformed_port_without_calling(bot, ctl):
     bot.grant("alice", "nas")
-    reply = bot.chat(["run nginx:alpine --name web -p 8080", "yes"]).replies[1]
-    assert "-p takes host:container" in reply
+    reply = bot.chat(["run nginx:alpine --name web -p 8080", "yes"]).replies[0]
+    assert "-p takes host:container" in reply and "confirm" not in reply
     assert requests_with(ctl, "nas", "POST", "/api/containers") == []
 
 
@@ -307,14 +307,17 @@ def test_install_creates_then_starts_after_yes(bot, ctl):
 def test_install_no_installs_nothing(bot, ctl):
     bot.grant("alice", "nas")
     bot.chat(["install nginx", "no"])
-    assert [c for c in calls(ctl, "nas") if "/api/marketplace" in c] == []
+    # Only the look at the app's required settings, before the question.
+    assert [c for c in calls(ctl, "nas") if "/api/marketplace" in c] == ["GET /api/marketplace/nginx"]
     assert not ctl.state("nas")["installed"]
 
 
 def test_install_of_an_unknown_app_starts_nothing(bot, ctl):
     bot.grant("alice", "nas")
-    reply = bot.chat(["install nosuchapp", "yes"]).replies[1]
-    assert "No app `nosuchapp`" in reply
+    ask, after = bot.chat(["install nosuchapp", "yes"]).replies
+    assert "No app `nosuchapp`" in ask and "Confirm" not in ask  # known before any yes
+    assert "nothing waiting" in after.lower()
+    assert requests_with(ctl, "nas", "POST", "/api/marketplace/create") == []
     assert requests_with(ctl, "nas", "POST", "/api/marketplace/start") == []
 
 
@@ -354,3 +357,41 @@ def test_two_bots_confirming_at_once_run_it_once(bot, ctl):
     assert sum("`nginx` stopped on @nas" in t for t in texts) == 1, texts
     assert sum("already" in t for t in texts) == 1, texts
     assert len(requests_with(ctl, "nas", "POST", "/api/containers/nginx/stop")) == 1
+
+
+# ---------------------------------------------------------------------------- arguments checked before the yes
+
+@pytest.mark.parametrize("line, says", [
+    ("run nginx:alpine --name web -p 8080:70000", "is not a port"),
+    ("run nginx:alpine --name web -p 0:80", "is not a port"),
+    ("run nginx:alpine --name web -e 9LIVES=x", "is not a variable name"),
+    ("run nginx:alpine --name web -e MY-VAR=x", "is not a variable name"),
+    ("run nginx:alpine --name web -v data:relative/path", "absolute path"),
+    ("run nginx:alpine --name web -v data:/srv/../etc", "climbs out"),
+    ("run nginx:alpine --name -web", "is not a container name"),
+    ("install Uptime_Kuma", "is not a valid app id"),
+    ("install jellyfin as My_Films", "`my-films` would do"),
+    ("install jellyfin tz=UTC", "is not a setting name"),
+    ("install jellyfin -p 8097:99999", "is not a port"),
+])
+def test_an_argument_the_host_would_refuse_is_refused_before_any_yes(bot, ctl, line, says):
+    bot.grant("alice", "nas")
+    first, after = bot.chat([line, "yes"]).replies
+    assert says in first, first
+    assert "confirm" not in first and "Nothing was" in first
+    assert "nothing waiting" in after.lower() or "no confirmation" in after.lower(), after
+    assert [c for c in calls(ctl, "nas") if not c.startswith("GET")] == []
+
+
+def test_install_asks_for_a_required_setting_before_the_yes(bot, ctl):
+    bot.grant("alice", "nas")
+    first = bot.say("install plex")
+    assert "PLEX_CLAIM" in first and "install plex PLEX_CLAIM=…" in first, first
+    assert "confirm" not in first
+    assert [c for c in calls(ctl, "nas") if not c.startswith("GET")] == []
+    # Given, the prompt comes, and the yes installs it with that value.
+    ask, done = bot.chat(["install plex PLEX_CLAIM=claim-abc", "yes"]).replies
+    assert "confirm" in ask and "PLEX_CLAIM=claim-abc" in ask, ask
+    assert "is installing on @nas" in done, done
+    (create,) = [r for r in ctl.requests("nas") if r["path"] == "/api/marketplace/create"]
+    assert create["body"]["environment"] == {"PLEX_CLAIM": "claim-abc"}

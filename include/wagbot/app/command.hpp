@@ -52,9 +52,15 @@ struct command_context {
 using handler =
     std::function<boost::asio::awaitable<core::chat_reply>(command_context&, const core::action&)>;
 
+/// Checks a command's arguments as the host would, before anything is asked or run: the
+/// refusal to show, or nothing when the command may go on. May ask the host (read-only).
+using checker = std::function<boost::asio::awaitable<std::optional<core::chat_reply>>(
+    command_context&, const core::action&)>;
+
 struct command {
   core::command_spec spec;
   handler run;
+  checker check;  ///< optional; runs before a confirmation is asked
 };
 
 }  // namespace wagbot::app

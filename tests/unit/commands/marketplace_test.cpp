@@ -82,14 +82,15 @@ TEST_SUITE("commands") {
     auto r = w.say(w.bob(), "install jellyfin as media TZ=Europe/Paris -p 8097:8096");
     CHECK(r.plain().starts_with(
         "Confirm: install `jellyfin` on @nas as media TZ=Europe/Paris -p 8097:8096?"));
-    CHECK(w.nas.calls().empty());
+    // Before asking, the app's required settings were looked up.
+    CHECK(w.nas.calls() == lines{"GET /api/marketplace/jellyfin"});
 
     r = w.say(w.bob(), "confirm");
     CHECK(r.plain() ==
           "Jellyfin is installing on @nas (port 8097): project `media`, compose file "
           "/opt/wagmios/apps/jellyfin/20250518-101502/docker-compose.yml.");
-    CHECK(w.nas.calls() == lines{"GET /api/marketplace/jellyfin", "POST /api/marketplace/create",
-                                 "POST /api/marketplace/start"});
+    CHECK(w.nas.calls() == lines{"GET /api/marketplace/jellyfin", "GET /api/marketplace/jellyfin",
+                                 "POST /api/marketplace/create", "POST /api/marketplace/start"});
     for (const auto& key : w.nas.keys_used()) CHECK(key == test::bob_nas_key);
     const auto seen = w.nas.requests();
     const auto create = nlohmann::json::parse(seen[seen.size() - 2].body);
@@ -104,12 +105,14 @@ TEST_SUITE("commands") {
     world w;
     with_marketplace(w);
     w.nas.on("GET", "/api/settings", test::key_with({"marketplace:write"}));
+    w.nas.on("GET", "/api/marketplace/nosuch",
+             test::failure(404, "APP_NOT_FOUND", "app not found"));
     w.nas.on("POST", "/api/marketplace/create",
              test::failure(404, "APP_NOT_FOUND", "app not found"));
-    w.say(w.bob(), "install nosuch");
-    auto r = w.say(w.bob(), "confirm");
+    // Known before the prompt: no yes is asked for an app that is not there.
+    auto r = w.say(w.bob(), "install nosuch");
     CHECK(r.plain() == "No app `nosuch` in the marketplace of @nas. `apps <words>` searches it.");
-    CHECK(w.nas.calls() == lines{"GET /api/marketplace/nosuch", "POST /api/marketplace/create"});
+    CHECK(w.nas.calls() == lines{"GET /api/marketplace/nosuch"});
   }
 
   TEST_CASE("install needs marketplace:write; a read-only key is refused before the prompt") {
