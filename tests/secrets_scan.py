@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import sqlite3
 import sys
 
 # A key's secret part is 43 base64url characters and `=`; 16 in a row already give it away.
@@ -26,8 +27,57 @@ def wagbot_files(root: pathlib.Path):
             continue
         name = p.name
         if (name.startswith("wagbot.db") or (name.startswith("wagbot") and name.endswith(".log"))
-                or p.parent.name == "matrix-crypto"):
+                or p.parent.name == "matrix-crypto" or name.startswith("shell-replies")
+                or name.startswith("discord-replies")):
             yield p
+
+
+def bot_events(root: pathlib.Path):
+    """(database, bytes) of every event a bot (@wagbot…) sent, in each Synapse database under
+    root: the replies as the homeserver keeps them. The humans' own events hold keys by design."""
+    for db in root.rglob("homeserver.db"):
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+            rows = con.execute("SELECT j.json FROM event_json j JOIN events e USING (event_id) "
+                               "WHERE e.sender LIKE '@wagbot%'").fetchall()
+            con.close()
+        except sqlite3.Error as e:
+            print(f"secrets scan: cannot read {db}: {e}", file=sys.stderr)
+            continue
+        yield db, b"\n".join(r[0].encode() if isinstance(r[0], str) else r[0] for r in rows)
+
+
+PIECE = 16
+RUN = re.compile(rb"[A-Za-z0-9_\-]{%d,}" % PIECE)
+
+
+def key_bodies(root: pathlib.Path) -> set[bytes]:
+    """The first 16 characters of the body of every key the WAGMIOS simulator made (the suites
+    note them in wagmios-keys-*.txt): a reply that dropped the `wag_live_` prefix but kept the
+    secret is still a leak. Redaction shows 8 characters at most."""
+    pieces: set[bytes] = set()
+    for p in root.rglob("wagmios-keys-*.txt"):
+        for line in p.read_bytes().split():
+            body = line[len(b"wag_live_"):]
+            if len(body) >= 40:
+                pieces.add(body[:PIECE])
+    return pieces
+
+
+def holds_a_body(data: bytes, bodies: set[bytes]) -> bool:
+    """True when a run of key characters in `data` contains the start of a key's body."""
+    for m in RUN.finditer(data):
+        run = m.group(0)
+        if any(run[i:i + PIECE] in bodies for i in range(len(run) - PIECE + 1)):
+            return True
+    return False
+
+
+def is_text(p) -> bool:
+    """Logs and replies (databases hold sealed base64, where a body cannot appear by chance
+    but scanning it window by window would take minutes)."""
+    name = getattr(p, "name", "")
+    return name.endswith((".log", ".txt", ".jsonl", ".db")) and not name.startswith("wagbot.db")
 
 
 def recovery_keys(root: pathlib.Path) -> list[bytes]:
@@ -37,15 +87,18 @@ def recovery_keys(root: pathlib.Path) -> list[bytes]:
 def scan(root: pathlib.Path) -> tuple[int, list[str]]:
     count, findings = 0, []
     secrets = [k for k in recovery_keys(root) if k]
-    for p in wagbot_files(root):
+    bodies = key_bodies(root)
+    sources = [(p, p.read_bytes()) for p in wagbot_files(root)] + list(bot_events(root))
+    for p, data in sources:
         count += 1
-        data = p.read_bytes()
         for pattern in (LEAK, CANARY):
             for m in pattern.finditer(data):
                 findings.append(f"{p}: {m.group(0)[:20].decode(errors='replace')}… at byte {m.start()}")
         for key in secrets:
             if key in data:
                 findings.append(f"{p}: a recovery key")
+        if bodies and is_text(p) and holds_a_body(data, bodies):
+            findings.append(f"{p}: the body of a key")
     return count, findings
 
 

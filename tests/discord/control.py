@@ -253,6 +253,10 @@ def start_discord_sim(port: int = 0, config: dict | str | None = None, python: s
                 json.dump(config, f)
             config = path
         args += ["--config", str(config)]
+    record_dir = os.environ.get("WAGBOT_RECORD_DIR")  # scripts/suites: for the secrets scan
+    if record_dir:
+        os.makedirs(record_dir, exist_ok=True)
+        args += ["--record", os.path.join(record_dir, f"discord-replies-{os.path.basename(tmpdir)}.jsonl")]
     args += list(extra_args)
     stderr_path = os.path.join(tmpdir, "stderr.log")
     stderr = open(stderr_path, "w")

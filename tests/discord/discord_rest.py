@@ -114,6 +114,7 @@ class Rest:
     def __init__(self, sim):
         self.sim = sim
         self.state = sim.state
+        self.record_file: str | None = None  # --record: the bot's writes, for the secrets scan
         self.rl = sim.ratelimit
         self.routes = _routes()
 
@@ -146,6 +147,9 @@ class Rest:
         })
         if len(self.state.requests) > 20000:
             del self.state.requests[:5000]
+        if self.record_file and request.method in ("POST", "PATCH", "PUT") and body:
+            with open(self.record_file, "a") as f:
+                f.write(json.dumps({"method": request.method, "path": path, "body": body}) + "\n")
 
     # ------------------------------------------------------------------ pipeline
     async def handle(self, request: web.Request) -> web.Response:

@@ -86,6 +86,8 @@ def parse_args(argv=None):
     p.add_argument("--ready-file")
     p.add_argument("--config", help="JSON file with a /_control/config body applied at start "
                                      "(and again after every /_control/reset)")
+    p.add_argument("--record", help="append every message body the bot writes (POST/PATCH/PUT) "
+                                     "to this JSON-lines file (scripts/suites scans it for keys)")
     p.add_argument("--verbose", action="store_true")
     return p.parse_args(argv)
 
@@ -98,6 +100,7 @@ async def main(argv=None) -> int:
     logging.getLogger("aiohttp.access").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
     sim = DiscordSim()
+    sim.rest.record_file = args.record
     if args.config:
         with open(args.config) as f:
             sim.initial_config = json.load(f)

@@ -247,10 +247,17 @@ class Bot:
             pytest.fail(f"wagbot shell hung for {timeout}s on {lines!r}\n"
                         f"stdout: {e.stdout!r}\nstderr: {e.stderr!r}")
         self.all_stderr.append(p.stderr)
+        self.record_replies(p.stdout)
         run = Run(split_replies(p.stdout), p.stdout, p.stderr, p.returncode)
         assert p.returncode == 0, str(run)
         assert len(run.replies) == len(lines), f"expected {len(lines)} replies\n{run}"
         return run
+
+    def record_replies(self, text: str) -> None:
+        """Every reply is kept beside the bot's files: tests/secrets_scan.py reads them after the
+        suites (no reply may hold a key in clear)."""
+        with open(self.dir / "shell-replies.txt", "a") as f:
+            f.write(text)
 
     def say(self, line: str, user: str = "alice") -> str:
         """One line in a fresh shell process; returns the reply."""
@@ -312,7 +319,9 @@ class Session:
     def send(self, line: str, deadline: float = PROCESS_DEADLINE) -> str:
         self.proc.stdin.write(f"{line}\n{SEP}\n")
         self.proc.stdin.flush()
-        return "\n".join(self._read_until(lambda l: l == SEP_REPLY, deadline)).strip("\n")
+        reply = "\n".join(self._read_until(lambda l: l == SEP_REPLY, deadline)).strip("\n")
+        self.bot.record_replies(reply + "\n")
+        return reply
 
     def wait_output(self, pattern: str, deadline: float = 10.0) -> str:
         """Waits for an unprompted line (e.g. an expiry notice) matching `pattern`."""

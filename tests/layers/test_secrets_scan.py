@@ -55,3 +55,15 @@ def test_canaries_and_recovery_keys_are_found_also_in_the_encryption_store(tmp_p
     assert r.returncode == 1, r.stdout + r.stderr
     assert "matrix-sdk-crypto.sqlite3: e2ee-canary" in r.stdout
     assert "wagbot-run1.log: a recovery key" in r.stdout
+
+
+def test_a_key_body_without_its_prefix_in_a_reply_is_found(tmp_path):
+    body = "Zx9" * 14 + "Q="
+    (tmp_path / "replies").mkdir()
+    (tmp_path / "replies" / "wagmios-keys-1.txt").write_text("wag_live_" + body + "\n")
+    (tmp_path / "t3").mkdir()
+    (tmp_path / "t3" / "shell-replies.txt").write_text(f"your key is {body[:30]}, take care\n")
+    r = run(tmp_path)
+    assert r.returncode == 1 and "shell-replies.txt: the body of a key" in r.stdout, r.stdout
+    (tmp_path / "t3" / "shell-replies.txt").write_text(f"saved your key wag_live_…{body[-8:]}\n")
+    assert run(tmp_path).returncode == 0
