@@ -23,6 +23,15 @@ std::optional<std::string> bad_value(std::string_view key, std::string_view valu
     return "the value of " + quoted(key) + " holds a line break or NUL, which the host refuses.";
   return std::nullopt;
 }
+/// A NAME=value pair: the name made of `allowed` characters and `_`, not starting with a digit.
+std::optional<std::string> bad_setting(std::string_view key, std::string_view value,
+                                       bool (*allowed)(char), std::string_view why) {
+  const bool ok =
+      !key.empty() && !(key.front() >= '0' && key.front() <= '9') &&
+      std::all_of(key.begin(), key.end(), [&](char c) { return allowed(c) || c == '_'; });
+  if (!ok) return quoted(key) + std::string(why);
+  return bad_value(key, value);
+}
 }  // namespace
 
 std::optional<std::string> bad_container_name(std::string_view name) {
@@ -62,25 +71,15 @@ std::optional<std::string> bad_port(std::string_view port, bool protocol_allowed
 }
 
 std::optional<std::string> bad_env(std::string_view key, std::string_view value) {
-  const bool ok = !key.empty() &&
-                  (std::isalpha(static_cast<unsigned char>(key.front())) || key.front() == '_') &&
-                  std::all_of(key.begin(), key.end(), [](char c) { return alnum(c) || c == '_'; });
-  if (!ok)
-    return quoted(key) +
-           " is not a variable name the host accepts: letters, digits and `_`, not starting "
-           "with a digit.";
-  return bad_value(key, value);
+  return bad_setting(key, value, alnum,
+                     " is not a variable name the host accepts: letters, digits and `_`, not "
+                     "starting with a digit.");
 }
 
 std::optional<std::string> bad_app_setting(std::string_view key, std::string_view value) {
-  const bool ok =
-      !key.empty() && !(key.front() >= '0' && key.front() <= '9') &&
-      std::all_of(key.begin(), key.end(), [](char c) { return upper_or_digit(c) || c == '_'; });
-  if (!ok)
-    return quoted(key) +
-           " is not a setting name an app accepts: capital letters, digits and `_`, e.g. `TZ` "
-           "or `PLEX_CLAIM`.";
-  return bad_value(key, value);
+  return bad_setting(key, value, upper_or_digit,
+                     " is not a setting name an app accepts: capital letters, digits and `_`, "
+                     "e.g. `TZ` or `PLEX_CLAIM`.");
 }
 
 std::optional<std::string> bad_app_id(std::string_view id, std::string_view what) {

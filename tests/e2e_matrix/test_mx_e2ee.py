@@ -9,7 +9,6 @@ import secrets
 import pytest
 
 import wagbot_matrix as wm
-from matrix_fixtures import register_unique
 from secure_human import SecureHuman
 from wagbot_matrix import body, calls, confirmation_id, content, edit_of, member, reaction, reply_to
 
@@ -19,21 +18,10 @@ STOP = "POST /api/containers/nginx/stop"
 
 
 @pytest.fixture
-def secure_humans(request, synapse_hs, tmp_path_factory):
-    made: list[SecureHuman] = []
-
+def secure_humans(humans):
     def make(name: str, cross_signed: bool = True) -> SecureHuman:
-        reg = register_unique(synapse_hs, name)
-        h = SecureHuman(synapse_hs.url, reg["user_id"], access_token=reg["access_token"],
-                        device_id=reg["device_id"], store_dir=tmp_path_factory.mktemp("nio-store"),
-                        cross_signed=cross_signed)
-        h.password = reg["password"]
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.close()
+        return humans(name, secure=True, cross_signed=cross_signed)
+    return make
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ Use from a conftest.py:
 synapse_hs       one Synapse for the whole session, rate limits raised.
 synapse_factory  synapse_factory(default_rate_limits=False, **kw) -> a new Homeserver in its
                  own tmp dir, stopped at the end of the test.
-humans           humans("alice", hs=None, admin=False, unlimited=False, **Human kwargs)
+humans           humans("alice", hs=None, admin=False, unlimited=False, secure=False, **Human kwargs)
                  -> a Human registered on `hs` (default synapse_hs) under a unique name
                  ("alice", "alice2", ...; see .user_id), with .password set; unlimited=True
-                 exempts it from rate limits. All Humans are closed at the end of the test.
+                 exempts it from rate limits; secure=True makes it a SecureHuman (encrypting,
+                 cross-signed unless cross_signed=False). All Humans are closed at the end.
 """
 
 from __future__ import annotations
@@ -63,12 +64,17 @@ def humans(request):
     made: list[Human] = []
 
     def make(name: str, hs: Homeserver | None = None, admin: bool = False,
-             unlimited: bool = False, **kw) -> Human:
+             unlimited: bool = False, secure: bool = False, **kw) -> Human:
         server = hs or request.getfixturevalue("synapse_hs")
         reg = register_unique(server, name, admin=admin)
         if unlimited:  # exempt from rate limits (useful on a default_rate_limits server)
             server.override_ratelimit(reg["user_id"])
-        h = Human.from_registration(server.url, reg, **kw)
+        if secure:  # an encrypting client (see secure_human.py); cross_signed=False for one that is not
+            from secure_human import SecureHuman
+            kw.setdefault("store_dir", request.getfixturevalue("tmp_path_factory").mktemp("nio-store"))
+            h = SecureHuman.from_registration(server.url, reg, **kw)
+        else:
+            h = Human.from_registration(server.url, reg, **kw)
         h.password = reg["password"]
         made.append(h)
         return h
