@@ -1,6 +1,6 @@
 //! The handle: one OlmMachine on an encrypted SQLite store, and the runtime it lives in.
 use matrix_sdk_crypto::OlmMachine;
-use matrix_sdk_sqlite::SqliteCryptoStore;
+use matrix_sdk_sqlite::{SqliteCryptoStore, SqliteStoreConfig};
 use ruma::{OwnedDeviceId, OwnedUserId};
 use serde_json::Value;
 
@@ -40,7 +40,10 @@ impl Crypto {
             .build()
             .map_err(|e| Failure::new("store", e))?;
         let machine = runtime.block_on(async {
-            let store = SqliteCryptoStore::open_with_key(&path, Some(&key))
+            // The low-memory profile (two connections, a 500 KB page cache): a bot's crypto store
+            // is small and rarely busy, and wagbot runs on Raspberry Pis.
+            let config = SqliteStoreConfig::with_low_memory_config(&path).key(Some(&key));
+            let store = SqliteCryptoStore::open_with_config(&config)
                 .await
                 .map_err(|e| Failure::new("store", format!("cannot open the crypto store: {e}")))?;
             OlmMachine::with_store(&user, &device, store, None).await.map_err(|e| {

@@ -70,7 +70,10 @@ asio::awaitable<bool> e2ee::send_request(const json& request) {
 asio::awaitable<void> e2ee::pump() {
   if (!machine_) co_return;
   co_await lock();
-  unlock_at_exit done{[this] { unlock(); }};
+  // A frame destroyed at shutdown may outlive this object: unlock only while it lives.
+  unlock_at_exit done{[this, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) unlock();
+  }};
   // Each answer may bring new requests (an upload answered with a low key count, a query
   // naming new devices); a few rounds settle it, and failures wait for the next sync.
   for (int round = 0; round < 4; ++round) {
@@ -189,7 +192,10 @@ asio::awaitable<result<json>> e2ee::encrypt(const std::string& room, const std::
     co_await pump();
   }
   co_await lock();
-  unlock_at_exit done{[this] { unlock(); }};
+  // A frame destroyed at shutdown may outlive this object: unlock only while it lives.
+  unlock_at_exit done{[this, alive = std::weak_ptr<int>(alive_)] {
+    if (!alive.expired()) unlock();
+  }};
   // Olm sessions with every device that lacks one, then the room key to each trusted device.
   if (auto claim = machine_->missing_sessions(users); claim && claim->is_object())
     co_await send_request(*claim);

@@ -92,6 +92,7 @@ class e2ee {
   bool busy_ = false;              ///< one key-sharing or request pump at a time
   std::deque<boost::asio::steady_timer*> waiting_;
   std::uint64_t failures_in_a_row_ = 0, failures_total_ = 0;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  ///< expires with this object
 };
 
 }  // namespace wagbot::matrix
