@@ -10,6 +10,7 @@ import pytest
 
 import wagbot_matrix as wm
 from secure_human import SecureHuman
+from support.e2e_support import free_port
 from wagbot_matrix import body, calls, confirmation_id, content, edit_of, member, reaction, reply_to
 
 pytestmark = pytest.mark.timeout(180)
@@ -274,9 +275,8 @@ def test_without_the_recovery_key_a_new_device_refuses_to_make_a_second_identity
 
 def test_an_identity_reset_elsewhere_stops_the_bot_at_its_next_start(e2ee):
     w = e2ee
-    from test_mx_element import unsign_bot_device
     w.bot.stop()
-    unsign_bot_device(w.bot.hs, w.bot)  # someone reset the account's identity in another client
+    w.bot.replace_identity()  # someone reset the account's identity in another client
     w.bot.expected_exit = 6
     w.bot.start(wait=False)
     assert w.bot.wait_exit() == 6
@@ -285,12 +285,7 @@ def test_an_identity_reset_elsewhere_stops_the_bot_at_its_next_start(e2ee):
 
 def test_failures_to_decrypt_show_in_readyz_and_metrics(e2ee, secure_humans):
     w = e2ee
-    port = wm.free_port() if hasattr(wm, "free_port") else None
-    if port is None:
-        import socket
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+    port = free_port()
     w.bot.stop()
     w.bot.configure(observability={"listen": f"127.0.0.1:{port}"})
     unverified = secure_humans("stranger", cross_signed=False)
@@ -299,14 +294,9 @@ def test_failures_to_decrypt_show_in_readyz_and_metrics(e2ee, secure_humans):
     room = w.bot.group(w.alice, unverified, encrypted=True)
     for i in range(5):
         unverified.send_text(room, f"!wag ps {i}")
-    import urllib.request
-
-    def get(path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
-            return r.status, r.read().decode()
-    wm.poll(lambda: "degraded" in get("/readyz")[1], "readyz degraded", 15)
-    status, text = get("/readyz")
+    wm.poll(lambda: "degraded" in wm.observe(port, "/readyz")[1], "readyz degraded", 15)
+    status, text = wm.observe(port, "/readyz")
     assert status == 200 and "5 encrypted events in a row could not be decrypted" in text, text
-    metrics = get("/metrics")[1]
+    metrics = wm.observe(port, "/metrics")[1]
     assert 'wagbot_undecryptable_events_total{network="matrix"} 5' in metrics
     assert "cannot decrypt" in w.bot.log() and room in w.bot.log()

@@ -16,7 +16,6 @@ import pytest
 
 import wagbot_matrix as wm
 from matrix_fixtures import register_unique
-from secure_human import _SigningKey
 from wagbot_matrix import calls, q
 
 pytestmark = pytest.mark.timeout(240)
@@ -51,25 +50,6 @@ def bot_event_types(hs, room: str, bot) -> set[str]:
     return {e["type"] for e in out["chunk"] if e["sender"] == bot.user_id} - {"m.room.member", "m.room.redaction"}
 
 
-def unsign_bot_device(hs, bot) -> None:
-    """Replaces the bot account's cross-signing identity by one that never signed its device
-    (what a bot without cross-signing looks like to everyone else)."""
-    master, ssk = _SigningKey(), _SigningKey()
-    user = bot.user_id
-    self_signing = master.sign(user, {"user_id": user, "usage": ["self_signing"],
-                                      "keys": {ssk.key_id: ssk.public}})
-    upload = {"master_key": {"user_id": user, "usage": ["master"], "keys": {master.key_id: master.public}},
-              "self_signing_key": self_signing}
-    path = "/_matrix/client/v3/keys/device_signing/upload"
-    st, out, _ = hs.request("POST", path, upload, token=bot.account["access_token"])
-    if st == 401:  # replacing an identity needs the account's password (user-interactive auth)
-        upload["auth"] = {"type": "m.login.password", "session": out["session"],
-                          "identifier": {"type": "m.id.user", "user": bot.localpart},
-                          "password": bot.account["password"]}
-        st, out, _ = hs.request("POST", path, upload, token=bot.account["access_token"])
-    assert st == 200, out
-
-
 @pytest.fixture
 def element_world(synapse_hs, make_bot, ctl):
     human = register_unique(synapse_hs, "eve-element")
@@ -99,7 +79,7 @@ def test_element_in_exclude_insecure_devices_mode_runs_commands(synapse_hs, elem
 def test_control_the_same_scenario_fails_when_the_bots_device_is_not_cross_signed(
         synapse_hs, element_world, ctl):
     human, bot = element_world
-    unsign_bot_device(synapse_hs, bot)
+    bot.replace_identity()
     rc, steps = run_element(synapse_hs, human, bot, bot.new_key("media", label="eve-media"),
                             timeout_ms=8000)
     assert rc == 1 and steps[-1]["step"] == "failed", steps[-1:]

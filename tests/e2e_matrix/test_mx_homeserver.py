@@ -4,8 +4,6 @@ homeserver restart while the bot long-polls /sync (and while it has a reply to s
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -19,12 +17,7 @@ LOGS = "/api/containers/nginx/logs"
 BURST = 15
 
 
-def get(port: int, path: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+get = wm.observe
 
 
 def metric(port: int, line_start: str) -> float:

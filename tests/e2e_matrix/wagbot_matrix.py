@@ -14,6 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -109,6 +111,15 @@ def any_bot_event(bot: "Wagbot", room: str) -> Callable[[dict], bool]:
     def pred(e: dict) -> bool:
         return e.get("_section") == "timeline" and e.get("room_id") == room and e.get("sender") == bot.user_id
     return pred
+
+
+def observe(port: int, path: str) -> tuple[int, str]:
+    """GET on the bot's observability listener: (status, body), errors included."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
 
 
 # ---------------------------------------------------------------------------- simulator log
@@ -349,6 +360,18 @@ class Wagbot:
             token=self.hs.admin()["access_token"])
         assert st == 200, out
         return sorted(d["device_id"] for d in out["devices"])
+
+    def replace_identity(self) -> None:
+        """Replaces the account's cross-signing identity by one that never signed the bot's
+        device: an identity reset done in another client, or a bot without cross-signing as
+        everyone else sees it."""
+        from secure_human import upload_identity
+
+        def post(path, body):
+            status, out, _ = self.hs.request("POST", path, body, token=self.account["access_token"])
+            assert status in (200, 401), out
+            return out
+        upload_identity(post, self.user_id, self.localpart, self.account["password"])
 
     # ------------------------------------------------------------------ rooms
     def dm(self, human: Human, timeout: float = REPLY_TIMEOUT) -> str:

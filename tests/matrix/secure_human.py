@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from human import Event, Human, q
 
-__all__ = ["SecureHuman", "cross_sign"]
+__all__ = ["SecureHuman", "SigningKey", "cross_sign", "upload_identity"]
 
 
 def _b64(raw: bytes) -> str:
@@ -37,7 +37,7 @@ def _canonical(obj: dict) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-class _SigningKey:
+class SigningKey:
     def __init__(self) -> None:
         self.key = Ed25519PrivateKey.generate()
         raw = self.key.public_key().public_bytes(serialization.Encoding.Raw,
@@ -51,18 +51,32 @@ class _SigningKey:
         return obj
 
 
+def upload_identity(post, user_id: str, localpart: str, password: str | None = None) -> SigningKey:
+    """Makes a new master and self-signing key for `user_id` and uploads them with `post(path,
+    body) -> answer` (a 200 or a 401 answer). The first upload needs no password on Synapse
+    (MSC3967); replacing an identity does (user-interactive auth). Returns the self-signing key;
+    a device is cross-signed only once it signs that device."""
+    master, self_signing = SigningKey(), SigningKey()
+    upload = {"master_key": {"user_id": user_id, "usage": ["master"],
+                             "keys": {master.key_id: master.public}},
+              "self_signing_key": master.sign(user_id, {"user_id": user_id, "usage": ["self_signing"],
+                                                        "keys": {self_signing.key_id: self_signing.public}})}
+    path = "/_matrix/client/v3/keys/device_signing/upload"
+    out = post(path, upload)
+    if "session" in out and password:
+        upload["auth"] = {"type": "m.login.password", "session": out["session"],
+                          "identifier": {"type": "m.id.user", "user": localpart}, "password": password}
+        out = post(path, upload)
+    assert "session" not in out, f"the identity upload was refused: {out}"
+    return self_signing
+
+
 def cross_sign(human: Human) -> None:
     """Gives the human's user a master and a self-signing key and signs its device with the
     latter: what Element does at first login ("verified by its owner")."""
     user = human.user_id
-    master, self_signing = _SigningKey(), _SigningKey()
-    master_key = {"user_id": user, "usage": ["master"], "keys": {master.key_id: master.public}}
-    ssk = {"user_id": user, "usage": ["self_signing"],
-           "keys": {self_signing.key_id: self_signing.public}}
-    master.sign(user, ssk)
-    # The first upload needs no password on Synapse (MSC3967).
-    human.api("POST", "/_matrix/client/v3/keys/device_signing/upload",
-              {"master_key": master_key, "self_signing_key": ssk})
+    self_signing = upload_identity(lambda path, body: human.api("POST", path, body), user,
+                                   user[1:].split(":")[0])
     keys = human.api("POST", "/_matrix/client/v3/keys/query", {"device_keys": {user: [human.device_id]}})
     device = keys["device_keys"][user][human.device_id]
     device.pop("unsigned", None)
