@@ -16,10 +16,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     t.rows.push_back({"@" + s.host, s.patterns.empty() ? "all" : join(s.patterns, " "),
                       std::to_string((ctx.eng.now() - s.created_at) / 60) + " min ago",
                       s.created_by});
-  core::chat_reply r;
-  r.text("Alerts this room receives:");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply("Alerts this room receives:", std::move(t));
 }
 }  // namespace
 

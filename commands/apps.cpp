@@ -40,11 +40,10 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   for (const auto& a : shown)
     t.rows.push_back({a.id + (a.verified ? " ✓" : ""), a.name, a.category,
                       a.default_port ? std::to_string(a.default_port) : "", a.description});
-  core::chat_reply r;
-  r.text(std::to_string(shown.size()) + " apps in the marketplace of @" + ctx.host.alias +
-         ". `app <id>` for details, `install <id>` to install.");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply(std::to_string(shown.size()) + " apps in the marketplace of @" +
+                                  ctx.host.alias +
+                                  ". `app <id>` for details, `install <id>` to install.",
+                              std::move(t));
 }
 }  // namespace
 

@@ -24,10 +24,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   for (const auto& e : entries)
     t.rows.push_back({when(e.time), e.user, e.network + ":" + e.room,
                       e.host.empty() ? "" : "@" + e.host, e.action, e.target, e.outcome});
-  core::chat_reply r;
-  r.text("Last " + std::to_string(entries.size()) + " audit entries, newest first:");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply(
+      "Last " + std::to_string(entries.size()) + " audit entries, newest first:", std::move(t));
 }
 }  // namespace
 

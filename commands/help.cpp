@@ -46,10 +46,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   }
   core::table t{{"command", "what it does"}, {}};
   for (const auto& s : grammar.specs()) t.rows.push_back({s.usage, s.summary});
-  core::chat_reply r;
-  r.text("Commands (pick a host with @alias or `on alias`; `help <command>` for details):");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply(
+      "Commands (pick a host with @alias or `on alias`; `help <command>` for details):",
+      std::move(t));
 }
 }  // namespace
 

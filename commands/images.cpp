@@ -13,10 +13,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   core::table t{{"repository", "tag", "id", "size", "created"}, {}};
   for (const auto& i : *list)
     t.rows.push_back({i.repository, i.tag, short_id(i.id), i.size, i.created_since});
-  core::chat_reply r;
-  r.text(std::to_string(list->size()) + " images on @" + ctx.host.alias + ":");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply(std::to_string(list->size()) + " images on @" + ctx.host.alias + ":",
+                              std::move(t));
 }
 }  // namespace
 
@@ -28,6 +26,7 @@ app::command make_images() {
   s.scope = "images:read";
   s.uses_host = true;
   s.fans_out = true;
+  s.lists = true;
   s.examples = {"images", "images all"};
   return {s, run};
 }

@@ -16,10 +16,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   t.rows.push_back({"image", c->image});
   t.rows.push_back({"ports", c->ports.empty() ? "none" : ports_text(c->ports)});
   t.rows.push_back({"id", c->id});
-  core::chat_reply r;
-  r.text("`" + c->name + "` on @" + ctx.host.alias + ":");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply("`" + c->name + "` on @" + ctx.host.alias + ":", std::move(t));
 }
 }  // namespace
 

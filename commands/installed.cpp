@@ -13,10 +13,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
                         "No marketplace apps are installed on @" + ctx.host.alias + ".");
   core::table t{{"app", "versions", "path"}, {}};
   for (const auto& a : *list) t.rows.push_back({a.app_id, std::to_string(a.versions), a.path});
-  core::chat_reply r;
-  r.text("Marketplace apps installed on @" + ctx.host.alias + ":");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply("Marketplace apps installed on @" + ctx.host.alias + ":",
+                              std::move(t));
 }
 }  // namespace
 
@@ -28,6 +26,7 @@ app::command make_installed() {
   s.scope = "marketplace:read";
   s.uses_host = true;
   s.fans_out = true;
+  s.lists = true;
   return {s, run};
 }
 

@@ -18,10 +18,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     };
     t.rows.push_back({text("name"), text("image"), text("description")});
   }
-  core::chat_reply r;
-  r.text("Templates on @" + ctx.host.alias + " (`template <name>` shows one):");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply("Templates on @" + ctx.host.alias + " (`template <name>` shows one):",
+                              std::move(t));
 }
 }  // namespace
 

@@ -22,20 +22,11 @@ alert_actions::alert_actions(database& db, std::int64_t keep_seconds)
 std::int64_t alert_actions::add(const std::string& network, const std::string& room,
                                 const std::string& label, const std::string& emoji,
                                 const std::string& command, std::int64_t now) {
-  SQLite::Statement prune(db_.sql(), "DELETE FROM alert_actions WHERE created_at < ?");
-  prune.bind(1, now - keep_seconds_);
-  prune.exec();
-  SQLite::Statement q(
-      db_.sql(),
+  db_.run("DELETE FROM alert_actions WHERE created_at < ?", now - keep_seconds_);
+  db_.run(
       "INSERT INTO alert_actions (network, room, message, label, emoji, command, created_at) "
-      "VALUES (?, ?, '', ?, ?, ?, ?)");
-  q.bind(1, network);
-  q.bind(2, room);
-  q.bind(3, label);
-  q.bind(4, emoji);
-  q.bind(5, command);
-  q.bind(6, now);
-  q.exec();
+      "VALUES (?, ?, '', ?, ?, ?, ?)",
+      network, room, label, emoji, command, now);
   return db_.sql().getLastInsertRowid();
 }
 
@@ -50,9 +41,7 @@ void alert_actions::set_message(const std::vector<std::int64_t>& ids, const std:
 }
 
 std::optional<alert_action_row> alert_actions::get(std::int64_t id) {
-  SQLite::Statement q(db_.sql(),
-                      std::string("SELECT ") + columns + " FROM alert_actions WHERE id = ?");
-  q.bind(1, id);
+  auto q = db_.query(std::string("SELECT ") + columns + " FROM alert_actions WHERE id = ?", id);
   return one(q);
 }
 
@@ -61,14 +50,10 @@ std::optional<alert_action_row> alert_actions::find(const std::string& network,
                                                     const std::string& message,
                                                     const std::string& emoji) {
   if (message.empty()) return std::nullopt;
-  SQLite::Statement q(
-      db_.sql(),
+  auto q = db_.query(
       std::string("SELECT ") + columns +
-          " FROM alert_actions WHERE network = ? AND room = ? AND message = ? AND emoji = ?");
-  q.bind(1, network);
-  q.bind(2, room);
-  q.bind(3, message);
-  q.bind(4, emoji);
+          " FROM alert_actions WHERE network = ? AND room = ? AND message = ? AND emoji = ?",
+      network, room, message, emoji);
   return one(q);
 }
 

@@ -8,20 +8,10 @@ namespace wagbot::store {
 audit_log::audit_log(database& db) : db_(db) {}
 
 void audit_log::append(const audit_entry& e) {
-  SQLite::Statement insert(
-      db_.sql(),
+  db_.run(
       "INSERT INTO audit_log (at, user_name, network, room, host, action_name, target, outcome,"
-      " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.bind(1, e.time);
-  insert.bind(2, e.user);
-  insert.bind(3, e.network);
-  insert.bind(4, e.room);
-  insert.bind(5, e.host);
-  insert.bind(6, e.action);
-  insert.bind(7, e.target);
-  insert.bind(8, e.outcome);
-  insert.bind(9, e.detail);
-  insert.exec();
+      " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      e.time, e.user, e.network, e.room, e.host, e.action, e.target, e.outcome, e.detail);
 }
 
 std::vector<audit_entry> audit_log::recent(std::size_t n) {

@@ -61,21 +61,11 @@ confirmation_store::confirmation_store(database& db) : db_(db) {}
 std::string confirmation_store::create(confirmation c) {
   SQLite::Transaction transaction(db_.sql(), SQLite::TransactionBehavior::IMMEDIATE);
   if (c.id.empty()) c.id = unused_id();
-  SQLite::Statement insert(
-      db_.sql(),
+  db_.run(
       "INSERT INTO confirmations (id, requester, network, room, action_json, summary, created_at,"
-      " expires_at, state, prompt_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.bind(1, c.id);
-  insert.bind(2, c.requester);
-  insert.bind(3, c.network);
-  insert.bind(4, c.room);
-  insert.bind(5, c.action_json);
-  insert.bind(6, c.summary);
-  insert.bind(7, c.created_at);
-  insert.bind(8, c.expires_at);
-  insert.bind(9, std::string(to_string(c.state)));
-  insert.bind(10, c.prompt_ref);
-  insert.exec();
+      " expires_at, state, prompt_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      c.id, c.requester, c.network, c.room, c.action_json, c.summary, c.created_at, c.expires_at,
+      std::string(to_string(c.state)), c.prompt_ref);
   SQLite::Statement approver(
       db_.sql(),
       "INSERT INTO confirmation_approvers (confirmation_id, position, approver) VALUES (?, ?, ?)");
@@ -111,10 +101,7 @@ std::optional<confirmation> confirmation_store::find_by_prompt(const std::string
 }
 
 void confirmation_store::set_prompt_ref(const std::string& id, const std::string& prompt_ref) {
-  SQLite::Statement update(db_.sql(), "UPDATE confirmations SET prompt_ref = ? WHERE id = ?");
-  update.bind(1, prompt_ref);
-  update.bind(2, id);
-  update.exec();
+  db_.run("UPDATE confirmations SET prompt_ref = ? WHERE id = ?", prompt_ref, id);
 }
 
 std::optional<confirmation> confirmation_store::resolve(const std::string& id,
@@ -124,12 +111,10 @@ std::optional<confirmation> confirmation_store::resolve(const std::string& id,
   }
   SQLite::Transaction transaction(db_.sql(), SQLite::TransactionBehavior::IMMEDIATE);
   // The state test in the WHERE clause is the lock: only one UPDATE can see it pending.
-  SQLite::Statement update(db_.sql(),
-                           "UPDATE confirmations SET state = ?"
-                           " WHERE id = ? AND state = 'pending' AND expires_at > ?");
-  update.bind(1, std::string(to_string(to)));
-  update.bind(2, id);
-  update.bind(3, now);
+  auto update = db_.query(
+      "UPDATE confirmations SET state = ?"
+      " WHERE id = ? AND state = 'pending' AND expires_at > ?",
+      std::string(to_string(to)), id, now);
   if (update.exec() != 1) return std::nullopt;
   auto won = get(id);
   transaction.commit();

@@ -7,43 +7,29 @@ namespace wagbot::store {
 inbox::inbox(database& db) : db_(db) {}
 
 bool inbox::add(const inbox_entry& e, std::int64_t now) {
-  SQLite::Statement q(
-      db_.sql(),
-      "INSERT OR IGNORE INTO inbox (network, event_id, room, payload, state, received_at) "
-      "VALUES (?, ?, ?, ?, 'queued', ?)");
-  q.bind(1, e.network);
-  q.bind(2, e.event_id);
-  q.bind(3, e.room);
-  q.bind(4, e.payload);
-  q.bind(5, static_cast<std::int64_t>(now));
-  return q.exec() == 1;
+  return db_.run(
+             "INSERT OR IGNORE INTO inbox (network, event_id, room, payload, state, received_at) "
+             "VALUES (?, ?, ?, ?, 'queued', ?)",
+             e.network, e.event_id, e.room, e.payload, static_cast<std::int64_t>(now)) == 1;
 }
 
 bool inbox::start(const std::string& network, const std::string& event_id) {
-  SQLite::Statement q(
-      db_.sql(),
-      "UPDATE inbox SET state = 'started' WHERE network = ? AND event_id = ? AND state = 'queued'");
-  q.bind(1, network);
-  q.bind(2, event_id);
-  return q.exec() == 1;
+  return db_.run(
+             "UPDATE inbox SET state = 'started' WHERE network = ? AND event_id = ? AND state = "
+             "'queued'",
+             network, event_id) == 1;
 }
 
 void inbox::finish(const std::string& network, const std::string& event_id) {
-  SQLite::Statement q(db_.sql(),
-                      "UPDATE inbox SET state = 'done' WHERE network = ? AND event_id = ?");
-  q.bind(1, network);
-  q.bind(2, event_id);
-  q.exec();
+  db_.run("UPDATE inbox SET state = 'done' WHERE network = ? AND event_id = ?", network, event_id);
 }
 
 namespace {
 std::vector<inbox_entry> in_state(database& db, const std::string& network, const char* state) {
-  SQLite::Statement q(
-      db.sql(),
+  auto q = db.query(
       "SELECT network, event_id, room, payload FROM inbox WHERE network = ? AND state = ? "
-      "ORDER BY received_at, rowid");
-  q.bind(1, network);
-  q.bind(2, state);
+      "ORDER BY received_at, rowid",
+      network, state);
   std::vector<inbox_entry> out;
   while (q.executeStep())
     out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(),
@@ -61,9 +47,8 @@ std::vector<inbox_entry> inbox::interrupted(const std::string& network) {
 }
 
 void inbox::prune(std::int64_t before) {
-  SQLite::Statement q(db_.sql(), "DELETE FROM inbox WHERE state = 'done' AND received_at < ?");
-  q.bind(1, static_cast<std::int64_t>(before));
-  q.exec();
+  db_.run("DELETE FROM inbox WHERE state = 'done' AND received_at < ?",
+          static_cast<std::int64_t>(before));
 }
 
 }  // namespace wagbot::store

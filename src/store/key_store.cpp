@@ -23,32 +23,20 @@ key_store::key_store(database& db, const vault& v) : db_(db), vault_(v) {}
 
 void key_store::put(const std::string& user, const std::string& alias, const std::string& url,
                     const std::string& secret, std::int64_t now) {
-  SQLite::Statement upsert(
-      db_.sql(),
+  db_.run(
       "INSERT INTO host_keys (user_name, alias, url, sealed_key, suffix, added_at)"
       " VALUES (?, ?, ?, ?, ?, ?)"
       " ON CONFLICT (user_name, alias) DO UPDATE SET url = excluded.url,"
-      " sealed_key = excluded.sealed_key, suffix = excluded.suffix, added_at = excluded.added_at");
-  upsert.bind(1, user);
-  upsert.bind(2, alias);
-  upsert.bind(3, url);
-  upsert.bind(4, vault_.seal(secret, row_aad(user, alias)));
-  upsert.bind(5, suffix_of(secret));
-  upsert.bind(6, now);
-  upsert.exec();
+      " sealed_key = excluded.sealed_key, suffix = excluded.suffix, added_at = excluded.added_at",
+      user, alias, url, vault_.seal(secret, row_aad(user, alias)), suffix_of(secret), now);
 }
 
 bool key_store::remove(const std::string& user, const std::string& alias) {
-  SQLite::Statement erase(db_.sql(), "DELETE FROM host_keys WHERE user_name = ? AND alias = ?");
-  erase.bind(1, user);
-  erase.bind(2, alias);
-  return erase.exec() > 0;
+  return db_.run("DELETE FROM host_keys WHERE user_name = ? AND alias = ?", user, alias) > 0;
 }
 
 std::vector<host_key> key_store::list(const std::string& user) {
-  SQLite::Statement query(db_.sql(),
-                          std::string(select_columns) + "WHERE user_name = ? ORDER BY alias");
-  query.bind(1, user);
+  auto query = db_.query(std::string(select_columns) + "WHERE user_name = ? ORDER BY alias", user);
   std::vector<host_key> keys;
   while (query.executeStep()) {
     if (auto key = decode_row(query)) keys.push_back(std::move(*key));
@@ -57,18 +45,14 @@ std::vector<host_key> key_store::list(const std::string& user) {
 }
 
 std::optional<host_key> key_store::get(const std::string& user, const std::string& alias) {
-  SQLite::Statement query(db_.sql(),
-                          std::string(select_columns) + "WHERE user_name = ? AND alias = ?");
-  query.bind(1, user);
-  query.bind(2, alias);
+  auto query =
+      db_.query(std::string(select_columns) + "WHERE user_name = ? AND alias = ?", user, alias);
   if (!query.executeStep()) return std::nullopt;
   return decode_row(query);
 }
 
 std::vector<std::string> key_store::unreadable(const std::string& user) {
-  SQLite::Statement query(db_.sql(),
-                          std::string(select_columns) + "WHERE user_name = ? ORDER BY alias");
-  query.bind(1, user);
+  auto query = db_.query(std::string(select_columns) + "WHERE user_name = ? ORDER BY alias", user);
   std::vector<std::string> aliases;
   while (query.executeStep()) {
     if (!decode_row(query)) aliases.push_back(query.getColumn(1).getString());
@@ -91,11 +75,9 @@ std::optional<host_key> key_store::decode_row(SQLite::Statement& row) const {
 
 std::optional<std::string> key_store::owner(const std::string& alias, const std::string& suffix) {
   if (suffix.empty()) return std::nullopt;
-  SQLite::Statement q(
-      db_.sql(),
-      "SELECT user_name FROM host_keys WHERE alias = ? AND suffix = ? ORDER BY user_name LIMIT 2");
-  q.bind(1, alias);
-  q.bind(2, suffix);
+  auto q = db_.query(
+      "SELECT user_name FROM host_keys WHERE alias = ? AND suffix = ? ORDER BY user_name LIMIT 2",
+      alias, suffix);
   std::optional<std::string> found;
   while (q.executeStep()) {
     if (found) return std::nullopt;  // two keys alike in their last 8 characters: say neither

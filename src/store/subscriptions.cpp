@@ -33,46 +33,34 @@ std::vector<subscription> read(SQLite::Statement& q) {
 subscriptions::subscriptions(database& db) : db_(db) {}
 
 void subscriptions::put(const subscription& s) {
-  SQLite::Statement q(db_.sql(),
-                      "INSERT OR REPLACE INTO alert_subscriptions (network, room, host, patterns, "
-                      "created_by, created_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?)");
-  q.bind(1, s.network);
-  q.bind(2, s.room);
-  q.bind(3, s.host);
-  q.bind(4, joined(s.patterns));
-  q.bind(5, s.created_by);
-  q.bind(6, static_cast<std::int64_t>(s.created_at));
-  q.exec();
+  db_.run(
+      "INSERT OR REPLACE INTO alert_subscriptions (network, room, host, patterns, "
+      "created_by, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      s.network, s.room, s.host, joined(s.patterns), s.created_by,
+      static_cast<std::int64_t>(s.created_at));
 }
 
 bool subscriptions::remove(const std::string& network, const std::string& room,
                            const std::string& host) {
-  SQLite::Statement q(
-      db_.sql(), "DELETE FROM alert_subscriptions WHERE network = ? AND room = ? AND host = ?");
-  q.bind(1, network);
-  q.bind(2, room);
-  q.bind(3, host);
-  return q.exec() > 0;
+  return db_.run("DELETE FROM alert_subscriptions WHERE network = ? AND room = ? AND host = ?",
+                 network, room, host) > 0;
 }
 
 std::vector<subscription> subscriptions::of_room(const std::string& network,
                                                  const std::string& room) {
-  SQLite::Statement q(
-      db_.sql(),
+  auto q = db_.query(
       "SELECT network, room, host, patterns, created_by, created_at FROM alert_subscriptions "
-      "WHERE network = ? AND room = ? ORDER BY host");
-  q.bind(1, network);
-  q.bind(2, room);
+      "WHERE network = ? AND room = ? ORDER BY host",
+      network, room);
   return read(q);
 }
 
 std::vector<subscription> subscriptions::of_host(const std::string& host) {
-  SQLite::Statement q(
-      db_.sql(),
+  auto q = db_.query(
       "SELECT network, room, host, patterns, created_by, created_at FROM alert_subscriptions "
-      "WHERE host = ? ORDER BY network, room");
-  q.bind(1, host);
+      "WHERE host = ? ORDER BY network, room",
+      host);
   return read(q);
 }
 

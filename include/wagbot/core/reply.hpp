@@ -118,6 +118,14 @@ inline chat_reply ok_reply(std::string text) {
   return say(tone::success, std::move(text));
 }
 
+/// A heading line and the table under it: how every listing answers.
+inline chat_reply table_reply(std::string heading, table t) {
+  chat_reply r;
+  r.text(std::move(heading));
+  r.add_table(std::move(t));
+  return r;
+}
+
 /// Renders a table as aligned columns of monospace text.
 std::string render_table_plain(const table& t);
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <SQLiteCpp/VariadicBind.h>
 
 namespace wagbot::store {
 
@@ -18,6 +19,20 @@ class database {
 
   /// The connection, for the stores of this folder.
   SQLite::Database& sql();
+
+  /// Runs one statement with `args` bound to its parameters in order; the rows it changed.
+  template <class... Args>
+  int run(const std::string& statement, const Args&... args) {
+    return query(statement, args...).exec();
+  }
+
+  /// A query with `args` bound to its parameters in order, ready for executeStep().
+  template <class... Args>
+  SQLite::Statement query(const std::string& statement, const Args&... args) {
+    SQLite::Statement q(db_, statement);
+    SQLite::bind(q, args...);
+    return q;
+  }
 
   /// Highest applied migration; 0 for an empty database.
   int schema_version();
