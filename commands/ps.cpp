@@ -17,11 +17,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     running += c.status == "running";
     t.rows.push_back({c.name, status_text(c.status), c.image, ports_text(c.ports), short_id(c.id)});
   }
-  core::chat_reply r;
-  r.text(std::to_string(list->size()) + " containers on @" + ctx.host.alias + ", " +
-         std::to_string(running) + " running:");
-  r.add_table(std::move(t));
-  co_return r;
+  co_return core::table_reply(std::to_string(list->size()) + " containers on @" + ctx.host.alias +
+                                  ", " + std::to_string(running) + " running:",
+                              std::move(t));
 }
 }  // namespace
 
@@ -34,6 +32,7 @@ app::command make_ps() {
   s.scope = "containers:read";
   s.uses_host = true;
   s.fans_out = true;
+  s.lists = true;
   s.examples = {"ps", "ps @nas", "ps all"};
   return {s, run};
 }

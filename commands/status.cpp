@@ -27,6 +27,7 @@ app::command make_status() {
   s.usage = "status [@host|all]";
   s.uses_host = true;
   s.fans_out = true;
+  s.lists = true;
   s.examples = {"status", "status all", "status @nas"};
   return {s, run};
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "wagbot/core/grammar.hpp"
+
 namespace wagbot::core {
 
 namespace {
@@ -10,11 +12,29 @@ std::string listing(const std::vector<std::string>& hosts) {
   for (const auto& h : hosts) out += (out.empty() ? "@" : ", @") + h;
   return out;
 }
+
+/// The user's host a mistyped alias most likely meant: one or two edits away (one for short
+/// aliases), and nearer than any other; empty when none is.
+std::string meant(const std::string& typed, const std::vector<std::string>& user_hosts) {
+  const std::size_t allowed = typed.size() <= 4 ? 1 : 2;
+  std::string best;
+  std::size_t best_distance = allowed + 1;
+  bool tie = false;
+  for (const auto& h : user_hosts) {
+    const auto d = edit_distance(typed, h);
+    if (d < best_distance) {
+      best = h, best_distance = d, tie = false;
+    } else if (d == best_distance) {
+      tie = true;
+    }
+  }
+  return tie ? std::string() : best;
+}
 }  // namespace
 
 boost::system::result<std::vector<std::string>, std::string> route(
     const std::string& requested, const std::optional<std::string>& room_default,
-    const std::vector<std::string>& user_hosts, bool fan_out_allowed) {
+    const std::vector<std::string>& user_hosts, bool fan_out_allowed, bool every_host_by_default) {
   using out = boost::system::result<std::vector<std::string>, std::string>;
   if (user_hosts.empty())
     return out{
@@ -31,11 +51,15 @@ boost::system::result<std::vector<std::string>, std::string> route(
   }
   if (!requested.empty()) {
     if (holds(requested)) return std::vector<std::string>{requested};
+    if (auto guess = meant(requested, user_hosts); !guess.empty())
+      return out{boost::system::in_place_error,
+                 "You have no key for `" + requested + "`: did you mean @" + guess + "?"};
     return out{boost::system::in_place_error,
                "You have no key for `" + requested + "`. Your hosts: " + listing(user_hosts) + "."};
   }
   if (room_default && holds(*room_default)) return std::vector<std::string>{*room_default};
-  if (user_hosts.size() == 1) return user_hosts;
+  // A listing names no host: "ps" asks every host the user holds a key for.
+  if (user_hosts.size() == 1 || every_host_by_default) return user_hosts;
   return out{boost::system::in_place_error, "Which host? Add one of " + listing(user_hosts) +
                                                 (fan_out_allowed ? " or @all" : "") +
                                                 ", or set this room's with `default <host>`."};

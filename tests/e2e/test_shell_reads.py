@@ -137,20 +137,23 @@ def test_host_choice_explicit_default_and_ambiguous(bot, ctl):
     bot.grant("alice", "media")
     ctl.add_container("media", "only-on-media", image="alpine:3.20", status="running")
     r = bot.chat(["ps", "inspect nginx", "ps @nowhere", "default media", "default", "ps",
-                  "ps @nas", "inspect only-on on media", "default none", "ps"]).replies
-    assert "Which host?" in r[0] and "@nas" in r[0] and "@media" in r[0] and "@all" in r[0]
-    assert "Which host?" in r[1]
+                  "ps @nas", "inspect only-on on media", "default none", "ps", "ps @nsa"]).replies
+    # A listing with no host named asks every host the user holds a key for.
+    assert "containers on @media" in r[0] and "containers on @nas" in r[0], r[0]
+    assert "Which host?" in r[1] and "@nas" in r[1] and "@media" in r[1]
+    assert "@all" not in r[1]  # inspect runs on one host
     assert "You have no key for `nowhere`" in r[2] and "@nas" in r[2]
     assert "now go to @media" in r[3]
     assert "default host is @media" in r[4]
-    assert "containers on @media" in r[5]
+    assert "containers on @media" in r[5] and "@nas" not in r[5]
     assert "containers on @nas" in r[6]
     assert "`only-on-media` on @media" in r[7]
     assert "no default host any more" in r[8]
-    assert "Which host?" in r[9]
-    # The ambiguous lines made no call at all; each listing went to exactly the host named.
-    assert calls(ctl, "nas").count("GET /api/containers") == 1
-    assert calls(ctl, "media").count("GET /api/containers") == 2
+    assert "containers on @media" in r[9] and "containers on @nas" in r[9]
+    assert "did you mean @nas?" in r[10]
+    # The ambiguous and mistyped lines made no call at all; each listing went to the hosts named.
+    assert calls(ctl, "nas").count("GET /api/containers") == 3
+    assert calls(ctl, "media").count("GET /api/containers") == 4  # the prefix read from the list
     assert "GET /api/containers/only-on-media/config" in calls(ctl, "media")
 
 

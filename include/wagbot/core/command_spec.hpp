@@ -32,9 +32,10 @@ struct command_spec {
   std::string usage;    ///< e.g. "logs <container> [lines]"
   std::vector<argument_spec> args;
   std::vector<option_spec> options;
-  std::string scope;               ///< WAGMIOS scope it needs; empty = runs locally
-  bool uses_host = false;          ///< talks to a WAGMIOS host
-  bool fans_out = false;           ///< accepts `all`
+  std::string scope;       ///< WAGMIOS scope it needs; empty = runs locally
+  bool uses_host = false;  ///< talks to a WAGMIOS host
+  bool fans_out = false;   ///< accepts `all`
+  bool lists = false;  ///< a read-only listing: with no host named it runs on every host (`all`)
   bool destructive = false;        ///< asks a human to confirm first
   bool targets_container = false;  ///< args[0] is a container: resolve it, check protection
   bool admin_only = false;

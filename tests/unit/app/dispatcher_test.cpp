@@ -41,13 +41,21 @@ TEST_SUITE("app") {
     CHECK(w.media.requests().empty());
   }
 
-  TEST_CASE("with two hosts the user is asked which; the room's default answers that") {
+  TEST_CASE("with two hosts a write asks which, a listing asks both; the room's default wins") {
     world w;
-    auto r = w.say(w.alice(), "ps");
+    auto r = w.say(w.alice(), "restart nginx");
     CHECK(r.plain() ==
-          "Which host? Add one of @media, @nas or @all, or set this room's with `default <host>`.");
+          "Which host? Add one of @media, @nas, or set this room's with `default <host>`.");
     CHECK(w.nas.requests().empty());
     CHECK(w.media.requests().empty());
+
+    r = w.say(w.alice(), "ps");
+    CHECK(r.plain().find("containers on @media") != std::string::npos);
+    CHECK(r.plain().find("containers on @nas") != std::string::npos);
+    CHECK(w.media.calls() == lines{"GET /api/containers"});
+    CHECK(w.nas.calls() == lines{"GET /api/containers"});
+    w.media.forget();
+    w.nas.forget();
 
     w.rooms.set_default_host("shell", "room", "media");
     r = w.say(w.alice(), "ps");

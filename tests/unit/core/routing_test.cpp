@@ -1,5 +1,7 @@
 #include "wagbot/core/routing.hpp"
 
+#include "wagbot/core/grammar.hpp"
+
 #include <doctest/doctest.h>
 
 using wagbot::core::route;
@@ -12,6 +14,39 @@ TEST_SUITE("core") {
     CHECK(*route("all", std::nullopt, mine, true) == mine);
     CHECK(*route("", std::string("media"), mine, false) == hosts{"media"});
     CHECK(*route("", std::nullopt, hosts{"nas"}, false) == hosts{"nas"});
+  }
+
+  TEST_CASE("a listing with no host named runs on every host; the room's default still wins") {
+    const hosts mine{"media", "nas"};
+    CHECK(*route("", std::nullopt, mine, true, true) == mine);
+    CHECK(*route("", std::string("nas"), mine, true, true) == hosts{"nas"});
+    CHECK(route("pi", std::nullopt, hosts{"nas"}, true, true)
+              .error()
+              .starts_with("You have no key for `pi`"));
+  }
+
+  TEST_CASE("a mistyped host gets the one it most likely meant") {
+    const hosts mine{"backup", "media", "nas"};
+    CHECK(route("nsa", std::nullopt, mine, true).error() ==
+          "You have no key for `nsa`: did you mean @nas?");
+    CHECK(route("meda", std::nullopt, mine, false).error() ==
+          "You have no key for `meda`: did you mean @media?");
+    CHECK(route("bakcup", std::nullopt, mine, false).error().ends_with("did you mean @backup?"));
+    // Too far from every host, or as near to two: the list instead of a guess.
+    CHECK(route("pi", std::nullopt, mine, false).error() ==
+          "You have no key for `pi`. Your hosts: @backup, @media, @nas.");
+    CHECK(route("na", std::nullopt, hosts{"nas", "nap"}, false).error().find("Your hosts") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("edit distance counts a swap of neighbours as one edit") {
+    using wagbot::core::edit_distance;
+    CHECK(edit_distance("nsa", "nas") == 1);
+    CHECK(edit_distance("nas", "nas") == 0);
+    CHECK(edit_distance("", "abc") == 3);
+    CHECK(edit_distance("kitten", "sitting") == 3);
+    CHECK(edit_distance("ab", "ba") == 1);
+    CHECK(edit_distance("ca", "abc") == 3);  // optimal string alignment, not full Damerau
   }
 
   TEST_CASE("every dead end says what to do") {
