@@ -34,6 +34,9 @@ clause_result done(action a) {
 
 /// A question when `target` is not one named container, for a verb that needs one.
 std::optional<clause_result> missing_target(const std::string& verb, const std::string& target) {
+  if (is_pronoun(target))
+    return ask("Which container should I " + verb + "? I have nothing earlier to take \"" + target +
+               "\" from.");
   if (target.empty() || target == "all" || target == "everything" || target == "every")
     return ask(target.empty() ? "Which container should I " + verb + "?"
                               : "I only " + verb + " one named container at a time: which one?");
@@ -200,17 +203,49 @@ clause_result read_same_verb(const std::string& clause, action a, const std::str
   return done(std::move(a));
 }
 
+// A command typed with words around it ("ps on media", "please logs nginx 50, thanks"): what
+// is left once the host and the filler words are cut, when it starts with a command's name.
+std::optional<clause_result> read_typed(const std::string& clause, const grammar& g, action a) {
+  std::string line;
+  for (const auto& w : words_of(clause))
+    if (!is_filler(w) || w == "up" || w == "down") line += (line.empty() ? "" : " ") + w;
+  if (line.empty()) return std::nullopt;
+  auto parsed = g.parse(line);
+  if (!parsed) return std::nullopt;
+  if (parsed->host.empty()) parsed->host = a.host;
+  return done(*parsed);
+}
+
+/// The clause with each word that points back ("it", "its", "that one") replaced by the
+/// previous clause's container; unchanged when there is none (the readers then ask).
+std::string resolve_pronouns(const std::string& clause, const std::string& last_target) {
+  if (last_target.empty()) return clause;
+  std::string out = " ";
+  auto words = words_of(clause);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (is_pronoun(words[i])) {
+      if (words[i] == "that" && i + 1 < words.size() && words[i + 1] == "one") ++i;
+      out += last_target + " ";
+    } else {
+      out += words[i] + " ";
+    }
+  }
+  return out;
+}
+
 clause_result one_clause(std::string clause, std::string_view original,
-                         const std::vector<host_words>& hosts, const std::string& last_verb,
-                         const std::string& last_host) {
+                         const std::vector<host_words>& hosts, const grammar& g,
+                         const action& last) {
   action a;
-  if (auto question = read_host(clause, hosts, last_host, a.host)) return *question;
+  if (auto question = read_host(clause, hosts, last.host, a.host)) return *question;
+  clause = resolve_pronouns(clause, last.args.empty() ? std::string() : last.args.front());
   using reader = std::optional<clause_result> (*)(const std::string&, std::string_view, action);
   // The first reader that recognises the clause has it, so the order is part of the meaning.
   for (reader read :
        {read_listing, read_ensure, read_logs, read_install, read_apps, read_pull, read_lifecycle})
     if (auto r = read(clause, original, a)) return *r;
-  return read_same_verb(clause, std::move(a), last_verb);
+  if (auto r = read_typed(clause, g, a)) return *r;
+  return read_same_verb(clause, std::move(a), last.command);
 }
 
 }  // namespace
@@ -220,10 +255,10 @@ std::optional<understanding> understand(std::string_view text, const std::vector
   const auto s = normalise(text);
   if (s.size() <= 2) return std::nullopt;
   understanding out;
-  std::string last_verb, last_host;
+  action last;  // the previous clause's: its verb, host and container carry over
   bool any = false;
   for (const auto& clause : clauses_of(s)) {
-    auto r = one_clause(clause, text, hosts, last_verb, last_host);
+    auto r = one_clause(clause, text, hosts, g, last);
     if (!r.understood) {
       if (any) {
         out.actions.clear();
@@ -250,8 +285,11 @@ std::optional<understanding> understand(std::string_view text, const std::vector
       out.question = "I am not sure what you mean: " + parsed.error().message;
       return out;
     }
-    last_verb = parsed->command;
-    last_host = parsed->host;
+    const auto* spec = g.find(parsed->command);
+    last.command = parsed->command;
+    last.host = parsed->host;
+    if (spec && spec->targets_container && !parsed->args.empty())
+      last.args = {parsed->args.front()};
     out.actions.push_back(*parsed);
   }
   // "restart nginx and postgres on the nas": a host named at the end of a run of the same
@@ -286,15 +324,29 @@ reading read_line(std::string_view text, const std::function<std::vector<host_wo
       return out;
     }
   auto parsed = g.parse(text);
+  // "stop it": a word that points back at nothing is a question, not a container's name.
+  const auto first_arg = parsed && !parsed->args.empty() ? words_of(normalise(parsed->args.front()))
+                                                         : std::vector<std::string>{};
+  const bool points_back = first_arg.size() == 1 && is_pronoun(first_arg.front());
+  if (parsed && !points_back) {
+    out.command = *parsed;
+    return out;
+  }
+  // Not exact command syntax: a line that is no command, or a command with words around it
+  // ("restart nginx please", "ps on media"), is the sentence reader's when it can place it. The
+  // grammar's other refusals (a missing argument, a bad number, two hosts) say more than a
+  // question would, and stay.
+  const bool wordy = !parsed && (parsed.error().command.empty() ||
+                                 parsed.error().message.starts_with("Too many arguments"));
+  if (points_back || wordy)
+    if (auto plan = language(); plan && (!plan->actions.empty() || !plan->question.empty())) {
+      out.plan = std::move(plan);
+      return out;
+    }
   if (parsed) {
     out.command = *parsed;
     return out;
   }
-  if (parsed.error().command.empty() || compound)
-    if (auto plan = language()) {
-      out.plan = std::move(plan);
-      return out;
-    }
   out.error = parsed.error();
   return out;
 }

@@ -9,11 +9,16 @@ namespace wagbot::core::intents_words {
 namespace {
 
 const std::set<std::string> filler = {
-    "the",  "a",      "an",   "my",    "our",   "container", "containers", "service",
-    "app",  "please", "pls",  "can",   "could", "you",       "would",      "kindly",
-    "me",   "for",    "of",   "again", "now",   "up",        "down",       "image",
-    "it",   "that",   "this", "real",  "quick", "hey",       "wagbot",     "bot",
-    "just", "to",     "go",   "ahead", "and",   "then",      "server",     "instance"};
+    "the",    "a",      "an",   "my",    "our",    "container", "containers", "service",
+    "app",    "please", "pls",  "can",   "could",  "you",       "would",      "kindly",
+    "me",     "for",    "of",   "again", "now",    "up",        "down",       "image",
+    "it",     "that",   "this", "real",  "quick",  "hey",       "wagbot",     "bot",
+    "just",   "to",     "go",   "ahead", "and",    "then",      "server",     "instance",
+    "thanks", "thank",  "thx",  "ty",    "cheers", "plz",       "ok",         "okay"};
+
+// Words that stand for something said before: the previous clause's container.
+const std::set<std::string> pronouns = {"it",   "its", "that",  "this",
+                                        "them", "one", "those", "these"};
 
 // What a request to browse the marketplace says besides the words it searches for.
 const std::set<std::string> apps_words = {
@@ -45,15 +50,40 @@ std::string lowered(std::string_view text) {
 
 }  // namespace
 
+namespace {
+// Words whose "'s" is "is" or "us" (what's → whats), not a possessive (traefik's → traefik).
+const std::set<std::string> contracted = {"what",  "that", "it",  "there", "here", "who",
+                                          "where", "how",  "let", "hes",   "shes"};
+
+/// At `i`, an apostrophe: ' or the typographic ’ that phones type (its length, else 0).
+std::size_t apostrophe_at(std::string_view text, std::size_t i) {
+  if (text[i] == '\'') return 1;
+  return text.substr(i, 3) == "\xE2\x80\x99" ? 3 : 0;
+}
+
+std::string last_word(const std::string& out) {
+  const auto space = out.rfind(' ');
+  return space == std::string::npos ? out : out.substr(space + 1);
+}
+}  // namespace
+
 std::string normalise(std::string_view text) {
   std::string out;
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const auto u = static_cast<unsigned char>(c);
+    if (const auto len = apostrophe_at(text, i)) {
+      const auto next = i + len;
+      const bool possessive_s =
+          next < text.size() && (text[next] == 's' || text[next] == 'S') &&
+          (next + 1 == text.size() || !std::isalnum(static_cast<unsigned char>(text[next + 1]))) &&
+          !contracted.count(last_word(out));
+      i = next - 1 + (possessive_s ? 1 : 0);  // traefik's → traefik; what's → whats
+      continue;
+    }
     if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == ':' || c == '=' || c == '/' ||
         c == '@' || u >= 0x80)
       out.push_back(static_cast<char>(std::tolower(u)));
-    else if (c == '\'')
-      continue;  // what's → whats
     else
       out.push_back(' ');
   }
@@ -84,6 +114,10 @@ std::vector<std::string> words_of(const std::string& s) {
 
 bool is_filler(const std::string& word) {
   return filler.count(word) != 0;
+}
+
+bool is_pronoun(const std::string& word) {
+  return pronouns.count(word) != 0;
 }
 
 bool is_apps_word(const std::string& word) {
@@ -146,8 +180,15 @@ std::string target_after(const std::string& clause, std::string_view after) {
   auto pos = clause.find(after);
   if (pos == std::string::npos) return {};
   auto rest = words_of(clause.substr(pos + after.size()));
-  for (const auto& w : rest)
-    if (!is_filler(w) && w != "is" && w != "running" && w != "logs" && w != "log") return w;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    const auto& w = rest[i];
+    // "a"/"an" only as an article ("restart a container called x"): "start a b" names `a`.
+    const bool article = (w == "a" || w == "an") && i + 1 < rest.size() && is_filler(rest[i + 1]);
+    if (w == "a" || w == "an"
+            ? !article
+            : !is_filler(w) && w != "is" && w != "running" && w != "logs" && w != "log")
+      return w;
+  }
   return {};
 }
 

@@ -22,6 +22,9 @@ std::vector<std::string> words_of(const std::string& s);
 /// Words that carry no meaning in a request ("the", "please", "container", …).
 bool is_filler(const std::string& word);
 
+/// "it", "its", "that", "them", "one": a word that points back at something said before.
+bool is_pronoun(const std::string& word);
+
 /// Does `word` only make a request to list or browse the app marketplace ("show", "available")?
 bool is_apps_word(const std::string& word);
 

@@ -388,7 +388,6 @@ USAGE = [
     ("logs", "Missing <container>.", "Usage: logs <container> [lines] [@host]"),
     ("logs nginx abc", "<lines> must be a whole number, not `abc`.", "Usage: logs"),
     ("stop", "Missing <container>.", "Usage: stop <container> [@host]"),
-    ("start a b", "Too many arguments", "Usage: start <container> [@host]"),
     ("run", "Missing <image>.", "Usage: run <image>"),
     ("run nginx:alpine --bogus x", "Unknown option `--bogus`", "Usage: run"),
     ("run nginx:alpine --name", "needs a value", "Usage: run"),
@@ -414,6 +413,14 @@ def test_wrong_arguments_get_the_usage(bot, ctl, line, problem, usage):
     reply = bot.say(line)
     assert problem in reply
     assert usage in reply
+    no_calls(ctl)
+
+
+def test_a_command_with_words_nobody_can_place_is_asked_about_and_nothing_runs(bot, ctl):
+    bot.grant("alice", "nas")
+    reply = bot.say("start a b")
+    assert reply.startswith("I am not sure what \"b\" means there. Did you mean `start a`?")
+    assert "❌" not in reply  # a question back, not an error
     no_calls(ctl)
 
 
