@@ -9,12 +9,13 @@ namespace wagbot::core::intents_words {
 namespace {
 
 const std::set<std::string> filler = {
-    "the",    "a",      "an",   "my",    "our",    "container", "containers", "service",
-    "app",    "please", "pls",  "can",   "could",  "you",       "would",      "kindly",
-    "me",     "for",    "of",   "again", "now",    "up",        "down",       "image",
-    "it",     "that",   "this", "real",  "quick",  "hey",       "wagbot",     "bot",
-    "just",   "to",     "go",   "ahead", "and",    "then",      "server",     "instance",
-    "thanks", "thank",  "thx",  "ty",    "cheers", "plz",       "ok",         "okay"};
+    "the",     "a",      "an",     "my",     "our",      "container", "containers",
+    "service", "app",    "please", "pls",    "can",      "could",     "you",
+    "would",   "kindly", "me",     "for",    "of",       "again",     "now",
+    "up",      "down",   "image",  "it",     "that",     "this",      "real",
+    "quick",   "hey",    "wagbot", "bot",    "just",     "to",        "go",
+    "ahead",   "and",    "then",   "server", "instance", "thanks",    "thank",
+    "thx",     "ty",     "cheers", "plz",    "ok",       "okay",      "back"};
 
 // Words that stand for something said before: the previous clause's container.
 const std::set<std::string> pronouns = {"it",   "its", "that",  "this",
@@ -22,9 +23,10 @@ const std::set<std::string> pronouns = {"it",   "its", "that",  "this",
 
 // What a request to browse the marketplace says besides the words it searches for.
 const std::set<std::string> apps_words = {
-    "apps",        "show",      "list",    "what",   "whats",  "are",  "there", "available",
-    "marketplace", "catalogue", "catalog", "browse", "search", "find", "any",   "which",
-    "in",          "is",        "do",      "have",   "we",     "i"};
+    "apps",      "show",        "list",      "what",    "whats",  "are",    "there",
+    "available", "marketplace", "catalogue", "catalog", "browse", "search", "find",
+    "any",       "which",       "in",        "is",      "do",     "have",   "we",
+    "i",         "can",         "install",   "get",     "could",  "there"};
 
 const verb_form verbs[] = {{" restart ", "restart", "restart"},
                            {" reboot ", "restart", "restart"},
@@ -38,7 +40,37 @@ const verb_form verbs[] = {{" restart ", "restart", "restart"},
                            {" get rid of ", "rm", "delete"},
                            {" destroy ", "rm", "delete"},
                            {" kill ", "stop", "stop"},
+                           {" kick ", "restart", "restart"},
+                           {" cycle ", "restart", "restart"},
+                           {" relaunch ", "restart", "restart"},
+                           {" turn off ", "stop", "stop"},
+                           {" switch off ", "stop", "stop"},
+                           {" power off ", "stop", "stop"},
+                           {" power down ", "stop", "stop"},
+                           {" take down ", "stop", "stop"},
+                           {" bring down ", "stop", "stop"},
+                           {" halt ", "stop", "stop"},
+                           {" pause ", "stop", "stop"},
+                           {" turn on ", "start", "start"},
+                           {" switch on ", "start", "start"},
+                           {" power on ", "start", "start"},
+                           {" power up ", "start", "start"},
+                           {" spin up ", "start", "start"},
+                           {" bring up ", "start", "start"},
+                           {" fire up ", "start", "start"},
+                           {" boot ", "start", "start"},
+                           {" resume ", "start", "start"},
+                           {" nuke ", "rm", "delete"},
+                           {" wipe ", "rm", "delete"},
+                           {" erase ", "rm", "delete"},
+                           {" trash ", "rm", "delete"},
                            {" inspect ", "inspect", "inspect"},
+                           {" details on ", "inspect", "inspect"},
+                           {" details of ", "inspect", "inspect"},
+                           {" details for ", "inspect", "inspect"},
+                           {" info on ", "inspect", "inspect"},
+                           {" info about ", "inspect", "inspect"},
+                           {" describe ", "inspect", "inspect"},
                            {" status of ", "inspect", "inspect"},
                            {" tell me about ", "inspect", "inspect"}};
 
@@ -67,6 +99,36 @@ std::string last_word(const std::string& out) {
 }
 }  // namespace
 
+namespace {
+// "shut plex down", "turn it off", "bring grafana back up": the particle moves next to its verb.
+const std::set<std::string> particle_verbs = {"shut",  "turn", "switch", "power", "take",
+                                              "bring", "spin", "fire",   "start", "boot"};
+const std::set<std::string> particles = {"up", "down", "off", "on"};
+
+std::string particles_together(const std::string& squeezed) {
+  auto words = words_of(squeezed);
+  for (std::size_t i = 0; i + 2 < words.size(); ++i) {
+    if (!particle_verbs.count(words[i]) || particles.count(words[i + 1])) continue;
+    // The particle a few words on: "take the redis container down", "bring it back up".
+    std::size_t j = i + 2;
+    while (j < words.size() && j <= i + 4 && !particles.count(words[j])) ++j;
+    if (j >= words.size() || j > i + 4) continue;
+    // "start nginx on the pi": an "on" before more words names a host, not a particle.
+    static const std::set<std::string> ends = {"please", "now", "again", "then", "and",
+                                               "thanks", "for", "asap",  "pls"};
+    const std::string next = j + 1 < words.size() ? words[j + 1] : "";
+    const bool host_follows = next == "on" || next == "at" || next == "in";
+    if (!next.empty() && !ends.count(next) && !(host_follows && words[j] != "on")) continue;
+    std::string particle = words[j];
+    words.erase(words.begin() + static_cast<std::ptrdiff_t>(j));
+    words.insert(words.begin() + static_cast<std::ptrdiff_t>(i) + 1, particle);
+  }
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+}  // namespace
+
 std::string normalise(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -84,6 +146,10 @@ std::string normalise(std::string_view text) {
     if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == ':' || c == '=' || c == '/' ||
         c == '@' || u >= 0x80)
       out.push_back(static_cast<char>(std::tolower(u)));
+    else if (c == ';')
+      out += " then ";  // "restart nginx; show me its logs"
+    else if (c == ',')
+      out += " , ";  // a list or a pause: clauses_of splits there
     else
       out.push_back(' ');
   }
@@ -92,7 +158,7 @@ std::string normalise(std::string_view text) {
   for (char c : out)
     if (!(c == ' ' && (squeezed.empty() || squeezed.back() == ' '))) squeezed.push_back(c);
   while (!squeezed.empty() && squeezed.back() == ' ') squeezed.pop_back();
-  return " " + squeezed + " ";
+  return " " + particles_together(squeezed) + " ";
 }
 
 bool has(const std::string& s, std::string_view phrase) {
@@ -116,6 +182,12 @@ bool is_filler(const std::string& word) {
   return filler.count(word) != 0;
 }
 
+bool is_version_word(const std::string& word) {
+  static const std::set<std::string> words = {"newest", "latest",  "new",     "recent",
+                                              "fresh",  "version", "current", "last"};
+  return words.count(word) != 0;
+}
+
 bool is_pronoun(const std::string& word) {
   return pronouns.count(word) != 0;
 }
@@ -135,7 +207,7 @@ const verb_form* first_verb(const std::string& clause, std::size_t& at) {
   return found;
 }
 
-std::string find_host(std::string& clause, const std::vector<host_words>& hosts) {
+std::string find_host(std::string& clause, const std::vector<host_words>& hosts, bool placed_only) {
   // length, (alias, phrase)
   std::vector<std::pair<std::size_t, std::pair<std::string, std::string>>> hits;
   for (const auto& h : hosts) {
@@ -146,6 +218,9 @@ std::string find_host(std::string& clause, const std::vector<host_words>& hosts)
       if (word.rfind("the ", 0) == 0) word = word.substr(4);
       for (const char* lead : {" on the ", " on ", " at the ", " at ", " from the ", " from ",
                                " in the ", " in ", " the ", " "}) {
+        // In a marketplace question a bare word is a category ("media apps"), not a host.
+        const std::string_view l(lead);
+        if (placed_only && (l == " the " || l == " ") && word[0] != '@') continue;
         const auto needle = std::string(lead) + word + " ";
         if (has(clause, needle)) hits.push_back({needle.size(), {h.alias, needle}});
       }
@@ -184,9 +259,9 @@ std::string target_after(const std::string& clause, std::string_view after) {
     const auto& w = rest[i];
     // "a"/"an" only as an article ("restart a container called x"): "start a b" names `a`.
     const bool article = (w == "a" || w == "an") && i + 1 < rest.size() && is_filler(rest[i + 1]);
-    if (w == "a" || w == "an"
-            ? !article
-            : !is_filler(w) && w != "is" && w != "running" && w != "logs" && w != "log")
+    if (w == "a" || w == "an" ? !article
+                              : !is_filler(w) && !is_version_word(w) && w != "is" &&
+                                    w != "running" && w != "logs" && w != "log")
       return w;
   }
   return {};
@@ -203,7 +278,8 @@ std::vector<std::string> clauses_of(const std::string& s) {
   std::string rest = s;
   for (;;) {
     std::size_t cut = std::string::npos, len = 0;
-    for (const char* sep : {" and then ", " then ", " and also ", " and ", " also "}) {
+    for (const char* sep : {" , and then ", " , then ", " , and ", " and then ", " then ",
+                            " and also ", " and ", " also ", " , "}) {
       auto p = rest.find(sep);
       if (p != std::string::npos && (p < cut || (p == cut && std::string(sep).size() > len))) {
         cut = p;

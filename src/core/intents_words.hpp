@@ -22,6 +22,9 @@ std::vector<std::string> words_of(const std::string& s);
 /// Words that carry no meaning in a request ("the", "please", "container", …).
 bool is_filler(const std::string& word);
 
+/// "newest", "latest", "version": words around an image's name that are not its name.
+bool is_version_word(const std::string& word);
+
 /// "it", "its", "that", "them", "one": a word that points back at something said before.
 bool is_pronoun(const std::string& word);
 
@@ -39,8 +42,10 @@ struct verb_form {
 const verb_form* first_verb(const std::string& clause, std::size_t& at);
 
 /// Finds the host a clause names and cuts it out; "" when none, "all" for "on all hosts",
-/// "?@a or @b" when several match equally well.
-std::string find_host(std::string& clause, const std::vector<host_words>& hosts);
+/// "?@a or @b" when several match equally well. With `placed_only`, only a host placed with
+/// "on", "at", "from", "in" or "@" counts.
+std::string find_host(std::string& clause, const std::vector<host_words>& hosts,
+                      bool placed_only = false);
 
 /// The first meaningful word after `after` in the clause (the target of a verb).
 std::string target_after(const std::string& clause, std::string_view after);

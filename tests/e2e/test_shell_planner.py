@@ -78,7 +78,7 @@ def test_a_restart_from_the_model_waits_for_a_yes_then_runs_with_the_users_key(b
     with_planner(bot, llm)
     llm.script(tool_calls(("restart", {"container": "nginx", "host": "nas"})))
     s = bot.session()
-    reply = s.send("could you give the web server a kick on the nas")
+    reply = s.send("the web server seems stuck on the nas, sort it out")
     # A typed `restart` runs at once; the model's does not.
     assert f"{PLANNED} `restart nginx @nas`." in reply
     assert "Confirm: restart `nginx` on @nas?" in reply, reply
@@ -135,7 +135,7 @@ def test_a_protected_container_from_the_model_is_refused(bot, ctl, llm):
     bot.grant("alice", "nas")
     with_planner(bot, llm)
     llm.script(tool_calls(("stop", {"container": "wagmios-backend", "host": "nas"})))
-    reply = bot.say("could you switch off the backend on the nas")
+    reply = bot.say("could you make the backend on the nas take a break")
     assert "WAGMIOS system container" in reply
     assert "Confirm" not in reply
     assert action_calls(ctl, "nas") == []

@@ -118,7 +118,7 @@ const example corpus[] = {
     {"stop nginx now please", "stop nginx"},
     // not requests at all: the usual help answers
     {"hello there", "-"},
-    {"thanks!", "-"},
+    {"thanks!", "?"},  // a reply ("You're welcome."), not usage help
     {"the weather is nice", "-"},
     {"", "-"},
 };
