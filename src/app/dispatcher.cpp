@@ -252,10 +252,20 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
     auto all = co_await host->api->containers(host->key);
     if (!all) co_return core::describe_error(all.error(), alias);
     auto matches = core::match_containers(*all, literal);
-    if (matches.empty())
-      co_return coded(core::error_reply("No container matching `" + literal + "` on @" + alias +
-                                        ". `ps @" + alias + "` lists them."),
+    if (matches.empty()) {
+      const auto near = core::closest_containers(*all, literal);
+      if (near.empty())
+        co_return coded(core::error_reply("No container matching `" + literal + "` on @" + alias +
+                                          ". `ps @" + alias + "` lists them."),
+                        core::reply_code::not_found);
+      // A question back, not an error: the names it most likely meant.
+      std::string names;
+      for (std::size_t i = 0; i < near.size(); ++i)
+        names += (i == 0 ? "`" : i + 1 == near.size() ? " or `" : ", `") + near[i] + "`";
+      co_return coded(core::say(core::tone::info, "No container is called `" + literal + "` on @" +
+                                                      alias + ". Did you mean " + names + "?"),
                       core::reply_code::not_found);
+    }
     if (matches.size() > 1) {
       std::string names;
       for (const auto& m : matches) names += (names.empty() ? "" : ", ") + m.name;

@@ -1,5 +1,6 @@
 #include "wagbot/core/policy.hpp"
 
+#include "wagbot/core/grammar.hpp"
 #include "wagbot/core/redact.hpp"
 
 #include <algorithm>
@@ -61,6 +62,33 @@ std::vector<protocol::container> match_containers(const std::vector<protocol::co
   for (const auto& c : all)
     if (c.name.starts_with(wanted) || (wanted.size() >= 3 && c.id.starts_with(wanted)))
       out.push_back(c);
+  return out;
+}
+
+std::vector<std::string> closest_containers(const std::vector<protocol::container>& all,
+                                            std::string_view wanted) {
+  const auto want = lowered(wanted);
+  if (want.empty()) return {};
+  const std::size_t allowed = want.size() <= 5 ? 1 : 2;  // "media" is two edits from "redis"
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const auto& c : all) {
+    const auto name = lowered(c.name);
+    std::size_t best = edit_distance(want, name);
+    // A part of a compose name ("jellyfin" in media-jellyfin-1), or the name inside it.
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= name.size(); ++i)
+      if (i == name.size() || name[i] == '-' || name[i] == '_' || name[i] == '.') {
+        best = std::min(best, edit_distance(want, name.substr(start, i - start)));
+        start = i + 1;
+      }
+    if (want.size() >= 3 && name.find(want) != std::string::npos) best = 0;
+    if (best <= allowed) scored.emplace_back(best, c.name);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (auto& [d, name] : scored)
+    if (out.size() < 3) out.push_back(std::move(name));
   return out;
 }
 

@@ -110,3 +110,18 @@ def test_a_compound_sentence_with_an_ambiguous_part_gets_a_question_and_runs_not
     assert text.endswith("?") and "stop" in text, text
     w.alice.expect_nothing(reaction(room, sender=w.bot.user_id), within=1)
     assert calls(w.ctl, "nas") == [] and calls(w.ctl, "media") == []
+
+
+def test_everyday_phrasings_act_on_the_host_named_and_a_typo_is_asked_about(world):
+    """Politeness, any case, a command word with words around it, and a mistyped container:
+    the last gets the names it most likely meant as a question (no ❌) and runs nothing."""
+    w = world
+    room = w.bot.dm(w.alice)
+    reply = w.bot.ask(w.alice, room, "Restart Nginx On The NAS, please")
+    assert body(reply).endswith("`nginx` restarted on @nas."), body(reply)
+    assert posts(w.ctl, "nas") == [("POST /api/containers/nginx/restart", suffix(w.key("alice", "nas")))]
+    reply = w.bot.ask(w.alice, room, "show me the last 20 lines of logs for redis on the nas")
+    assert "GET /api/containers/redis/logs?tail=20" in calls(w.ctl, "nas")
+    reply = w.bot.ask(w.alice, room, "restart ngnix on the nas")
+    assert body(reply) == "No container is called `ngnix` on @nas. Did you mean `nginx`?", body(reply)
+    assert len(posts(w.ctl, "nas")) == 1 and posts(w.ctl, "media") == []

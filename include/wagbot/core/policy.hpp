@@ -39,6 +39,11 @@ bool modifies_container(const command_spec& spec);
 std::vector<protocol::container> match_containers(const std::vector<protocol::container>& all,
                                                   std::string_view wanted);
 
+/// For a name that matches nothing: up to three containers it most likely meant (a typo of the
+/// name or of a part of it, or a part of the name: "backend" → wagmios-backend), nearest first.
+std::vector<std::string> closest_containers(const std::vector<protocol::container>& all,
+                                            std::string_view wanted);
+
 /// True when `spec` may not act on `target` (what was typed, or the container it resolved to,
 /// checked against the host's list `known` when there is one).
 bool refuses_target(const command_spec& spec, const protection& guard, std::string_view target,

@@ -134,6 +134,22 @@ TEST_SUITE("core") {
     CHECK(match_containers(all, "mysql").empty());
   }
 
+  TEST_CASE("a name that matches nothing gets the names it most likely meant") {
+    std::vector<wagbot::protocol::container> all(4);
+    all[0].name = "wagmios-backend";
+    all[1].name = "media-jellyfin-1";
+    all[2].name = "postgres";
+    all[3].name = "redis";
+    using names = std::vector<std::string>;
+    CHECK(closest_containers(all, "backend") == names{"wagmios-backend"});  // a part of it
+    CHECK(closest_containers(all, "jellyfin") == names{"media-jellyfin-1"});
+    CHECK(closest_containers(all, "postgers") == names{"postgres"});  // two letters swapped
+    CHECK(closest_containers(all, "Redis") == names{"redis"});
+    CHECK(closest_containers(all, "reds") == names{"redis"});
+    CHECK(closest_containers(all, "mysql").empty());
+    CHECK(closest_containers(all, "").empty());
+  }
+
   TEST_CASE("the protected-container and id-prefix rules") {
     const protection guard;
     wagbot::core::command_spec stop;
