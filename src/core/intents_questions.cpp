@@ -1,0 +1,173 @@
+// The readers of questions, and what a clause asks back: "is jellyfin healthy?", "which
+// machines are there?", "what can I do on the nas?", "turn on alerts", "who did what?".
+#include "intents_clause.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <initializer_list>
+#include <set>
+
+#include "intents_words.hpp"
+#include "wagbot/core/grammar.hpp"
+
+namespace wagbot::core::intents_clause {
+
+using namespace intents_words;
+
+clause_result ask(std::string question) {
+  clause_result out;
+  out.understood = true;
+  out.question = std::move(question);
+  return out;
+}
+
+clause_result done(action a) {
+  clause_result out;
+  out.act = std::move(a);
+  out.understood = true;
+  return out;
+}
+
+/// A question when `target` is not one named container, for a verb that needs one.
+std::optional<clause_result> missing_target(const std::string& verb, const std::string& target) {
+  if (is_pronoun(target))
+    return ask("Which container should I " + verb + "? I have nothing earlier to take \"" + target +
+               "\" from.");
+  if (target.empty() || target == "all" || target == "everything" || target == "every")
+    return ask(target.empty() ? "Which container should I " + verb + "?"
+                              : "I only " + verb + " one named container at a time: which one?");
+  return std::nullopt;
+}
+
+/// Sets `host` to the host the clause names (cut out of it) or else the previous clause's;
+
+bool any_of(const std::string& clause, std::initializer_list<std::string_view> phrases) {
+  return std::any_of(phrases.begin(), phrases.end(), [&](auto p) { return has(clause, p); });
+}
+
+// Alerts: "turn on alerts for the nas", "stop alerts here", "what alerts does this room get".
+std::optional<clause_result> read_alerts(const std::string& clause, std::string_view, action a) {
+  if (!any_of(clause, {" alerts ", " alert ", " notifications ", " notify "})) return std::nullopt;
+  const bool asks =
+      any_of(clause,
+             {" which ", " what ", " whats ", " list ", " show ", " are ", " does ", " do we "}) &&
+      !any_of(clause,
+              {" enable ", " disable ", " turn ", " subscribe ", " unsubscribe ", " mute "});
+  if (asks)
+    a.command = "alerts";
+  else if (any_of(clause, {" off ", " disable ", " unsubscribe ", " stop ", " mute ", " no more ",
+                           " silence ", " dont "}))
+    a.command = "alerts off";
+  else if (any_of(clause, {" on ", " enable ", " subscribe ", " start ", " send ", " want ",
+                           " notify ", " turn "}))
+    a.command = "alerts on";
+  else
+    a.command = "alerts";
+  return done(std::move(a));
+}
+
+std::optional<clause_result> read_help(const std::string& clause, std::string_view, action a) {
+  if (!any_of(clause, {" what can you do ", " what do you do ", " how do i use you ",
+                       " what are you ", " what commands "}))
+    return std::nullopt;
+  a.command = "help";
+  a.host.clear();
+  return done(std::move(a));
+}
+
+// "add my key for the nas": keys are added by the exact command, in a direct chat.
+std::optional<clause_result> read_key(const std::string& clause, std::string_view, action a) {
+  if (!has(clause, " key ") || !any_of(clause, {" add ", " register ", " save ", " store "}))
+    return std::nullopt;
+  const std::string host = a.host.empty() || a.host == "all" ? "<host>" : a.host;
+  return ask("In a direct chat with me, send `key add " + host +
+             " <wag_live_…>` (on Discord, `/key add` opens a private form).");
+}
+
+// "show the template for immich"
+std::optional<clause_result> read_template(const std::string& clause, std::string_view, action a) {
+  if (!has(clause, " template ") || has(clause, " save ")) return std::nullopt;
+  auto target = target_after(clause, " template ");
+  if (target.empty() || is_pronoun(target)) return std::nullopt;
+  a.command = "template";
+  a.args = {target};
+  return done(std::move(a));
+}
+
+std::optional<clause_result> read_audit(const std::string& clause, std::string_view, action a) {
+  if (!any_of(clause, {" audit ", " who did ", " who has done ", " who changed "}))
+    return std::nullopt;
+  a.command = "audit";
+  return done(std::move(a));
+}
+
+// The hosts themselves: "which machines are there?", "list my hosts", "how are my servers".
+std::optional<clause_result> read_hosts(const std::string& clause, std::string_view, action a) {
+  if (!any_of(clause, {" hosts ", " machines ", " servers ", " boxes ", " nodes ", " host "}))
+    return std::nullopt;
+  if (any_of(clause, {" how are ", " how is ", " hows ", " health ", " healthy ", " status ",
+                      " ok ", " okay ", " alive ", " online ", " reachable ", " fine "})) {
+    a.command = "status";
+    return done(std::move(a));
+  }
+  if (!any_of(clause, {" which ", " what ", " whats ", " list ", " show ", " my ", " there ",
+                       " have ", " all "}))
+    return std::nullopt;
+  a.command = "hosts";
+  a.host.clear();
+  return done(std::move(a));
+}
+
+// What the user may do: "what can I do on the nas?", "my permissions on the pi" → status.
+std::optional<clause_result> read_scopes(const std::string& clause, std::string_view, action a) {
+  if (!any_of(clause, {" what can i do ", " allowed ", " permissions ", " permission ", " scopes ",
+                       " my access ", " may i ", " what can i "}))
+    return std::nullopt;
+  a.command = "status";
+  return done(std::move(a));
+}
+
+// Questions about one container: "is jellyfin healthy?", "how is sonarr doing" → inspect;
+// "why did plex crash?" → its logs.
+std::optional<clause_result> read_health(const std::string& clause, std::string_view, action a) {
+  auto words = words_of(clause);
+  auto first_named = [&](std::size_t from) -> std::string {
+    for (std::size_t i = from; i < words.size(); ++i)
+      if (!is_filler(words[i])) return words[i];
+    return {};
+  };
+  static const std::set<std::string> states = {
+      "running", "up",     "healthy", "alive",  "ok",      "okay",    "down",  "working",
+      "dead",    "online", "fine",    "broken", "stopped", "crashed", "happy", "doing"};
+  std::string target;
+  if (!words.empty() && (words[0] == "is" || words[0] == "hows") && words.size() >= 2) {
+    bool asks_state = words[0] == "hows";
+    for (const auto& w : words) asks_state = asks_state || states.count(w);
+    if (asks_state) target = first_named(1);
+  } else if (words.size() >= 3 && words[0] == "how" && words[1] == "is") {
+    target = first_named(2);
+  } else if (words.size() >= 4 && (words[0] == "what" || words[0] == "which") &&
+             (words[1] == "port" || words[1] == "ports" || words[1] == "image") &&
+             (words[2] == "is" || words[2] == "does")) {
+    target = first_named(3);  // "what port is nginx on"
+  } else if (words.size() >= 3 && words[0] == "why" && (words[1] == "did" || words[1] == "is")) {
+    target = first_named(2);
+    if (target.empty() || is_pronoun(target)) return missing_target("show the logs of", target);
+    a.command = "logs";
+    a.args = {target};
+    return done(std::move(a));
+  } else if (has(clause, " what happened to ")) {
+    target = target_after(clause, " what happened to ");
+    if (auto question = missing_target("show the logs of", target)) return question;
+    a.command = "logs";
+    a.args = {target};
+    return done(std::move(a));
+  }
+  if (target.empty() || states.count(target)) return std::nullopt;
+  if (auto question = missing_target("look at", target)) return question;
+  a.command = "inspect";
+  a.args = {target};
+  return done(std::move(a));
+}
+
+}  // namespace wagbot::core::intents_clause
