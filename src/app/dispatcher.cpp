@@ -171,7 +171,10 @@ asio::awaitable<chat_reply> dispatcher::execute(const requester& who, const core
   const auto hosts = eng_.hosts_of(who.user);
   auto targets = core::route(act.host, eng_.rooms().default_host(who.network, who.room), hosts,
                              cmd->spec.fans_out, cmd->spec.lists);
-  if (!targets) co_return coded(core::error_reply(targets.error()), core::reply_code::no_host);
+  // No keys at all is a dead end; "Which host?" and "did you mean @nas?" are questions back.
+  if (!targets)
+    co_return coded(core::say(hosts.empty() ? tone::error : tone::info, targets.error()),
+                    core::reply_code::no_host);
   if (targets->size() == 1) co_return co_await run_on_host(who, *cmd, act, targets->front(), false);
   co_return co_await fan_out(who, *cmd, act, *targets);
 }

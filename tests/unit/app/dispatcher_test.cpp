@@ -46,6 +46,8 @@ TEST_SUITE("app") {
     auto r = w.say(w.alice(), "restart nginx");
     CHECK(r.plain() ==
           "Which host? Add one of @media, @nas, or set this room's with `default <host>`.");
+    CHECK(r.mood == core::tone::info);  // a question back, not an error
+    CHECK(r.error_code == core::reply_code::no_host);
     CHECK(w.nas.requests().empty());
     CHECK(w.media.requests().empty());
 
