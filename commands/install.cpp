@@ -3,7 +3,7 @@
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/core/arguments.hpp"
 #include "wagbot/core/error_text.hpp"
-#include "wagbot/core/grammar.hpp"
+#include "wagbot/core/spelling.hpp"
 
 namespace wagbot::commands {
 
@@ -71,28 +71,7 @@ std::vector<const protocol::env_spec*> missing_settings(const protocol::app_deta
 std::string squeezed(std::string_view text) {
   std::string out;
   for (char c : text)
-    if (std::isalnum(static_cast<unsigned char>(c)))
-      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
-
-/// The catalogue's ids a name that is not one most likely meant: the same letters, a typo
-/// away, or a part of the id or the name ("open-webui" → openwebui, "adguard" → adguard-home).
-std::vector<std::string> apps_meant(const std::vector<protocol::app_summary>& apps,
-                                    std::string_view wanted) {
-  const auto want = squeezed(wanted);
-  std::vector<std::pair<std::size_t, std::string>> scored;
-  for (const auto& a : apps) {
-    const auto id = squeezed(a.id), name = squeezed(a.name);
-    std::size_t d = std::min(core::edit_distance(want, id), core::edit_distance(want, name));
-    if (want.size() >= 4 && (id.find(want) != std::string::npos || want.find(id) == 0)) d = 1;
-    if (d <= (want.size() <= 5 ? 1u : 2u)) scored.emplace_back(d, a.id);
-  }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
-  std::vector<std::string> out;
-  for (auto& [d, id] : scored)
-    if (out.size() < 3) out.push_back(std::move(id));
+    if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(c);
   return out;
 }
 
@@ -100,13 +79,13 @@ boost::asio::awaitable<core::chat_reply> app_not_found(app::command_context& ctx
                                                        const std::string& app_id) {
   const std::string none = "No app `" + app_id + "` in the marketplace of @" + ctx.host.alias + ".";
   auto apps = co_await ctx.host.api->marketplace(ctx.host.key);
-  const auto near = apps ? apps_meant(*apps, app_id) : std::vector<std::string>{};
+  std::vector<core::spelling> ids;
+  if (apps)
+    for (const auto& a : *apps) ids.push_back({a.id, {squeezed(a.id), squeezed(a.name)}});
+  const auto near = core::nearest(squeezed(app_id), ids);
   if (near.empty()) co_return core::error_reply(none + " `apps <words>` searches it.");
-  std::string names;
-  for (std::size_t i = 0; i < near.size(); ++i)
-    names += (i == 0 ? "`" : i + 1 == near.size() ? " or `" : ", `") + near[i] + "`";
   // A question back: `install <the id>` is one word away.
-  co_return core::say(core::tone::info, none + " Did you mean " + names + "?");
+  co_return core::say(core::tone::info, none + " Did you mean " + core::choices(near) + "?");
 }
 
 boost::asio::awaitable<std::optional<core::chat_reply>> check(app::command_context& ctx,

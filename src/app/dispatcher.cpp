@@ -262,12 +262,10 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
                                           ". `ps @" + alias + "` lists them."),
                         core::reply_code::not_found);
       // A question back, not an error: the names it most likely meant.
-      std::string names;
-      for (std::size_t i = 0; i < near.size(); ++i)
-        names += (i == 0 ? "`" : i + 1 == near.size() ? " or `" : ", `") + near[i] + "`";
-      co_return coded(core::say(core::tone::info, "No container is called `" + literal + "` on @" +
-                                                      alias + ". Did you mean " + names + "?"),
-                      core::reply_code::not_found);
+      co_return coded(
+          core::say(core::tone::info, "No container is called `" + literal + "` on @" + alias +
+                                          ". Did you mean " + core::choices(near) + "?"),
+          core::reply_code::not_found);
     }
     if (matches.size() > 1) {
       std::string names;

@@ -1,5 +1,7 @@
 #include "wagbot/core/grammar.hpp"
 
+#include "wagbot/core/spelling.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -37,12 +39,6 @@ std::vector<token> tokenize(std::string_view line) {
 grammar::grammar(std::vector<command_spec> specs) : specs_(std::move(specs)) {}
 
 namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_integer(const std::string& s) {
   return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c));
@@ -50,27 +46,8 @@ bool is_integer(const std::string& s) {
 }
 }  // namespace
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  // Optimal string alignment: Levenshtein plus the swap of two neighbouring letters, on three
-  // rows (the swap looks two rows back).
-  std::vector<std::size_t> before(b.size() + 1), prev(b.size() + 1), row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      row[j] =
-          std::min({prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        row[j] = std::min(row[j], before[j - 2] + 1);
-    }
-    std::swap(before, prev);
-    std::swap(prev, row);
-  }
-  return prev[b.size()];
-}
-
 const command_spec* grammar::find(std::string_view name) const {
-  const auto wanted = lower(name);
+  const auto wanted = lowered(name);
   for (const auto& spec : specs_) {
     if (spec.name == wanted) return &spec;
     if (std::find(spec.aliases.begin(), spec.aliases.end(), wanted) != spec.aliases.end())
@@ -80,7 +57,7 @@ const command_spec* grammar::find(std::string_view name) const {
 }
 
 std::vector<std::string> grammar::suggest(std::string_view word) const {
-  const auto w = lower(word);
+  const auto w = lowered(word);
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& spec : specs_) {
     const auto head = spec.name.substr(0, spec.name.find(' '));
@@ -102,10 +79,10 @@ namespace {
 /// first token after them.
 const command_spec* find_command(const grammar& g, const std::vector<token>& tokens,
                                  std::size_t& next) {
-  const auto head = lower(tokens[0].text);
+  const auto head = lowered(tokens[0].text);
   next = 1;
   if (tokens.size() >= 2)
-    if (const auto* spec = g.find(head + " " + lower(tokens[1].text))) {
+    if (const auto* spec = g.find(head + " " + lowered(tokens[1].text))) {
       next = 2;
       return spec;
     }
@@ -114,7 +91,7 @@ const command_spec* find_command(const grammar& g, const std::vector<token>& tok
 
 /// Why the first word is no command: a group's subcommands, or the names closest to it.
 parse_error unknown_command(const grammar& g, const std::vector<token>& tokens) {
-  const auto head = lower(tokens[0].text);
+  const auto head = lowered(tokens[0].text);
   // A group such as `key` without (or with a wrong) subcommand: show its subcommands.
   std::string group_usage;
   for (const auto& s : g.specs())
@@ -194,7 +171,7 @@ struct binding {
     // A trailing ` @alias` still chooses the host: `template save web {…} @nas`.
     const auto& last = tokens.back();
     if (&last != &tok && !last.quoted && last.text.size() > 1 && last.text[0] == '@') {
-      act.host = lower(last.text.substr(1));
+      act.host = lowered(last.text.substr(1));
       tail = std::string(line.substr(tok.offset, last.offset - tok.offset));
       while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())))
         tail.pop_back();
@@ -209,16 +186,16 @@ struct binding {
     if (tok.quoted || !spec.uses_host) return false;
     // `ps all`, `ps nas`: a command without arguments takes a bare word as its host.
     if (spec.args.empty() && act.host.empty() && word[0] != '-') {
-      set_host(lower(word));
+      set_host(lowered(word));
       return true;
     }
     if (word.size() > 1 && word[0] == '@') {
-      set_host(lower(word.substr(1)));
+      set_host(lowered(word.substr(1)));
       return true;
     }
     if (word == "on" && i + 1 < tokens.size() && !act.args.empty()) {
-      if (lower(tokens[i + 1].text) == "the" && i + 2 < tokens.size()) ++i;  // "on the nas"
-      set_host(lower(tokens[++i].text));
+      if (lowered(tokens[i + 1].text) == "the" && i + 2 < tokens.size()) ++i;  // "on the nas"
+      set_host(lowered(tokens[++i].text));
       return true;
     }
     return false;

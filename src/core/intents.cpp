@@ -79,13 +79,6 @@ namespace wagbot::core {
 
 namespace {
 
-/// Words after the command word that a typed command would not have ("logs for jellyfin").
-bool has_filler_after_command(const std::string& lowered) {
-  auto words = words_of(lowered);
-  return std::any_of(words.begin() + (words.empty() ? 0 : 1), words.end(),
-                     [](const std::string& w) { return is_filler(w) && w != "a" && w != "an"; });
-}
-
 /// Articles, politeness and "with" after the command word: the grammar would take them for
 /// arguments ("install vaultwarden as vault with TZ=UTC", "restart the nginx service").
 bool has_politeness_after_command(const std::string& lowered) {
@@ -170,7 +163,7 @@ reading read_line(std::string_view text, const std::function<std::vector<host_wo
   // number, two hosts) say more than a question would, and stay.
   const bool wordy = parsed || parsed.error().command.empty() ||
                      parsed.error().message.starts_with("Too many arguments") ||
-                     has_filler_after_command(lowered);
+                     has_politeness_after_command(lowered);  // "logs for jellyfin"
   if (wordy)
     if (auto plan = language(); plan && (!plan->actions.empty() || !plan->question.empty())) {
       out.plan = std::move(plan);

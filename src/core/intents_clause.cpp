@@ -9,6 +9,7 @@
 
 #include "intents_words.hpp"
 #include "wagbot/core/grammar.hpp"
+#include "wagbot/core/spelling.hpp"
 
 namespace wagbot::core::intents_clause {
 
@@ -41,12 +42,13 @@ std::optional<clause_result> read_host(std::string& clause, const std::vector<ho
     static const std::set<std::string> not_a_host = {"alerts", "notifications", "in",   "for",
                                                      "here",   "there",         "this", "now"};
     if (not_a_host.count(rest.front())) continue;
-    std::string known, near;
+    std::string known;
+    std::vector<spelling> aliases;
     for (const auto& h : hosts) {
       known += (known.empty() ? "@" : ", @") + h.alias;
-      if (edit_distance(rest.front(), h.alias) <= (h.alias.size() <= 4 ? 1u : 2u)) near = h.alias;
+      aliases.push_back({h.alias, {h.alias}});
     }
-    if (!near.empty())
+    if (const auto near = the_one_meant(rest.front(), aliases); !near.empty())
       return ask("I don't know a host called \"" + rest.front() + "\": did you mean @" + near +
                  "?");
     return ask("I don't know a host called \"" + rest.front() + "\"." +

@@ -1,5 +1,7 @@
 #include "intents_words.hpp"
 
+#include "wagbot/core/spelling.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -73,12 +75,6 @@ const verb_form verbs[] = {{" restart ", "restart", "restart"},
                            {" describe ", "inspect", "inspect"},
                            {" status of ", "inspect", "inspect"},
                            {" tell me about ", "inspect", "inspect"}};
-
-std::string lowered(std::string_view text) {
-  std::string out;
-  for (char c : text) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
 
 }  // namespace
 

@@ -1,19 +1,10 @@
 #include "wagbot/core/policy.hpp"
 
-#include "wagbot/core/grammar.hpp"
 #include "wagbot/core/redact.hpp"
 
 #include <algorithm>
 
 namespace wagbot::core {
-
-namespace {
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-}  // namespace
 
 bool protection::covers(std::string_view target,
                         const std::vector<protocol::container>& known) const {
@@ -65,31 +56,21 @@ std::vector<protocol::container> match_containers(const std::vector<protocol::co
   return out;
 }
 
-std::vector<std::string> closest_containers(const std::vector<protocol::container>& all,
-                                            std::string_view wanted) {
-  const auto want = lowered(wanted);
-  if (want.empty()) return {};
-  const std::size_t allowed = want.size() <= 5 ? 1 : 2;  // "media" is two edits from "redis"
-  std::vector<std::pair<std::size_t, std::string>> scored;
+std::vector<near_name> closest_containers(const std::vector<protocol::container>& all,
+                                          std::string_view wanted) {
+  std::vector<spelling> names;
   for (const auto& c : all) {
-    const auto name = lowered(c.name);
-    std::size_t best = edit_distance(want, name);
-    // A part of a compose name ("jellyfin" in media-jellyfin-1), or the name inside it.
+    // The name, and each part of a compose name ("jellyfin" in media-jellyfin-1).
+    spelling s{c.name, {c.name}};
     std::size_t start = 0;
-    for (std::size_t i = 0; i <= name.size(); ++i)
-      if (i == name.size() || name[i] == '-' || name[i] == '_' || name[i] == '.') {
-        best = std::min(best, edit_distance(want, name.substr(start, i - start)));
+    for (std::size_t i = 0; i <= c.name.size(); ++i)
+      if (i == c.name.size() || c.name[i] == '-' || c.name[i] == '_' || c.name[i] == '.') {
+        s.forms.push_back(c.name.substr(start, i - start));
         start = i + 1;
       }
-    if (want.size() >= 3 && name.find(want) != std::string::npos) best = 0;
-    if (best <= allowed) scored.emplace_back(best, c.name);
+    names.push_back(std::move(s));
   }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> out;
-  for (auto& [d, name] : scored)
-    if (out.size() < 3) out.push_back(std::move(name));
-  return out;
+  return nearest(wanted, names);
 }
 
 bool refuses_target(const command_spec& spec, const protection& guard, std::string_view target,

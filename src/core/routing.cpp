@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "wagbot/core/grammar.hpp"
+#include "wagbot/core/spelling.hpp"
 
 namespace wagbot::core {
 
@@ -13,23 +13,6 @@ std::string listing(const std::vector<std::string>& hosts) {
   return out;
 }
 
-/// The user's host a mistyped alias most likely meant: one or two edits away (one for short
-/// aliases), and nearer than any other; empty when none is.
-std::string meant(const std::string& typed, const std::vector<std::string>& user_hosts) {
-  const std::size_t allowed = typed.size() <= 4 ? 1 : 2;
-  std::string best;
-  std::size_t best_distance = allowed + 1;
-  bool tie = false;
-  for (const auto& h : user_hosts) {
-    const auto d = edit_distance(typed, h);
-    if (d < best_distance) {
-      best = h, best_distance = d, tie = false;
-    } else if (d == best_distance) {
-      tie = true;
-    }
-  }
-  return tie ? std::string() : best;
-}
 }  // namespace
 
 boost::system::result<std::vector<std::string>, std::string> route(
@@ -51,7 +34,9 @@ boost::system::result<std::vector<std::string>, std::string> route(
   }
   if (!requested.empty()) {
     if (holds(requested)) return std::vector<std::string>{requested};
-    if (auto guess = meant(requested, user_hosts); !guess.empty())
+    std::vector<spelling> mine;
+    for (const auto& h : user_hosts) mine.push_back({h, {h}});
+    if (auto guess = the_one_meant(requested, mine); !guess.empty())
       return out{boost::system::in_place_error,
                  "You have no key for `" + requested + "`: did you mean @" + guess + "?"};
     return out{boost::system::in_place_error,

@@ -33,10 +33,6 @@ std::string quote(const std::string& v);
 /// Splits on white space; "double" and 'single' quotes group, backslash escapes in quotes.
 std::vector<token> tokenize(std::string_view line);
 
-/// How many one-letter edits (insert, delete, replace, or swap of two neighbours) turn `a` into
-/// `b`: "nsa" is one from "nas". For "did you mean" suggestions.
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
 class grammar {
  public:
   explicit grammar(std::vector<command_spec> specs);

@@ -9,6 +9,7 @@
 
 #include "wagbot/core/action.hpp"
 #include "wagbot/core/command_spec.hpp"
+#include "wagbot/core/spelling.hpp"
 #include "wagbot/protocol/wagmios.hpp"
 
 namespace wagbot::core {
@@ -41,8 +42,8 @@ std::vector<protocol::container> match_containers(const std::vector<protocol::co
 
 /// For a name that matches nothing: up to three containers it most likely meant (a typo of the
 /// name or of a part of it, or a part of the name: "backend" → wagmios-backend), nearest first.
-std::vector<std::string> closest_containers(const std::vector<protocol::container>& all,
-                                            std::string_view wanted);
+std::vector<near_name> closest_containers(const std::vector<protocol::container>& all,
+                                          std::string_view wanted);
 
 /// True when `spec` may not act on `target` (what was typed, or the container it resolved to,
 /// checked against the host's list `known` when there is one).

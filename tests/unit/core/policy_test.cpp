@@ -140,13 +140,18 @@ TEST_SUITE("core") {
     all[1].name = "media-jellyfin-1";
     all[2].name = "postgres";
     all[3].name = "redis";
-    using names = std::vector<std::string>;
-    CHECK(closest_containers(all, "backend") == names{"wagmios-backend"});  // a part of it
-    CHECK(closest_containers(all, "jellyfin") == names{"media-jellyfin-1"});
-    CHECK(closest_containers(all, "postgers") == names{"postgres"});  // two letters swapped
-    CHECK(closest_containers(all, "Redis") == names{"redis"});
-    CHECK(closest_containers(all, "reds") == names{"redis"});
-    CHECK(closest_containers(all, "mysql").empty());
+    auto names = [&](const char* typed) {
+      std::vector<std::string> out;
+      for (const auto& n : closest_containers(all, typed)) out.push_back(n.name);
+      return out;
+    };
+    using list = std::vector<std::string>;
+    CHECK(names("backend") == list{"wagmios-backend"});  // a part of it
+    CHECK(names("jellyfin") == list{"media-jellyfin-1"});
+    CHECK(names("postgers") == list{"postgres"});  // two letters swapped
+    CHECK(names("Redis") == list{"redis"});
+    CHECK(names("reds") == list{"redis"});
+    CHECK(names("mysql").empty());
     CHECK(closest_containers(all, "").empty());
   }
 

@@ -1,7 +1,5 @@
 #include "wagbot/core/routing.hpp"
 
-#include "wagbot/core/grammar.hpp"
-
 #include <doctest/doctest.h>
 
 using wagbot::core::route;
@@ -37,16 +35,6 @@ TEST_SUITE("core") {
           "You have no key for `pi`. Your hosts: @backup, @media, @nas.");
     CHECK(route("na", std::nullopt, hosts{"nas", "nap"}, false).error().find("Your hosts") !=
           std::string::npos);
-  }
-
-  TEST_CASE("edit distance counts a swap of neighbours as one edit") {
-    using wagbot::core::edit_distance;
-    CHECK(edit_distance("nsa", "nas") == 1);
-    CHECK(edit_distance("nas", "nas") == 0);
-    CHECK(edit_distance("", "abc") == 3);
-    CHECK(edit_distance("kitten", "sitting") == 3);
-    CHECK(edit_distance("ab", "ba") == 1);
-    CHECK(edit_distance("ca", "abc") == 3);  // optimal string alignment, not full Damerau
   }
 
   TEST_CASE("every dead end says what to do") {
