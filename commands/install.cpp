@@ -1,7 +1,9 @@
 #include "commands/commands.hpp"
 #include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/outcome.hpp"
 #include "wagbot/core/arguments.hpp"
+#include "wagbot/core/docker_reason.hpp"
 #include "wagbot/core/error_text.hpp"
 #include "wagbot/core/spelling.hpp"
 
@@ -88,6 +90,44 @@ boost::asio::awaitable<core::chat_reply> app_not_found(app::command_context& ctx
   co_return core::say(core::tone::info, none + " Did you mean " + core::choices(near) + "?");
 }
 
+/// A compose up that failed: compose's reason, and the containers it left behind in
+/// `created`, with the `rm` of the first one offered (it asks for its yes like any rm).
+boost::asio::awaitable<core::chat_reply> start_failed(app::command_context& ctx,
+                                                      const error& failure,
+                                                      const std::string& project,
+                                                      const protocol::marketplace_created& made) {
+  if (failure.code != "COMPOSE_UP_FAILED") {
+    auto r = ctx.fail(failure);
+    r.text("The compose file was written to " + made.compose_path + " but nothing started.");
+    co_return r;
+  }
+  const auto label = made.app_name.empty() ? made.app_id : made.app_name;
+  auto r = core::error_reply(label + " did not start on @" + ctx.host.alias + ": " +
+                             core::compose_reason(failure.message) + ".");
+  r.error_code = core::reply_code::compose_up_failed;
+  r.text("Its compose file stays at " + made.compose_path + ".");
+  std::vector<std::string> left;
+  if (auto list = co_await ctx.host.api->containers(ctx.host.key))
+    for (const auto& c : *list) {
+      auto n = c.name.starts_with("/") ? c.name.substr(1) : c.name;
+      if (n.starts_with(project + "-") && c.status == "created") left.push_back(n);
+    }
+  if (left.empty()) co_return r;
+  std::string names;
+  for (const auto& n : left) names += (names.empty() ? "`" : ", `") + n + "`";
+  r.text("It left " + names + " behind, created but not running.");
+  core::action rm;
+  rm.command = "rm";
+  rm.host = ctx.host.alias;
+  rm.args = {left.front()};
+  auto offer = co_await ctx.dispatch.run(ctx.who, rm);
+  // One message: what failed, then the rm's own prompt (or why it cannot be offered).
+  offer.blocks.insert(offer.blocks.begin(), r.blocks.begin(), r.blocks.end());
+  if (offer.confirmation_id.empty()) offer.mood = core::tone::error;
+  offer.error_code = r.error_code;
+  co_return offer;
+}
+
 boost::asio::awaitable<std::optional<core::chat_reply>> check(app::command_context& ctx,
                                                               const core::action& act) {
   auto r = read_install(act, ctx.spec.usage);
@@ -149,9 +189,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
                           (created->app_name.empty() ? app_id : created->app_name) +
                               " is still starting on @" + ctx.host.alias + "; `ps @" +
                               ctx.host.alias + "` will show it.");
-    auto r = ctx.fail(started.error());
-    r.text("The compose file was written to " + created->compose_path + " but nothing started.");
-    co_return r;
+    co_return co_await start_failed(ctx, started.error(), name, *created);
   }
   std::string port_text;
   if (!ports.empty()) {
@@ -162,10 +200,15 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     port_text = " (port " + std::to_string(default_port) + ")";
   }
   const auto label = created->app_name.empty() ? app_id : created->app_name;
-  co_return core::ok_reply(label + " is installing on @" + ctx.host.alias + port_text +
-                           ": project `" +
-                           (started->container_name.empty() ? name : started->container_name) +
-                           "`, compose file " + created->compose_path + ".");
+  const auto project = started->container_name.empty() ? name : started->container_name;
+  auto said =
+      core::ok_reply(label + " is installing on @" + ctx.host.alias + port_text + ": project `" +
+                     project + "`, compose file " + created->compose_path + ".");
+  // Compose names the containers <project>-<service>-<n>: watch them settle.
+  app::watched_names watched = [prefix = project + "-"](const std::string& n) {
+    return n.starts_with(prefix) || n.starts_with("/" + prefix);
+  };
+  co_return co_await app::settled(ctx, std::move(watched), "started", std::move(said));
 }
 }  // namespace
 

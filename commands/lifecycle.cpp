@@ -1,6 +1,7 @@
 #include "commands/lifecycle.hpp"
 
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/outcome.hpp"
 #include "wagbot/core/error_text.hpp"
 
 namespace wagbot::commands {
@@ -28,8 +29,14 @@ app::command lifecycle_command(std::string verb, std::string past, std::string s
       co_return core::say(core::tone::info, "`" + name + "` is not running on @" + ctx.host.alias +
                                                 " (" + ctx.target->status + ").");
     auto done = co_await ctx.host.api->container_action(ctx.host.key, name, verb);
-    if (!done) co_return ctx.fail(done.error());
-    co_return core::ok_reply("`" + name + "` " + past + " on @" + ctx.host.alias + ".");
+    if (!done) co_return co_await app::failure_reply(ctx, done.error(), verb, name);
+    auto said = core::ok_reply("`" + name + "` " + past + " on @" + ctx.host.alias + ".");
+    if (verb == "stop") co_return said;
+    // A host answers "started" even for a process that exits at once: look again.
+    app::watched_names watched = [name](const std::string& n) {
+      return n == name || n == "/" + name;
+    };
+    co_return co_await app::settled(ctx, std::move(watched), past, std::move(said));
   };
   return {s, run};
 }

@@ -1,5 +1,6 @@
 #include "commands/commands.hpp"
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/outcome.hpp"
 #include "wagbot/core/error_text.hpp"
 
 namespace wagbot::commands {
@@ -15,7 +16,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     co_return core::error_reply("[lines] must be between 1 and " + std::to_string(max_lines) + ".");
   const auto name = ctx.target_name(act);
   auto text = co_await ctx.host.api->logs(ctx.host.key, name, lines);
-  if (!text) co_return ctx.fail(text.error());
+  if (!text) co_return co_await app::failure_reply(ctx, text.error(), "logs", name);
   core::chat_reply r;
   if (text->empty()) {
     r.text("`" + name + "` on @" + ctx.host.alias + " has written no logs.");

@@ -1,5 +1,6 @@
 #include "commands/commands.hpp"
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/outcome.hpp"
 #include "wagbot/core/error_text.hpp"
 
 namespace wagbot::commands {
@@ -14,7 +15,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
                           "Pulling `" + image + "` on @" + ctx.host.alias +
                               " is taking a while; it goes on in the background. `images @" +
                               ctx.host.alias + "` will show it when it is done.");
-    co_return ctx.fail(done.error());
+    co_return co_await app::failure_reply(ctx, done.error(), "pull", image);
   }
   co_return core::ok_reply("Pulled `" + image + "` on @" + ctx.host.alias + ".");
 }

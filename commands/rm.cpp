@@ -1,5 +1,6 @@
 #include "commands/commands.hpp"
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/outcome.hpp"
 #include "wagbot/core/error_text.hpp"
 
 namespace wagbot::commands {
@@ -8,7 +9,7 @@ namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   const auto name = ctx.target_name(act);
   auto done = co_await ctx.host.api->delete_container(ctx.host.key, name);
-  if (!done) co_return ctx.fail(done.error());
+  if (!done) co_return co_await app::failure_reply(ctx, done.error(), "rm", name);
   co_return core::ok_reply("`" + name + "` deleted from @" + ctx.host.alias + ".");
 }
 }  // namespace

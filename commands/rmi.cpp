@@ -1,6 +1,7 @@
 #include "commands/commands.hpp"
 #include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/outcome.hpp"
 #include "wagbot/core/error_text.hpp"
 
 namespace wagbot::commands {
@@ -31,7 +32,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     co_return core::error_reply("Give the image ID (from `images`), not `" + wanted + "`.");
   }
   auto done = co_await ctx.host.api->delete_image(ctx.host.key, id);
-  if (!done) co_return ctx.fail(done.error());
+  if (!done) co_return co_await app::failure_reply(ctx, done.error(), "rmi", id);
   co_return core::ok_reply("Image `" + wanted + "` deleted from @" + ctx.host.alias + ".");
 }
 }  // namespace

@@ -1,6 +1,7 @@
 #include "commands/commands.hpp"
 #include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
+#include "wagbot/app/outcome.hpp"
 #include "wagbot/core/arguments.hpp"
 #include "wagbot/core/error_text.hpp"
 
@@ -87,7 +88,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   auto r = read_run(act);
   if (!r.problem.empty()) co_return core::error_reply(r.problem + " Nothing was created.");
   auto id = co_await ctx.host.api->create_container(ctx.host.key, r.body);
-  if (!id) co_return ctx.fail(id.error());
+  if (!id) co_return co_await app::failure_reply(ctx, id.error(), "run", r.name);
   co_return core::ok_reply("Container `" + r.name + "` (" + act.args[0] + ") created on @" +
                            ctx.host.alias + ", id " + short_id(*id) + ".");
 }

@@ -140,8 +140,10 @@ asio::awaitable<void> watcher::catch_up() {
     co_return;
   }
   std::vector<core::alert> alerts;
-  for (const auto& e : cursor_.catch_up(*events))
+  for (const auto& e : cursor_.catch_up(*events)) {
+    if (listener_.event) listener_.event(e);
     for (auto& a : watch_.on_activity(e, now_seconds())) alerts.push_back(std::move(a));
+  }
   emit(std::move(alerts));
   save();
 }
@@ -191,14 +193,17 @@ asio::awaitable<void> watcher::feed_loop() {
       case feed_kind::connected:
         warned = false;
         log_.debug("following the activity feed of @{}", host_.alias);
+        if (listener_.link) listener_.link(true);
         co_await catch_up();  // what happened while it was down
         break;
       case feed_kind::event:
+        if (listener_.event) listener_.event(update->event);
         cursor_.advance(update->event);
         emit(watch_.on_activity(update->event, now_seconds()));
         save();
         break;
       case feed_kind::refused:
+        if (listener_.link) listener_.link(false);
         // A key without system:read is refused at the upgrade: polling still sees most things.
         if (!warned)
           log_.warn(
@@ -207,6 +212,7 @@ asio::awaitable<void> watcher::feed_loop() {
         warned = true;
         break;
       case feed_kind::lost:
+        if (listener_.link) listener_.link(false);
         break;
     }
   }

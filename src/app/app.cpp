@@ -176,6 +176,11 @@ void application::start_watchers() {
                                                           *http_, *router_, *kv_, *keys_,
                                                           log_.child("alerts." + host.alias)));
     watchers_.back()->observe(wagmios_observer(engine_->metrics(), host.alias, "alerts"));
+    watchers_.back()->listen(
+        {[this, alias = host.alias](const protocol::activity_event& e) {
+           engine_->heard(alias, e);
+         },
+         [this, alias = host.alias](bool live) { engine_->following(alias, live); }});
     asio::co_spawn(io_, watchers_.back()->run(), log_failure(log_, "watching @" + host.alias));
   }
 }

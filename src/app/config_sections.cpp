@@ -12,11 +12,16 @@ namespace wagbot::app::config_yaml {
 namespace {
 
 void read_timeouts(const YAML::Node& t, timeouts_config& out) {
-  only_keys(t, "timeouts", {"request", "pull", "marketplace_start"});
+  only_keys(t, "timeouts", {"request", "pull", "marketplace_start", "settle"});
   out.request_seconds = positive(t["request"], "timeouts.request", 10);
   out.pull_seconds = positive(t["pull"], "timeouts.pull", 120);
   out.marketplace_start_seconds =
       positive(t["marketplace_start"], "timeouts.marketplace_start", 300);
+  if (t["settle"]) {
+    out.settle_seconds = scalar<int>(t["settle"], "timeouts.settle", "a number of seconds");
+    if (out.settle_seconds < 0 || out.settle_seconds > 60)
+      throw config_error("timeouts.settle", "must be 0 to 60 seconds");
+  }
 }
 
 void read_logging(const YAML::Node& root, config& c) {

@@ -109,6 +109,23 @@ void engine::forget_scopes(const std::string& user, const std::string& alias) {
   scopes_.erase(user + "|" + alias);
 }
 
+void engine::heard(const std::string& alias, const protocol::activity_event& e) {
+  auto& events = heard_[alias];
+  events.push_back(e);
+  if (events.size() > 100) events.pop_front();
+}
+
+bool engine::follows(const std::string& alias) const {
+  const auto it = following_.find(alias);
+  return it != following_.end() && it->second;
+}
+
+std::vector<protocol::activity_event> engine::heard_on(const std::string& alias) const {
+  const auto it = heard_.find(alias);
+  if (it == heard_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
 void engine::record(const requester& who, const std::string& host, const std::string& action,
                     const std::string& target, const std::string& outcome,
                     const std::string& detail) {

@@ -1,5 +1,6 @@
 #include "wagbot/core/error_text.hpp"
 
+#include "wagbot/core/docker_reason.hpp"
 #include "wagbot/core/policy.hpp"
 
 namespace wagbot::core {
@@ -14,7 +15,10 @@ namespace {
 chat_reply describe(const error& e, std::string_view host_alias);
 }
 
-chat_reply describe_error(const error& e, std::string_view host_alias) {
+chat_reply describe_error(const error& failure, std::string_view host_alias) {
+  // A server may answer with a trace many lines long (a YAML error): its first line is enough.
+  error e = failure;
+  e.message = one_line(e.message);
   auto r = describe(e, host_alias);
   // The server's own code when wagbot knows it; otherwise (a transport failure, or a code the
   // reference does not document) the kind of failure.

@@ -4,6 +4,7 @@
 // feed (what was done through the API), which reconnects with backoff. What it last saw is
 // kept in the database, so that after a restart the first poll reports what changed while
 // wagbot was stopped, and the feed's catch-up reports the API actions made meanwhile.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,13 @@ class watcher {
   const std::string& alias() const { return host_.alias; }
   /// False once enough polls in a row failed.
   bool reachable() const { return watch_.reachable(); }
+  /// Told of every activity event the watcher reads, and of its feed's link going up or down
+  /// (the engine keeps them, for Docker's reasons of failed actions).
+  struct listener {
+    std::function<void(const protocol::activity_event&)> event;
+    std::function<void(bool connected)> link;
+  };
+  void listen(listener l) { listener_ = std::move(l); }
   /// Reports the watcher's own WAGMIOS requests (for metrics).
   void observe(wagmios::client::observer o) { api_.observe(std::move(o)); }
 
@@ -95,6 +103,7 @@ class watcher {
   core::alert_settings alert_settings_;
   wagmios::activity_feed feed_;
   feed_cursor cursor_;
+  listener listener_;
   bool no_activity_scope_ = false;
   bool stopping_ = false;
 };

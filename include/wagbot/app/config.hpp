@@ -59,6 +59,9 @@ struct timeouts_config {
   int request_seconds = 10;
   int pull_seconds = 120;
   int marketplace_start_seconds = 300;
+  /// How long a container that was just started is watched before its start is reported (one
+  /// that exits at once is reported as such); 0 reports at once.
+  int settle_seconds = 3;
 };
 
 /// The loopback listener for /healthz, /readyz and /metrics; off unless `listen` is set.

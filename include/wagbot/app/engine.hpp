@@ -3,6 +3,7 @@
 // client, one WAGMIOS client per host, and the short-lived cache of each key's scopes.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -68,6 +69,15 @@ class engine {
                                                                      bool fresh = false);
   void forget_scopes(const std::string& user, const std::string& alias);
 
+  /// An event a watcher heard on `alias`'s activity feed (the newest 100 a host are kept): where
+  /// Docker's reason for a failed action shows up first.
+  void heard(const std::string& alias, const protocol::activity_event& e);
+  /// Whether a watcher follows `alias`'s activity feed now.
+  void following(const std::string& alias, bool live) { following_[alias] = live; }
+  bool follows(const std::string& alias) const;
+  /// What the watchers heard on `alias`, oldest first.
+  std::vector<protocol::activity_event> heard_on(const std::string& alias) const;
+
   /// Writes a line to the audit log (and the debug log).
   void record(const requester& who, const std::string& host, const std::string& action,
               const std::string& target, const std::string& outcome,
@@ -95,6 +105,8 @@ class engine {
   std::map<std::string, std::unique_ptr<wagmios::client>> clients_;
   std::map<std::string, cached_scopes> scopes_;
   core::metrics metrics_;
+  std::map<std::string, std::deque<protocol::activity_event>> heard_;
+  std::map<std::string, bool> following_;
 };
 
 /// Records a WAGMIOS client's request times and failures under `alias` and `purpose`.

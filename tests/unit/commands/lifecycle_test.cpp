@@ -81,7 +81,9 @@ TEST_SUITE("commands") {
              test::failure(500, "DOCKER_ERROR", "Error response from daemon: cannot restart"));
     auto r = w.say(w.bob(), "restart jellyfin");
     CHECK(r.mood == core::tone::error);
-    CHECK(r.plain() == "@nas failed: Error response from daemon: cannot restart (DOCKER_ERROR).");
+    CHECK(r.plain() ==
+          "restart `jellyfin` failed on @nas: cannot restart; the host's activity feed gives no "
+          "reason.");
 
     w.nas.on("POST", "/api/containers/jellyfin/restart",
              test::failure(403, "SCOPE_REQUIRED", "containers:write scope required"));
