@@ -98,7 +98,12 @@ class SimControl:
         return self._call("DELETE", self._h(host) + "/keys/" + self._q(key_id))
 
     def setup_token(self, host: str) -> str:
+        """The current one-time token ("" once a setup request has used it up)."""
         return self._call("GET", self._h(host) + "/setup-token")["setup_token"]
+
+    def new_setup_token(self, host: str) -> str:
+        """A fresh token (the real server's restart with WAGMIOS_RESET_KEY=1)."""
+        return self._call("POST", self._h(host) + "/setup-token")["setup_token"]
 
     # ------------------------------------------------------------------ docker, from outside
     def add_container(self, host: str, name: str, image: str = "alpine:3.20",
@@ -122,6 +127,47 @@ class SimControl:
 
     def remove_container(self, host: str, name: str):
         return self._call("DELETE", f"{self._h(host)}/containers/{self._q(name)}")
+
+    def exit_on_start(self, host: str, container: str | None = None, image: str | None = None,
+                      exit_code: int = 1, logs=(), after_ms: int = 0):
+        """Make the process of `container` (name or id), or of every container of `image`,
+        exit as soon as it starts: start/restart/create/marketplace start still succeed,
+        then the container is `exited` with `logs` appended. -> {"rules": [...]}"""
+        body = {"exit_code": exit_code, "logs": list(logs), "after_ms": after_ms}
+        if container is not None:
+            body["container"] = container
+        if image is not None:
+            body["image"] = image
+        return self._call("POST", self._h(host) + "/exit-on-start", body)
+
+    def exit_rules(self, host: str):
+        return self._call("GET", self._h(host) + "/exit-on-start")["rules"]
+
+    def clear_exit_rules(self, host: str):
+        return self._call("DELETE", self._h(host) + "/exit-on-start")
+
+    def take_host_port(self, host: str, port, protocol: str = "tcp"):
+        """A process outside docker listens on `port`: publishing it fails ("address already
+        in use"). -> {"host_ports": [{"port", "protocol"}]}"""
+        return self._call("POST", self._h(host) + "/host-ports",
+                          {"port": str(port), "protocol": protocol})
+
+    def free_host_port(self, host: str, port):
+        return self._call("DELETE", f"{self._h(host)}/host-ports/{self._q(str(port))}")
+
+    def host_ports(self, host: str):
+        return self._call("GET", self._h(host) + "/host-ports")["host_ports"]
+
+    def docker_down(self, host: str):
+        """The docker daemon stops (the WAGMIOS API keeps answering)."""
+        return self.set_config(host, docker_available=False)
+
+    def docker_up(self, host: str):
+        return self.set_config(host, docker_available=True)
+
+    def registry_down(self, host: str):
+        """Docker Hub cannot be reached: pulls of any image, and runs of missing ones, fail."""
+        return self.set_config(host, registry_available=False)
 
     def add_image(self, host: str, image: str, **extra):
         body = {"image": image}
@@ -153,7 +199,7 @@ class SimControl:
     # ------------------------------------------------------------------ configuration
     def set_config(self, host: str, **config):
         """rate_limit, rate_window_s, pull_latency_ms, start_latency_ms, write_timeout_ms,
-        port_conflicts, marketplace_available"""
+        port_conflicts, marketplace_available, docker_available, registry_available"""
         return self._call("POST", self._h(host) + "/config", config)
 
     def get_config(self, host: str):

@@ -15,10 +15,12 @@ import time
 from aiohttp import web
 
 import wagmios_marketplace as market
-from wagmios_http import BadRequest, Ctx, err, log_container, ok, raw_json
-from wagmios_state import (ALL_SCOPES, DOCKER_ROOT, MANAGED_ROOT, PROTECTED_NAMES, RECENT_EVENTS,
-                           Container, DockerError, image_ref_fails, parse_image_ref,
-                           pull_denied_message, rfc3339, startup_logs)
+from wagmios_http import (BadRequest, Ctx, after_start, docker_failure, err, log_container, ok,
+                          pretty_json, raw_json)
+from wagmios_state import (ALL_SCOPES, DAEMON_DOWN_TEXT, DOCKER_ROOT, MANAGED_ROOT,
+                           PROTECTED_NAMES, RECENT_EVENTS, REGISTRY_DOWN_TEXT, Container,
+                           DockerError, docker_run_text, image_ref_fails, parse_image_ref,
+                           pull_denied_message, reference_error, rfc3339_seconds, startup_logs)
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")
 IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,254}$")
@@ -31,10 +33,6 @@ def invalid_request(e: Exception) -> web.Response:
     return err(400, "INVALID_REQUEST", f"Invalid JSON payload: {e}")
 
 
-def docker_error(message: str) -> web.Response:
-    return err(500, "DOCKER_ERROR", message)
-
-
 # =================================================================== health / auth / keys
 
 async def health(ctx: Ctx):
@@ -43,8 +41,11 @@ async def health(ctx: Ctx):
 
 async def auth_status(ctx: Ctx):
     n = len(ctx.state.keys)
-    return ok({"wizard_required": n == 0, "has_key": n > 0, "setup_required": n == 0,
-               "key_count": n})
+    data = {"wizard_required": n == 0, "has_key": n > 0, "setup_required": n == 0,
+            "key_count": n}
+    if n == 0:
+        data["setup_token_available"] = bool(ctx.state.setup_token)
+    return ok(data, sorted_envelope=True)
 
 
 async def auth_verify(ctx: Ctx):
@@ -72,10 +73,10 @@ async def auth_setup(ctx: Ctx):
     if not req.get("setup_token") or req["setup_token"] != st.setup_token:
         return err(403, "INVALID_SETUP_TOKEN",
                    "Valid setup token required. Generate one by restarting with WAGMIOS_RESET_KEY=1")
+    st.setup_token = ""   # one-time: used up even when the rest of the request is refused
     if not req.get("scopes"):
         return err(400, "SCOPES_REQUIRED", "At least one scope is required")
     k = st.add_key(req.get("label") or "admin", req["scopes"], "admin")
-    st.setup_token = ""
     return ok({"key": k.key, "meta": k.meta_json()})
 
 
@@ -109,9 +110,7 @@ def _require_admin(ctx: Ctx, what: str):
 async def keys_list(ctx: Ctx):
     if (r := _require_admin(ctx, "list keys")) is not None:
         return r
-    return ok([{"id": k.id, "key_prefix": k.suffix + "...", "label": k.label, "role": k.role,
-                "scopes": list(k.scopes), "created_at": rfc3339(k.created_at),
-                "last_used_at": rfc3339(k.last_used_at)} for k in ctx.state.keys.values()])
+    return ok([k.list_json() for k in ctx.state.keys.values()])
 
 
 async def keys_create(ctx: Ctx):
@@ -134,7 +133,6 @@ async def keys_create(ctx: Ctx):
         if s == "*" and "*" not in ctx.key.scopes:
             return err(403, "SCOPE_ESCALATION", "Cannot grant scope * — caller does not have this scope")
     k = ctx.state.add_key(req.get("label") or role, scopes, role)
-    ctx.state.feed.log("key_action", "create", k.label, "success", ctx.agent)
     return ok({"key": k.key, "meta": k.meta_json()})
 
 
@@ -152,7 +150,6 @@ async def keys_delete(ctx: Ctx):
         return err(400, "REVOKE_FAILED",
                    "cannot revoke the last admin key — at least one admin must remain")
     del ctx.state.keys[kid]
-    ctx.state.feed.log("key_action", "revoke", k.label, "success", ctx.agent)
     return ok({"status": "revoked", "id": kid})
 
 
@@ -168,18 +165,21 @@ async def system_metrics(ctx: Ctx):
     mem_total = 16 * gib
     mem_used = int(2.3 * gib + running * 0.31 * gib)
     now = time.time()
+    boot_uptime = 3 * 86400 + now - ctx.state.started
     return ok({
-        "cpu": {"usage": round(2.5 + running * 1.8 + (now % 7) / 10, 2)},
+        # /proc/stat since boot: an average over the whole uptime, barely moving.
+        "cpu": {"usage": round(4.2 + 0.5 * 86400 / boot_uptime, 6)},
         "memory": {"total": mem_total, "used": mem_used,
                    "usagePercent": round(mem_used * 100 / mem_total, 2)},
         "disk": {"total": 512 * 1000 ** 3, "used": int(137.4 * 1000 ** 3) + len(ctx.state.images) * 10 ** 8},
-        "uptime": int(3 * 86400 + now - ctx.state.started),
-        "currentTime": rfc3339(now),
+        "uptime": boot_uptime,      # float seconds (Go prints e.g. 259203.48)
+        "currentTime": rfc3339_seconds(now),
     })
 
 
 async def metrics_summary(ctx: Ctx):
-    total, running = ctx.state.counts()
+    # With the docker daemon down the counts are all 0 (the listing fails, silently).
+    total, running = ctx.state.counts() if ctx.state.docker_up() else (0, 0)
     by_hour = ctx.state.feed.by_hour()
     return raw_json({"success": True, "data": {
         "requests_last_24h": sum(by_hour), "requests_by_hour": by_hour,
@@ -237,6 +237,8 @@ async def ws_activity(ctx: Ctx):
 # =================================================================== containers
 
 async def containers_list(ctx: Ctx):
+    if not ctx.state.docker_up():
+        return docker_failure(1)
     return ok(ctx.state.containers_json())
 
 
@@ -262,6 +264,9 @@ async def containers_create(ctx: Ctx):
         req = ctx.decode(CREATE_SCHEMA)
     except BadRequest as e:
         return invalid_request(e)
+    # The body is read before the scope is checked (CHOICE: the field rules come after it).
+    if (r := ctx.scope_failure()) is not None:
+        return r
     name, image = req.get("name", ""), req.get("image", "")
     if not NAME_RE.match(name):
         return err(400, "INVALID_NAME", f"invalid container name {name!r}: must match "
@@ -298,46 +303,48 @@ async def containers_create(ctx: Ctx):
         volumes.append({"host": host, "container": target})
 
     # CHOICE: POST /api/containers behaves as `docker run -d`: pull if missing, create, start;
-    # the new container is `running`. Host-port clashes are only checked when the host's
-    # config has port_conflicts=true (then the container stays `created`, as docker leaves it).
-    if st.image_by_ref(image) is None and image_ref_fails(image):
-        msg = (f"Unable to find image '{image}' locally\ndocker: {pull_denied_message(image)}.\n"
-               "See 'docker run --help'.")
-        log_container(ctx, "create", name, "", False, msg)
-        return docker_error(msg)
+    # the new container is `running`. Every failure answers only "exit status 125"; docker's
+    # text goes to the container_action event (container_id "" when no id was printed).
+    def fail(text: str):
+        log_container(ctx, "create", name, "", False, text)
+        return docker_failure(125)
+
+    if not st.docker_up():
+        return fail(docker_run_text(DAEMON_DOWN_TEXT))
+    if (bad := reference_error(image)) is not None:
+        return fail(docker_run_text(bad))
+    if st.image_by_ref(image) is None:
+        if not st.config.get("registry_available", True):
+            return fail(f"Unable to find image '{image}' locally\n" + docker_run_text(REGISTRY_DOWN_TEXT))
+        if image_ref_fails(image):
+            return fail(f"Unable to find image '{image}' locally\n" + docker_run_text(pull_denied_message(image)))
     existing = st.container_by_name(name)
     if existing:
-        msg = (f'docker: Error response from daemon: Conflict. The container name "/{name}" is '
-               f'already in use by container "{existing.id}". You have to remove (or rename) that '
-               "container to be able to reuse that name.\nSee 'docker run --help'.")
-        log_container(ctx, "create", name, "", False, msg)
-        return docker_error(msg)
+        return fail(docker_run_text(
+            f'Error response from daemon: Conflict. The container name "/{name}" is already in use '
+            f'by container "{existing.id}". You have to remove (or rename) that container to be '
+            "able to reuse that name"))
     st.ensure_image(image)
-    c = Container(id=secrets.token_hex(32), name=name, image=image, status="running",
+    c = Container(id=secrets.token_hex(32), name=name, image=image, status="created",
                   ports=ports, env=env, volumes=volumes)
-    c.logs = startup_logs(name, image)
     st.containers[c.id] = c
-    if st.config.get("port_conflicts"):
-        for p in ports:
-            if st.port_in_use(p["host"], p["protocol"], exclude=c):
-                # docker run leaves the container behind in "created" state.
-                c.status = "created"
-                msg = (f"docker: Error response from daemon: driver failed programming external "
-                       f"connectivity on endpoint {name} ({c.id}): Bind for 0.0.0.0:{p['host']} "
-                       "failed: port is already allocated.")
-                log_container(ctx, "create", name, c.id, False, msg)
-                return docker_error(msg)
-    log_container(ctx, "create", name, c.id, True, c.id)
+    if (clash := st.port_conflict(c)) is not None:
+        return fail(docker_run_text(clash))     # docker leaves the container `created`
+    c.status = "running"
+    c.logs = startup_logs(name, image)
+    after_start(ctx, c)
+    log_container(ctx, "create", name, c.id, True, "")
     return ok({"id": c.id})
 
 
 async def container_config(ctx: Ctx):
+    # Any failed inspect (missing, ambiguous, daemon down) is a 404.
     try:
+        if not ctx.state.docker_up():
+            raise DockerError(DAEMON_DOWN_TEXT)
         c = ctx.state.resolve_container(ctx.params["id"])
-    except DockerError as e:
-        if "No such container" in str(e):
-            return err(404, "NOT_FOUND", f"container {ctx.params['id']} not found")
-        return docker_error(str(e))
+    except DockerError:
+        return err(404, "NOT_FOUND", "Container not found")
     return ok(c.to_json())
 
 
@@ -346,54 +353,57 @@ async def container_logs(ctx: Ctx):
     if raw == "":
         tail = 100
     else:
-        if not re.fullmatch(r"\d+", raw) or int(raw) > 1000:
-            return err(400, "INVALID_TAIL", "tail must be an integer between 0 and 1000")
-        tail = int(raw)
+        if not re.fullmatch(r"\d+", raw):
+            return err(400, "INVALID_TAIL", "tail must be a non-negative integer")
+        tail = min(int(raw), 1000)          # larger values are clamped, not refused
     try:
-        c = ctx.state.resolve_container(ctx.params["id"])
-    except DockerError as e:
-        return docker_error(str(e))
+        c = _resolve(ctx.state, ctx.params["id"])
+    except DockerError:
+        return docker_failure(1)
     lines = c.logs[-tail:] if tail else []
     return ok({"logs": "".join(line + "\n" for line in lines)})
 
 
+def _resolve(st, ref: str) -> Container:
+    if not st.docker_up():
+        raise DockerError(DAEMON_DOWN_TEXT)
+    return st.resolve_container(ref)
+
+
 def _protected(ctx: Ctx, ref: str) -> bool:
-    if ref in PROTECTED_NAMES:
+    if ref.lstrip("/") in PROTECTED_NAMES:
         return True
     try:
-        return ctx.state.resolve_container(ref).name in PROTECTED_NAMES
+        return _resolve(ctx.state, ref).name in PROTECTED_NAMES
     except DockerError:
         return False
 
 
 async def _container_action(ctx: Ctx, action: str):
     st, ref = ctx.state, ctx.params["id"]
+
+    def fail(text: str):
+        log_container(ctx, action, ref, ref, False, text if text.endswith("\n") else text + "\n")
+        return docker_failure(1)
+
     try:
-        c = st.resolve_container(ref)
+        c = _resolve(st, ref)
     except DockerError as e:
-        log_container(ctx, action, ref, "", False, str(e))
-        return docker_error(str(e))
+        return fail(str(e))
     stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime())
     if action == "start":
         if c.status == "paused":
-            msg = "Error response from daemon: cannot start a paused container, try unpause instead"
-            log_container(ctx, action, ref, c.id, False, msg)
-            return docker_error(msg)
+            return fail("Error response from daemon: cannot start a paused container, try unpause instead\n"
+                        "Error: failed to start containers: " + ref)
         if c.status in ("removing", "dead"):
-            msg = f"Error response from daemon: container {c.id} is marked for removal and cannot be started"
-            log_container(ctx, action, ref, c.id, False, msg)
-            return docker_error(msg)
-        if st.config.get("port_conflicts") and c.status != "running":
-            for p in c.ports:
-                if st.port_in_use(p["host"], p.get("protocol", "tcp"), exclude=c):
-                    msg = (f"Error response from daemon: driver failed programming external "
-                           f"connectivity on endpoint {c.name} ({c.id}): Bind for 0.0.0.0:"
-                           f"{p['host']} failed: port is already allocated")
-                    log_container(ctx, action, ref, c.id, False, msg)
-                    return docker_error(msg)
+            return fail(f"Error response from daemon: container {c.id} is marked for removal and cannot "
+                        f"be started\nError: failed to start containers: {ref}")
         if c.status != "running":
+            if (clash := st.port_conflict(c)) is not None:
+                return fail(f"{clash}\nError: failed to start containers: {ref}")
             c.status = "running"
             c.logs += startup_logs(c.name, c.image)
+            after_start(ctx, c)
         result = "started"
     elif action == "stop":
         if c.status in ("running", "restarting", "paused"):
@@ -402,14 +412,17 @@ async def _container_action(ctx: Ctx, action: str):
         result = "stopped"
     else:
         if c.status in ("removing", "dead"):
-            msg = f"Error response from daemon: Cannot restart container {ref}: container is marked for removal"
-            log_container(ctx, action, ref, c.id, False, msg)
-            return docker_error(msg)
-        c.logs.append(f"{stamp} {c.name}: received SIGTERM, shutting down")
+            return fail(f"Error response from daemon: Cannot restart container {ref}: container is "
+                        "marked for removal")
+        if c.status == "running":
+            c.logs.append(f"{stamp} {c.name}: received SIGTERM, shutting down")
+        if (clash := st.port_conflict(c)) is not None and c.status != "running":
+            return fail(f"Error response from daemon: Cannot restart container {ref}: {clash.split(': ', 1)[1]}")
         c.status = "running"
         c.logs += startup_logs(c.name, c.image)
+        after_start(ctx, c)
         result = "restarted"
-    log_container(ctx, action, ref, c.id, True, ref)
+    log_container(ctx, action, ref, ref, True, "")
     return ok({"status": result})
 
 
@@ -430,32 +443,37 @@ async def container_delete(ctx: Ctx):
     if _protected(ctx, ref):
         return err(403, "PROTECTED", f"{ref} is a protected system container and cannot be deleted")
     try:
-        c = st.resolve_container(ref)
+        c = _resolve(st, ref)
     except DockerError as e:
-        log_container(ctx, "delete", ref, "", False, str(e))
-        return docker_error(str(e))
+        log_container(ctx, "delete", ref, ref, False, str(e) + "\n")
+        return docker_failure(1)
     # CHOICE: like the real handler (docker stop, then docker rm), a running container is
     # stopped and removed: deleting it succeeds.
     del st.containers[c.id]
-    log_container(ctx, "delete", ref, c.id, True, ref)
+    log_container(ctx, "delete", ref, ref, True, "")
     return ok({"status": "deleted"})
 
 
 # =================================================================== images
 
 async def images_list(ctx: Ctx):
+    if not ctx.state.docker_up():
+        return docker_failure(1)
     return ok(ctx.state.images_json())
 
 
 async def images_pull(ctx: Ctx):
     st = ctx.state
     try:
-        req = ctx.decode({"image": str})
+        req = ctx.decode({"image": str})        # "Image", "IMAGE" work too (encoding/json)
     except BadRequest as e:
         return invalid_request(e)
     ref = req.get("image", "")
-    if not IMAGE_RE.match(ref):
-        return err(400, "INVALID_IMAGE", f"invalid image reference {ref!r}")
+    if not ref:
+        return err(400, "INVALID_REQUEST", "Image name required")
+    if (r := ctx.scope_failure()) is not None:
+        return r
+    # The reference is not validated: docker pull refuses a bad one (DOCKER_ERROR).
     st.feed.log("image_pull", "pull", ref, "pending", ctx.agent)
 
     async def do_pull():
@@ -463,34 +481,44 @@ async def images_pull(ctx: Ctx):
         delay = st.config.get("pull_latency_ms", 0) / 1000
         if delay:
             await asyncio.sleep(delay)
-        if image_ref_fails(ref):
-            msg = pull_denied_message(ref)
-            st.feed.log("image_pull", "pull", ref, "error", ctx.agent, msg)
-            return msg
-        st.ensure_image(ref)
-        st.feed.pulls += 1
-        st.feed.log("image_pull", "pull", ref, "success", ctx.agent)
-        return None
+        if not st.docker_up():
+            msg = DAEMON_DOWN_TEXT
+        elif (bad := reference_error(ref)) is not None:
+            msg = bad + "\n"
+        elif not st.config.get("registry_available", True):
+            msg = REGISTRY_DOWN_TEXT
+        elif image_ref_fails(ref):
+            msg = pull_denied_message(ref) + "\n"
+        else:
+            st.ensure_image(ref)
+            st.feed.pulls += 1
+            st.feed.log("image_pull", "pull", ref, "success", ctx.agent)
+            return None
+        st.feed.log("image_pull", "pull", ref, "error", ctx.agent, msg)
+        return msg
 
     task = asyncio.ensure_future(do_pull())
     ctx.extra["server"].background.add(task)
     task.add_done_callback(ctx.extra["server"].background.discard)
     failure = await asyncio.shield(task)
     if failure:
-        return docker_error(failure)
+        return docker_failure(1)
     return ok({"status": "pulled", "image": ref})
 
 
 async def images_delete(ctx: Ctx):
     st, ident = ctx.state, ctx.params["id"]
-    img = st.find_image(ident)
 
     def fail(msg):
-        st.feed.log("image_delete", "delete", ident, "error", ctx.agent, msg)
-        return docker_error(msg)
+        st.feed.log("image_delete", "delete", ident, "error", ctx.agent, msg + "\n")
+        return docker_failure(1)
 
+    if not st.docker_up():
+        return fail(DAEMON_DOWN_TEXT.rstrip("\n"))
+    img = st.find_image(ident)
     if img is None:
-        return fail(f"Error response from daemon: No such image: {ident}")
+        shown = ident if ":" in ident or re.fullmatch(r"[0-9a-f]+", ident) else ident + ":latest"
+        return fail(f"Error response from daemon: No such image: {shown}")
     users = [c for c in st.containers.values()
              if parse_image_ref(c.image) == (img.repository, img.tag)
              or c.image.removeprefix("sha256:") in (img.id, img.short_id)]
@@ -512,18 +540,26 @@ async def images_delete(ctx: Ctx):
 
 # =================================================================== templates
 
+# CHOICE: a template name is a file name: no path separators, NUL, or leading dot.
+TEMPLATE_BAD_RE = re.compile(r"[/\\\x00]|^\.")
+
+
+def _template_key(name: str) -> str:
+    return name[:-5] if name.endswith(".json") and len(name) > 5 else name
+
+
 async def templates_list(ctx: Ctx):
-    return ok([ctx.state.templates[n] for n in sorted(ctx.state.templates)])
+    return ok([ctx.state.templates[n] for n in sorted(ctx.state.templates)], sorted_envelope=True)
 
 
 async def templates_get(ctx: Ctx):
     name = ctx.params["name"]
-    if not NAME_RE.match(name):
+    if TEMPLATE_BAD_RE.search(name):
         return err(400, "INVALID_TEMPLATE_NAME", f"invalid template name {name!r}")
-    t = ctx.state.templates.get(name)
+    t = ctx.state.templates.get(_template_key(name))
     if t is None:
         return err(404, "NOT_FOUND", f"template {name} not found")
-    return raw_json(t)
+    return pretty_json(t)           # the stored file: indented, keys sorted
 
 
 async def templates_save(ctx: Ctx):
@@ -533,12 +569,16 @@ async def templates_save(ctx: Ctx):
         return invalid_request(e)
     if not isinstance(body, dict):
         return err(400, "INVALID_REQUEST", "Invalid JSON payload: template must be a JSON object")
-    name = body.get("name")
-    if not isinstance(name, str) or not NAME_RE.match(name):
-        return err(400, "INVALID_TEMPLATE_NAME",
-                   "template name is required and must match ^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")
-    ctx.state.templates[name] = body
-    return ok({"status": "saved"})
+    if (r := ctx.scope_failure()) is not None:
+        return r
+    name = body.get("name") if isinstance(body.get("name"), str) else ""
+    if not name:
+        name = "untitled"
+        body = dict(body, name=name)
+    if TEMPLATE_BAD_RE.search(name):
+        return err(400, "INVALID_TEMPLATE_NAME", f"invalid template name {name!r}")
+    ctx.state.templates[_template_key(name)] = body
+    return ok({"status": "saved"}, sorted_envelope=True)
 
 
 # =================================================================== route table
@@ -585,8 +625,14 @@ ROUTES = [
 ]
 
 
+# Routes whose handler reads the body before checking the scope.
+BODY_FIRST = (containers_create, templates_save, images_pull)
+
+
 def _compile(pattern: str) -> re.Pattern:
-    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+    # A container reference may start with "/" (sent as %2F): docker reads "/name" as "name".
+    rx = pattern.replace("/api/containers/{id}/", "/api/containers/(?P<id>/?[^/]+)/")
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", rx) + "$")
 
 
 COMPILED = [(methods, _compile(p), h, scope) for methods, p, h, scope in ROUTES]

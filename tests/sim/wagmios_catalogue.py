@@ -15,8 +15,31 @@ from __future__ import annotations
 
 import copy
 
-CATALOGUE_VERSION = "1.4.0"
-CATALOGUE_UPDATED = "2025-05-18"
+import re
+
+# The real catalogue's manifest leaves these empty.
+CATALOGUE_VERSION = ""
+CATALOGUE_UPDATED = ""
+# Environment variable names the server accepts (for overrides and in templates).
+ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+# template.category is a slug; the list shows the category's display name.
+CATEGORY_NAMES = {
+    "media-servers": "Media Servers", "ai-ml": "AI & ML", "home-automation": "Home Automation",
+    "monitoring": "Monitoring", "networking": "Networking", "downloads": "Downloads",
+    "security": "Security", "databases": "Databases", "productivity": "Productivity",
+    "automation": "Automation", "development": "Development", "tools": "Tools",
+    "gaming": "Gaming", "virtualization": "Virtualization", "management": "Management",
+    "notifications": "Notifications", "storage": "Storage", "dashboards": "Dashboards",
+}
+
+# Apps whose markdown template the server cannot parse: GET /api/marketplace/{id} (and
+# create) answer 500 TEMPLATE_FETCH_FAILED with the YAML error.
+BROKEN_TEMPLATES = {
+    "windows": ("failed to parse template for windows: yaml: unmarshal errors:\n"
+                "  line 9: cannot unmarshal !!str `8006:8006` into int\n"
+                "  line 10: cannot unmarshal !!str `3389:3389/tcp` into int"),
+}
 LOGO_BASE = "https://cdn.jsdelivr.net/gh/walkxcode/dashboard-icons/png"
 
 _TZ = ("TZ", "Timezone for logs and schedules", False, "UTC")
@@ -27,38 +50,38 @@ _LSIO = [_PUID, _PGID, _TZ]
 # id: (name, category, description, image, ports, env, volumes, verified, popularity)
 # env entries: (name, description, required, default); volumes: (name, description, required, default)
 _APPS: dict[str, tuple] = {
-    "jellyfin": ("Jellyfin", "media", "Free software media system to stream your movies, shows and music",
+    "jellyfin": ("Jellyfin", "media-servers", "Free software media system to stream your movies, shows and music",
                  "jellyfin/jellyfin:latest", [8096], [_TZ],
                  [("config", "Server configuration", True, "./config"),
                   ("cache", "Transcoding cache", False, "./cache"),
                   ("media", "Your media library", True, "./media")], True, 9.6),
-    "plex": ("Plex", "media", "Organise and stream your personal media collection anywhere",
+    "plex": ("Plex", "media-servers", "Organise and stream your personal media collection anywhere",
              "plexinc/pms-docker:latest", [32400],
              [_TZ, ("PLEX_CLAIM", "Claim token from plex.tv/claim", True, "")],
              [("config", "Plex database and metadata", True, "./config"),
               ("media", "Your media library", True, "./media")], True, 9.4),
-    "immich": ("Immich", "media", "Self-hosted photo and video backup with face recognition",
+    "immich": ("Immich", "media-servers", "Self-hosted photo and video backup with face recognition",
                "ghcr.io/immich-app/immich-server:release", [2283],
                [("DB_PASSWORD", "Password of the Postgres database", True, ""),
                 ("UPLOAD_LOCATION", "Where uploaded photos are stored", False, "./library"), _TZ],
                [("library", "Photo and video library", True, "./library")], True, 9.3),
-    "sonarr": ("Sonarr", "media", "Smart PVR for TV shows: monitors, grabs and sorts episodes",
+    "sonarr": ("Sonarr", "media-servers", "Smart PVR for TV shows: monitors, grabs and sorts episodes",
                "lscr.io/linuxserver/sonarr:latest", [8989], _LSIO,
                [("config", "Sonarr configuration", True, "./config"),
                 ("tv", "TV library", True, "./tv"),
                 ("downloads", "Download client folder", True, "./downloads")], True, 8.8),
-    "radarr": ("Radarr", "media", "Movie collection manager for Usenet and BitTorrent users",
+    "radarr": ("Radarr", "media-servers", "Movie collection manager for Usenet and BitTorrent users",
                "lscr.io/linuxserver/radarr:latest", [7878], _LSIO,
                [("config", "Radarr configuration", True, "./config"),
                 ("movies", "Movie library", True, "./movies"),
                 ("downloads", "Download client folder", True, "./downloads")], True, 8.7),
-    "prowlarr": ("Prowlarr", "media", "Indexer manager that syncs with the *arr apps",
-                 "lscr.io/linuxserver/prowlarr:latest", [9696], _LSIO,
+    "prowlarr": ("Prowlarr", "media-servers", "Indexer manager that syncs with the *arr apps",
+                 "lscr.io/linuxserver/prowlarr:latest", [9696], None,
                  [("config", "Prowlarr configuration", True, "./config")], True, 8.1),
-    "ollama": ("Ollama", "ai", "Run large language models locally",
+    "ollama": ("Ollama", "ai-ml", "Run large language models locally",
                "ollama/ollama:latest", [11434], None,
                [("models", "Downloaded models", True, "./models")], True, 9.1),
-    "openwebui": ("Open WebUI", "ai", "Friendly chat interface for Ollama and OpenAI-compatible APIs",
+    "openwebui": ("Open WebUI", "ai-ml", "Friendly chat interface for Ollama and OpenAI-compatible APIs",
                   "ghcr.io/open-webui/open-webui:main", [8080],
                   [("OLLAMA_BASE_URL", "URL of the Ollama server", False, "http://host.docker.internal:11434"),
                    ("WEBUI_SECRET_KEY", "Secret used to sign sessions", False, "")],
@@ -79,7 +102,7 @@ _APPS: dict[str, tuple] = {
                     ("data", "TSDB storage", True, "./data")], True, 8.4),
     "glances": ("Glances", "monitoring", "Cross-platform system monitoring in the browser",
                 "nicolargo/glances:latest-full", [61208],
-                [("GLANCES_OPT", "Extra command line options", False, "-w")], None, False, 7.2),
+                None, None, False, 7.2),
     "nginx": ("NGINX", "networking", "High performance web server and reverse proxy",
               "nginx:alpine", [80], [_TZ],
               [("html", "Static site content", False, "./html")], True, 8.5),
@@ -102,7 +125,7 @@ _APPS: dict[str, tuple] = {
                  ("VPN_TYPE", "openvpn or wireguard", False, "wireguard")],
                 None, False, 7.6),
     "transmission": ("Transmission", "downloads", "Lightweight BitTorrent client with a web UI",
-                     "lscr.io/linuxserver/transmission:latest", [9091], _LSIO,
+                     "lscr.io/linuxserver/transmission:latest", [9091], None,
                      [("config", "Client configuration", True, "./config"),
                       ("downloads", "Completed downloads", True, "./downloads")], True, 7.8),
     "qbittorrent": ("qBittorrent", "downloads", "Feature-rich BitTorrent client with a web UI",
@@ -111,23 +134,23 @@ _APPS: dict[str, tuple] = {
                     [("config", "Client configuration", True, "./config"),
                      ("downloads", "Completed downloads", True, "./downloads")], True, 8.2),
     "jackett": ("Jackett", "downloads", "API support for your favourite torrent trackers",
-                "lscr.io/linuxserver/jackett:latest", [9117], _LSIO,
-                [("config", "Jackett configuration", True, "./config")], False, 6.9),
+                "lscr.io/linuxserver/jackett:latest", [9117], None, None, False, 6.9),
     "vaultwarden": ("Vaultwarden", "security", "Lightweight Bitwarden-compatible password manager server",
                     "vaultwarden/server:latest", [80],
                     [("ADMIN_TOKEN", "Token for the /admin page", False, ""),
                      ("SIGNUPS_ALLOWED", "Allow new accounts", False, "true")],
                     [("data", "Vault database and attachments", True, "./data")], True, 9.0),
-    "influxdb": ("InfluxDB", "database", "Time series database for metrics and events",
+    "influxdb": ("InfluxDB", "databases", "Time series database for metrics and events",
                  "influxdb:2", [8086],
                  [("DOCKER_INFLUXDB_INIT_MODE", "setup to initialise on first start", False, "setup"),
                   ("DOCKER_INFLUXDB_INIT_USERNAME", "Initial admin user", True, "admin"),
                   ("DOCKER_INFLUXDB_INIT_PASSWORD", "Initial admin password", True, "")],
                  [("data", "Database files", True, "./data")], True, 7.4),
-    "supabase": ("Supabase", "database", "Open source Firebase alternative built on Postgres",
+    "supabase": ("Supabase", "databases", "Open source Firebase alternative built on Postgres",
                  "supabase/studio:latest", [8000],
                  [("POSTGRES_PASSWORD", "Password of the Postgres database", True, ""),
-                  ("JWT_SECRET", "Secret used to sign JWTs", True, "")],
+                  ("JWT_SECRET", "Secret used to sign JWTs", True, ""),
+                  ("studio_port", "Port of Supabase Studio", False, "3000")],
                  [("db", "Postgres data", True, "./volumes/db")], False, 7.9),
     "nextcloud": ("Nextcloud", "productivity", "Files, calendar and contacts on your own server",
                   "nextcloud:latest", [80],
@@ -135,8 +158,7 @@ _APPS: dict[str, tuple] = {
                    ("NEXTCLOUD_ADMIN_PASSWORD", "Initial admin password", False, "")],
                   [("html", "Nextcloud installation and data", True, "./html")], True, 9.1),
     "filebrowser": ("File Browser", "productivity", "Web file manager for a directory of your server",
-                    "filebrowser/filebrowser:latest", [80], None,
-                    [("srv", "Directory to browse", True, "./srv")], True, 7.7),
+                    "filebrowser/filebrowser:latest", [80], None, None, True, 7.7),
     "puter": ("Puter", "productivity", "Internet desktop and cloud OS in the browser",
               "ghcr.io/heyputer/puter:latest", [4100], [_TZ],
               [("config", "Puter configuration", True, "./config"),
@@ -152,11 +174,11 @@ _APPS: dict[str, tuple] = {
                "diygod/rsshub:latest", [1200], None, None, False, 7.0),
     "web-check": ("Web Check", "tools", "All-in-one OSINT tool for analysing any website",
                   "lissy93/web-check:latest", [3000], None, None, False, 6.8),
-    "openclaw": ("OpenClaw", "ai", "Personal AI assistant gateway for your chat apps",
+    "openclaw": ("OpenClaw", "ai-ml", "Personal AI assistant gateway for your chat apps",
                  "ghcr.io/openclaw/openclaw:latest", [18789],
                  [("OPENCLAW_GATEWAY_TOKEN", "Token clients use to reach the gateway", True, "")],
                  [("config", "Assistant configuration", True, "./config")], False, 7.3),
-    "minecraft": ("Minecraft Server", "games", "Java Edition Minecraft server with mod loader support",
+    "minecraft": ("Minecraft Server", "gaming", "Java Edition Minecraft server with mod loader support",
                   "itzg/minecraft-server:latest", [25565],
                   [("EULA", "Set to TRUE to accept the Minecraft EULA", True, ""),
                    ("TYPE", "Server type: VANILLA, PAPER, FORGE...", False, "VANILLA"),
@@ -171,11 +193,9 @@ _APPS: dict[str, tuple] = {
                   "portainer/portainer-ce:latest", [9443], None,
                   [("data", "Portainer database", True, "./data")], True, 8.6),
     "traefik": ("Traefik", "networking", "Cloud native reverse proxy with automatic HTTPS",
-                "traefik:v3.1", [80, 8080], None,
-                [("letsencrypt", "ACME certificates", False, "./letsencrypt")], True, 8.2),
+                "traefik:v3.1", [80, 8080], None, None, True, 8.2),
     "ntfy": ("ntfy", "notifications", "Send push notifications to your phone via HTTP",
-             "binwiederhier/ntfy:latest", [80], [_TZ],
-             [("cache", "Message cache", False, "./cache")], True, 7.6),
+             "binwiederhier/ntfy:latest", [80], None, None, True, 7.6),
     "syncthing": ("Syncthing", "storage", "Continuous peer-to-peer file synchronisation",
                   "syncthing/syncthing:latest", [8384, 22000], _LSIO[:2],
                   [("data", "Synchronised folders", True, "./data")], True, 8.4),
@@ -185,7 +205,7 @@ _APPS: dict[str, tuple] = {
                        ("PAPERLESS_OCR_LANGUAGE", "OCR language", False, "eng"), _TZ],
                       [("data", "Database and index", True, "./data"),
                        ("media", "Archived documents", True, "./media")], True, 8.9),
-    "homarr": ("Homarr", "dashboard", "Sleek dashboard for your homelab services",
+    "homarr": ("Homarr", "dashboards", "Sleek dashboard for your homelab services",
                "ghcr.io/homarr-labs/homarr:latest", [7575],
                [("SECRET_ENCRYPTION_KEY", "64 hex chars used to encrypt secrets", True, "")],
                [("appdata", "Homarr data", True, "./appdata")], True, 8.0),
@@ -224,7 +244,7 @@ def manifest() -> dict:
     apps = []
     for app_id, (name, cat, desc, _image, ports, _env_, _vols_, verified, pop) in _APPS.items():
         apps.append({
-            "id": app_id, "name": name, "description": desc, "category": cat,
+            "id": app_id, "name": name, "description": desc, "category": CATEGORY_NAMES[cat],
             "logo": f"{LOGO_BASE}/{app_id}.png", "defaultPort": ports[0] if ports else 0,
             "verified": verified, "popularity": pop,
         })
@@ -236,6 +256,10 @@ def app_meta(app_id: str) -> dict | None:
         if a["id"] == app_id:
             return a
     return None
+
+
+def template_error(app_id: str) -> str | None:
+    return BROKEN_TEMPLATES.get(app_id)
 
 
 def template(app_id: str) -> dict | None:
@@ -274,15 +298,18 @@ def raw_markdown(app_id: str) -> str:
 def build_compose(app_id: str, service: str, env_overrides: dict, port_overrides: dict) -> str:
     """Render the docker-compose.yml the real server writes on create.
 
-    Raises ValueError (-> COMPOSE_BUILD_FAILED) when a required variable has neither a
-    value nor a default.
+    Raises ValueError (-> COMPOSE_BUILD_FAILED) for a bad port override or a template
+    variable whose name the server's own rule rejects. A required variable without a value
+    is written empty (the server does not enforce `required`).
     """
     t = template(app_id)
     assert t is not None
-    missing = [e["name"] for e in (t["environment"] or [])
-               if e["required"] and not e.get("default") and not env_overrides.get(e["name"])]
-    if missing:
-        raise ValueError(f"required environment variable {missing[0]} has no value")
+    for h, c in port_overrides.items():
+        if not re.fullmatch(r"\d{1,5}", h) or not 1 <= int(h) <= 65535 or not 1 <= c <= 65535:
+            raise ValueError(f"invalid port mapping {h!r}: {c}")
+    for e in t["environment"] or []:
+        if not ENV_NAME_RE.match(e["name"]):
+            raise ValueError(f"invalid environment variable name {e['name']!r} in template")
     lines = ["services:", f"  {service}:", f"    image: {t['image']}"]
     if t["ports"] or port_overrides:
         lines.append("    ports:")

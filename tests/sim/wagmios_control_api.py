@@ -7,6 +7,7 @@ log entries, no rate limiting. Plain JSON in and out; errors are `{"error": "...
 from __future__ import annotations
 
 import json
+import secrets
 import time
 
 from aiohttp import web
@@ -37,6 +38,13 @@ class ControlAPI:
         r.add_get(h + "/keys", self.list_keys)
         r.add_delete(h + "/keys/{id}", self.delete_key)
         r.add_get(h + "/setup-token", self.setup_token)
+        r.add_post(h + "/setup-token", self.new_setup_token)
+        r.add_get(h + "/exit-on-start", self.get_exit_rules)
+        r.add_post(h + "/exit-on-start", self.add_exit_rule)
+        r.add_delete(h + "/exit-on-start", self.clear_exit_rules)
+        r.add_get(h + "/host-ports", self.get_host_ports)
+        r.add_post(h + "/host-ports", self.take_host_port)
+        r.add_delete(h + "/host-ports/{port}", self.free_host_port)
         r.add_post(h + "/containers", self.add_container)
         r.add_post(h + "/containers/{name}/state", self.set_container_state)
         r.add_post(h + "/containers/{name}/logs", self.append_logs)
@@ -120,6 +128,69 @@ class ControlAPI:
     async def setup_token(self, request):
         return _json({"setup_token": self._host(request).state.setup_token})
 
+    async def new_setup_token(self, request):
+        """Like restarting the real server with WAGMIOS_RESET_KEY=1: a fresh one-time token."""
+        st = self._host(request).state
+        st.setup_token = "wag_setup_" + secrets.token_urlsafe(32)
+        return _json({"setup_token": st.setup_token})
+
+    # -- processes that exit as soon as they start
+    @staticmethod
+    def _rules_json(st):
+        return {"rules": [dict(r) for r in st.exit_rules]}
+
+    async def get_exit_rules(self, request):
+        return _json(self._rules_json(self._host(request).state))
+
+    async def add_exit_rule(self, request):
+        h = self._host(request)
+        b = await self._body(request, required=True)
+        if bool(b.get("container")) == bool(b.get("image")):
+            return _error(400, "give exactly one of container (name or id) or image")
+        logs = b.get("logs") or []
+        if not isinstance(logs, list):
+            return _error(400, "logs must be a list of strings")
+        try:
+            rule = {"exit_code": int(b.get("exit_code", 1)), "logs": [str(x) for x in logs],
+                    "after_ms": int(b.get("after_ms") or 0)}
+        except (TypeError, ValueError) as e:
+            return _error(400, f"bad rule: {e}")
+        if b.get("container"):
+            c = self._container(h, str(b["container"]))
+            rule.update(container=c.name, container_id=c.id)
+        else:
+            rule["image"] = str(b["image"])
+        h.state.exit_rules.append(rule)
+        return _json(self._rules_json(h.state))
+
+    async def clear_exit_rules(self, request):
+        h = self._host(request)
+        h.state.exit_rules = []
+        return _json(self._rules_json(h.state))
+
+    # -- host ports held by processes outside docker
+    @staticmethod
+    def _ports_json(st):
+        return {"host_ports": [{"port": p, "protocol": proto} for p, proto in sorted(st.host_ports)]}
+
+    async def get_host_ports(self, request):
+        return _json(self._ports_json(self._host(request).state))
+
+    async def take_host_port(self, request):
+        h = self._host(request)
+        b = await self._body(request, required=True)
+        port, proto = str(b.get("port", "")), b.get("protocol", "tcp")
+        if not port.isdigit() or not 1 <= int(port) <= 65535 or proto not in ("tcp", "udp"):
+            return _error(400, "port must be 1-65535, protocol tcp or udp")
+        h.state.host_ports.add((str(int(port)), proto))
+        return _json(self._ports_json(h.state))
+
+    async def free_host_port(self, request):
+        h = self._host(request)
+        port = request.match_info["port"]
+        h.state.host_ports = {(p, proto) for p, proto in h.state.host_ports if p != port}
+        return _json(self._ports_json(h.state))
+
     async def add_container(self, request):
         h = self._host(request)
         b = await self._body(request, required=True)
@@ -146,7 +217,9 @@ class ControlAPI:
         h = self._host(request)
         c = self._container(h, request.match_info["name"])
         b = await self._body(request, required=True)
-        status = b.get("status")
+        if "health" in b:
+            c.health = b["health"]          # never shown by the API
+        status = b.get("status", c.status if "health" in b else None)
         if status not in CONTAINER_STATUSES:
             return _error(400, f"status must be one of {', '.join(CONTAINER_STATUSES)}")
         stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime())

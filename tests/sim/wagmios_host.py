@@ -1,10 +1,12 @@
 """One simulated WAGMIOS host: its listening socket and the request pipeline.
 
-Pipeline for every request on the host's port (in this order):
-  record in the request log -> injected faults -> route match (unknown path or wrong
-  method: plain-text 404, no auth, no activity) -> auth (public paths skip it) ->
-  rate limit -> scope -> handler -> write timeout -> `api_call` activity event ->
-  the `reset` fault (half the answer, then a TCP reset).
+Pipeline for every request on the host's port (in this order), as the real server:
+  record in the request log -> injected faults -> count (metrics summary) -> auth (the
+  public paths skip it, matched by exact path whatever the method) -> rate limit -> route
+  match (unknown path or wrong method: plain-text 404, only reached with a valid key) ->
+  scope (container create, template save and pull check it in the handler, after the
+  body) -> handler -> write timeout -> `api_call` activity event -> the `reset` fault
+  (half the answer, then a TCP reset).
 """
 
 from __future__ import annotations
@@ -24,16 +26,16 @@ from wagmios_state import HostState
 log = logging.getLogger("wagmios_sim")
 
 PUBLIC_AUTH_PATHS = ("/api/auth/setup", "/api/auth/verify", "/api/auth/status")
-# GETs of these produce no api_call event (the real feed's noise filter).
+# Paths that skip auth (exact match, any method): `/health/` is not one of them.
+PUBLIC_PATHS = ("/health",) + PUBLIC_AUTH_PATHS
+# Requests to these produce no api_call event (the real feed's noise filter). It matches the
+# exact path whatever the method: that is why POST /api/containers (create) has no event.
 NOISE_PATHS = ("/health", "/api/containers", "/api/marketplace", "/api/metrics/summary",
                "/api/auth/status")
 
 
 def is_noise(method: str, path: str) -> bool:
-    if method != "GET":
-        return False
-    p = path[:-1] if path.endswith("/") and len(path) > 1 else path
-    return p in NOISE_PATHS or p.startswith("/api/system/")
+    return path in NOISE_PATHS or path.startswith("/api/system/")
 
 
 def status_text(code: int) -> str:
@@ -160,32 +162,37 @@ class HostServer:
                 resp.headers["Server"] = "nginx/1.24.0"
                 return resp
 
-        # CHOICE: route matching comes before auth (gorilla/mux runs middleware on matches only).
-        matched = api.match(method, path)
-        if matched is None:
-            entry["status"] = 404
-            return not_found_text()
+        # Auth runs before routing: an unknown path or a wrong method needs a valid key too,
+        # counts toward the rate limit and the metrics summary and gets its api_call event.
         st.feed.count_request()
-        handler, scope, params = matched
+        matched = api.match(method, path)
+        handler, scope, params = matched if matched is not None else (None, api.ANY, {})
+        if path in PUBLIC_PATHS:
+            scope = api.PUBLIC
         ctx = api.Ctx(request=request, body=body, state=st, params=params,
                       extra={"server": self})
+        if handler in api.BODY_FIRST:
+            ctx.extra["deferred_scope"], scope = scope, api.ANY
 
         resp = await self._authorize(ctx, scope, sent_key, header_key)
-        if resp is None:
+        if resp is None and handler is None:
+            resp = not_found_text()
+        elif resp is None:
             try:
                 resp = await handler(ctx)
             except Exception as e:   # noqa: BLE001 - a simulator bug must still answer
                 log.exception("handler crashed")
                 resp = err(500, "INTERNAL_ERROR", f"simulator error: {e}")
-        code = resp.status
+        is_ws = isinstance(resp, web.WebSocketResponse)
+        # A WebSocket session is logged once it closes (the handler returns then); the
+        # status the middleware saw is the default 200.
+        code = 200 if is_ws else resp.status
         entry["status"] = code
         elapsed_ms = int((time.monotonic() - started) * 1000)
-        # CHOICE: an accepted WebSocket upgrade is not reported as an api_call (it would
-        # only be logged when the socket closes, with a meaningless status).
-        if not is_noise(method, path) and not isinstance(resp, web.WebSocketResponse):
+        if not is_noise(method, path) and self.runner is not None:
             st.feed.log("api_call", method, path, status_text(code), ctx.agent,
                         {"status_code": code, "duration_ms": elapsed_ms})
-        if isinstance(resp, web.WebSocketResponse):
+        if is_ws:
             return resp
         if elapsed_ms > st.config.get("write_timeout_ms", 120_000):
             # Go's WriteTimeout: the handler ran, but its response never reaches the client.
@@ -210,7 +217,7 @@ class HostServer:
             return None
         failure = None
         if not st.keys:
-            failure = err(401, "SETUP_REQUIRED", "Run POST /api/auth/setup first")
+            failure = err(401, "SETUP_REQUIRED", "Run first-boot setup before using this endpoint")
         elif not sent_key:
             failure = err(401, "API_KEY_REQUIRED", "X-API-Key header required")
         else:
@@ -236,10 +243,10 @@ class HostServer:
         lim.window = float(self.state.config["rate_window_s"])
         return lim.allow(ident)
 
-    def _rate_limited(self):
-        c = self.state.config
-        return err(429, "RATE_LIMITED",
-                   f"Rate limit exceeded: {c['rate_limit']} requests per {int(c['rate_window_s'])}s")
+    @staticmethod
+    def _rate_limited():
+        # No Retry-After header, a fixed message.
+        return err(429, "RATE_LIMITED", "Too many requests")
 
     @staticmethod
     async def _reset_mid_response(request: web.Request, resp: web.Response) -> web.StreamResponse:

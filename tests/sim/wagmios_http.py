@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 
@@ -22,13 +23,27 @@ def raw_json(obj, status: int = 200) -> web.Response:
     return web.Response(status=status, body=go_json(obj).encode(), content_type="application/json")
 
 
-def ok(data, status: int = 200) -> web.Response:
+def ok(data, status: int = 200, sorted_envelope: bool = False) -> web.Response:
+    """The envelope. Handlers that build it from a Go struct send `success,data,error`;
+    those that build a map[string]interface{} send the keys sorted (`data,error,success`)."""
+    if sorted_envelope:
+        return raw_json({"data": data, "error": None, "success": True}, status)
     return raw_json({"success": True, "data": data, "error": None}, status)
 
 
-def err(status: int, code: str, message: str) -> web.Response:
-    return raw_json({"success": False, "data": None, "error": {"code": code, "message": message}},
-                    status)
+def err(status: int, code: str, message: str, sorted_envelope: bool = False) -> web.Response:
+    error = {"code": code, "message": message}
+    if sorted_envelope:
+        return raw_json({"data": None, "error": error, "success": False}, status)
+    return raw_json({"success": False, "data": None, "error": error}, status)
+
+
+def pretty_json(obj) -> web.Response:
+    """json.MarshalIndent(v, "", "  ") of a map: keys sorted, two-space indent, no newline."""
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False)
+    text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return web.Response(status=200, body=text.encode(), content_type="application/json")
 
 
 def not_found_text() -> web.Response:
@@ -110,10 +125,14 @@ def _check(value, schema, where):
     if isinstance(schema, dict):
         if not isinstance(value, dict):
             raise BadRequest(f"json: cannot unmarshal {_kind(value)} into Go struct{where}")
+        # Like encoding/json: a JSON key names a field exactly or, failing that, without
+        # regard to case ("Image" and "IMAGE" fill `image`); a later duplicate wins.
         out = {}
-        for k, sub in schema.items():
-            if k in value:
-                out[k] = _check(value[k], sub, f" (field {k})")
+        folded = {k.casefold(): k for k in schema}
+        for jk, jv in value.items():
+            k = jk if jk in schema else folded.get(jk.casefold())
+            if k is not None:
+                out[k] = _check(jv, schema[k], f" (field {k})")
         return out
     raise AssertionError(f"bad schema {schema!r}")
 
@@ -155,6 +174,43 @@ class Ctx:
         return go_decode(self.body, schema)
 
 
-def log_container(ctx: Ctx, action: str, target: str, cid: str, success: bool, details: str):
+    def scope_failure(self):
+        """For the routes that check the scope in the handler, after reading the body
+        (container create, template save, pull)."""
+        scope = self.extra.get("deferred_scope")
+        if scope and not self.key.has_scope(scope):
+            return err(403, "SCOPE_REQUIRED", f"{scope} scope required")
+        return None
+
+
+def log_container(ctx: Ctx, action: str, target: str, cid: str, success: bool, details: str,
+                  agent: str | None = None):
+    """container_action: details {"container_id": the reference as given (the new id for
+    create), "details": "" on success or docker's own output on failure}."""
     ctx.state.feed.log("container_action", action, target, "success" if success else "error",
-                       ctx.agent, {"container_id": cid, "details": details})
+                       agent or ctx.agent, {"container_id": cid, "details": details})
+
+
+def docker_failure(exit_code: int = 1) -> web.Response:
+    """What the API says when a docker CLI call fails: only the exit status. Docker's own
+    text goes to the activity feed."""
+    return err(500, "DOCKER_ERROR", f"exit status {exit_code}")
+
+
+def after_start(ctx: Ctx, c):
+    """A container whose process exits at once (control API rule): the start succeeded as
+    far as docker is concerned; the container is `exited` when anyone looks next."""
+    rule = ctx.state.exit_rule(c)
+    if rule is None:
+        return
+
+    def die():
+        if c.status == "running":
+            c.logs.extend(rule.get("logs") or [])
+            c.status, c.exit_code = "exited", int(rule.get("exit_code", 1))
+
+    delay = int(rule.get("after_ms") or 0)
+    if delay:
+        asyncio.get_running_loop().call_later(delay / 1000, die)
+    else:
+        die()

@@ -11,14 +11,28 @@ import secrets
 import time
 
 import wagmios_catalogue as catalogue
-from wagmios_http import BadRequest, Ctx, err, log_container, ok
-from wagmios_state import (MANAGED_ROOT, Container, image_ref_fails, pull_denied_message, rfc3339,
-                           startup_logs)
+from wagmios_http import BadRequest, Ctx, after_start, log_container
+from wagmios_http import err as _err
+from wagmios_http import ok as _ok
+from wagmios_state import (DAEMON_DOWN_TEXT, MANAGED_ROOT, REGISTRY_DOWN_TEXT, Container,
+                           image_ref_fails, pull_denied_message, rfc3339, startup_logs)
 
-MARKET_ENV_KEY_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 APP_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-# CHOICE: compose project names (docker compose -p) are lowercase letters, digits, '-' and '_'.
-PROJECT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+PROJECT_RE = APP_ID_RE      # container_name of start: no "_"
+
+
+# The marketplace handlers answer with Go maps: envelope keys sorted (data, error, success).
+def ok(data):
+    return _ok(data, sorted_envelope=True)
+
+
+def err(status: int, code: str, message: str):
+    return _err(status, code, message, sorted_envelope=True)
+
+
+def slugify(text: str) -> str:
+    """custom_name as the server stores it: lower case, runs of other characters -> "-"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
 
 
@@ -39,13 +53,13 @@ async def marketplace_list(ctx: Ctx):
 
 async def marketplace_app(ctx: Ctx):
     app_id = ctx.params["app_id"]
-    if not APP_ID_RE.match(app_id):
-        return err(400, "INVALID_APP_ID", f"invalid app id {app_id!r}")
     if (r := _manifest_failure(ctx)) is not None:
         return r
-    meta = catalogue.app_meta(app_id)
+    meta = catalogue.app_meta(app_id)        # a badly formed id is simply not found
     if meta is None:
         return err(404, "APP_NOT_FOUND", f'app "{app_id}" not found in marketplace')
+    if (broken := catalogue.template_error(app_id)) is not None:
+        return err(500, "TEMPLATE_FETCH_FAILED", broken)
     return ok({"meta": meta, "template": catalogue.template(app_id),
                "raw_markdown": catalogue.raw_markdown(app_id)})
 
@@ -66,34 +80,32 @@ async def marketplace_create(ctx: Ctx):
         return err(400, "APP_ID_REQUIRED", "app_id is required")
     if not APP_ID_RE.match(app_id):
         return err(400, "INVALID_APP_ID", f"invalid app_id {app_id!r}")
-    custom = req.get("custom_name", "")
-    if custom and not APP_ID_RE.match(custom):
-        return err(400, "INVALID_CUSTOM_NAME", f"invalid custom_name {custom!r}: must match "
-                   "^[a-z0-9][a-z0-9-]{0,62}$")
+    raw_custom = req.get("custom_name", "")
+    custom = slugify(raw_custom)             # "My App" -> "my-app"
+    if raw_custom and not APP_ID_RE.match(custom):
+        return err(400, "INVALID_CUSTOM_NAME", f"invalid custom_name {raw_custom!r}")
     env = req.get("environment") or {}
     for k, v in env.items():
-        if not MARKET_ENV_KEY_RE.match(k):
-            return err(400, "INVALID_ENV", f"invalid environment variable name {k!r}")
-        if any(ch in v for ch in "\r\n\0"):
-            return err(400, "INVALID_ENV", f"environment variable {k} contains a forbidden character")
+        if not catalogue.ENV_NAME_RE.match(k) or any(ch in v for ch in "\r\n\0"):
+            return err(400, "INVALID_REQUEST", f"invalid environment variable {k!r}")
     if req.get("volumes"):
         return err(400, "VOLUME_OVERRIDES_UNSUPPORTED",
                    "volume overrides are not supported; volumes are created under the install directory")
-    ports = {}
-    for h, c in (req.get("ports") or {}).items():
-        if not re.fullmatch(r"\d{1,5}", h) or not 1 <= int(h) <= 65535 or not 1 <= c <= 65535:
-            return err(400, "INVALID_PORT", f"invalid port mapping {h!r}: {c}")
-        ports[str(int(h))] = c
     if (r := _manifest_failure(ctx)) is not None:
         return r
     meta = catalogue.app_meta(app_id)
     if meta is None:
         return err(404, "APP_NOT_FOUND", f'app "{app_id}" not found')
+    if (broken := catalogue.template_error(app_id)) is not None:
+        return err(500, "TEMPLATE_FETCH_FAILED", broken)
     service = custom or app_id
+    # A bad port, like a template the server's own rules reject, fails the compose build;
+    # a required variable without a value does not (the server does not enforce `required`).
+    ports = {str(h): c for h, c in (req.get("ports") or {}).items()}
     try:
         compose = catalogue.build_compose(app_id, service, env, ports)
     except ValueError as e:
-        return err(400, "COMPOSE_BUILD_FAILED", str(e))
+        return err(400, "COMPOSE_BUILD_FAILED", f"failed to build compose file: {e}")
     install_id = custom or f"{app_id}-{int(time.time())}"
     install_dir = f"{MANAGED_ROOT}/{app_id}/{install_id}"
     compose_path = f"{install_dir}/docker-compose.yml"
@@ -116,17 +128,19 @@ async def marketplace_start(ctx: Ctx):
     project, path = req.get("container_name", ""), req.get("compose_path", "")
     if not project:
         return err(400, "CONTAINER_NAME_REQUIRED", "container_name is required")
+    if not PROJECT_RE.match(project):
+        return err(400, "INVALID_CONTAINER_NAME", f"invalid container_name {project!r}: must match "
+                   "^[a-z0-9][a-z0-9-]{0,62}$")
     if not path:
         return err(400, "COMPOSE_PATH_REQUIRED", "compose_path is required")
-    if not PROJECT_RE.match(project):
-        return err(400, "INVALID_CONTAINER_NAME", f"invalid container_name {project!r}: must be "
-                   "lowercase letters, digits, '-' or '_'")
-    clean = posixpath.normpath(path) if path.startswith("/") else ""
-    if not clean.startswith(MANAGED_ROOT + "/") or clean != path:
+    # CHOICE: a relative path is taken relative to the install root; ".." is refused.
+    full = path if path.startswith("/") else f"{MANAGED_ROOT}/{path}"
+    clean = posixpath.normpath(full)
+    if ".." in path.split("/") or not clean.startswith(MANAGED_ROOT + "/"):
         return err(403, "PATH_FORBIDDEN", f"compose_path must be inside {MANAGED_ROOT}")
-    if posixpath.basename(path) not in COMPOSE_FILES:
+    if posixpath.basename(clean) not in COMPOSE_FILES:
         return err(400, "INVALID_COMPOSE_FILE", "compose_path must point to a docker-compose.yml file")
-    rec = st.installs.get(path)
+    rec = st.installs.get(clean)
     if rec is None:
         return err(404, "COMPOSE_NOT_FOUND", "compose file not found at specified path")
     delay = st.config.get("start_latency_ms", 0) / 1000
@@ -135,11 +149,27 @@ async def marketplace_start(ctx: Ctx):
     tmpl = catalogue.template(rec["app_id"])
     image, service = tmpl["image"], rec["service"]
     cname = f"{project}-{service}-1"
-    if st.image_by_ref(image) is None and image_ref_fails(image):
-        return err(500, "COMPOSE_UP_FAILED", f"exit status 1:  {service} Error {pull_denied_message(image)}")
-    ports = [{"host": str(p), "container": str(p), "protocol": "tcp"} for p in tmpl["ports"]]
-    ports += [{"host": h, "container": str(c), "protocol": "tcp"} for h, c in rec["ports"].items()]
-    out = []
+    out: list[str] = []
+
+    def failed(*lines: str):
+        # compose's output is the answer; the event has docker's text too.
+        text = "\n".join(out + [ln.rstrip("\n") for ln in lines]) + "\n"
+        log_container(ctx, "start", project, "", False, text, agent="system")
+        return err(500, "COMPOSE_UP_FAILED", f"docker compose up failed: exit status 1\n{text}")
+
+    if not st.docker_up():
+        return failed(DAEMON_DOWN_TEXT)
+    img = st.image_by_ref(image)
+    if img is None:
+        if not st.config.get("registry_available", True):
+            return failed(f" {service} Error {REGISTRY_DOWN_TEXT}")
+        if image_ref_fails(image):
+            return failed(f" {service} Error {pull_denied_message(image)}")
+    # Published on 0.0.0.0 and on ::, so every binding is listed twice.
+    ports = [{"host": str(p), "container": str(p), "protocol": "tcp", "dual": True}
+             for p in tmpl["ports"]]
+    ports += [{"host": h, "container": str(c), "protocol": "tcp", "dual": True}
+              for h, c in rec["ports"].items()]
     img, pulled = st.ensure_image(image)
     if pulled:
         out += [f" {service} Pulling ", f" {service} Pulled "]
@@ -153,24 +183,22 @@ async def marketplace_start(ctx: Ctx):
         st.containers[c.id] = c
     else:
         c = existing
-    if st.config.get("port_conflicts") and c.status != "running":
-        for p in c.ports:
-            if st.port_in_use(p["host"], "tcp", exclude=c):
-                out += [f" Container {cname}  Starting",
-                        f"Error response from daemon: driver failed programming external "
-                        f"connectivity on endpoint {cname} ({c.id}): Bind for 0.0.0.0:{p['host']} "
-                        "failed: port is already allocated"]
-                return err(500, "COMPOSE_UP_FAILED", "exit status 1: " + "\n".join(out))
+    if pulled:
+        st.feed.pulls += 1
+        st.feed.log("image_pull", "pull", image, "success", "system", "docker compose up")
+    if c.status != "running":
+        if (clash := st.port_conflict(c)) is not None:
+            out.append(f" Container {cname}  Starting")
+            return failed(clash)        # the container stays `created`
     if c.status == "running":
         out.append(f" Container {cname}  Running")
     else:
         out += [f" Container {cname}  Starting", f" Container {cname}  Started"]
         c.status = "running"
         c.logs += startup_logs(cname, image)
-    if pulled:
-        st.feed.pulls += 1
-        st.feed.log("image_pull", "pull", image, "success", "system", "docker compose up")
+        after_start(ctx, c)
     rec["project"], rec["container"] = project, cname
-    log_container(ctx, "start", project, c.id, True, "marketplace install")
+    output = "\n".join(out) + "\n"
+    log_container(ctx, "start", project, "", True, output, agent="system")
     return ok({"container_name": project, "compose_path": path, "status": "started",
-               "output": "\n".join(out) + "\n"})
+               "output": output})

@@ -57,12 +57,19 @@ def key_suffix(key: str | None) -> str | None:
 
 
 def rfc3339(ts: float | None = None) -> str:
-    """Go's time.Time JSON form (RFC3339Nano, UTC, trailing zeros trimmed)."""
-    if ts is None:
-        ts = time.time()
-    d = dt.datetime.fromtimestamp(ts, dt.timezone.utc)
-    frac = f"{d.microsecond:06d}".rstrip("0")
+    """Go's time.Time JSON form (RFC3339Nano, UTC, up to 9 fraction digits, trailing zeros
+    trimmed)."""
+    ns = time.time_ns() if ts is None else int(round(ts * 1e9))
+    secs, frac_ns = divmod(ns, 1_000_000_000)
+    d = dt.datetime.fromtimestamp(secs, dt.timezone.utc)
+    frac = f"{frac_ns:09d}".rstrip("0")
     return d.strftime("%Y-%m-%dT%H:%M:%S") + (f".{frac}" if frac else "") + "Z"
+
+
+def rfc3339_seconds(ts: float | None = None) -> str:
+    """time.RFC3339 (whole seconds), as /api/settings, setup and key creation send."""
+    d = dt.datetime.fromtimestamp(int(time.time() if ts is None else ts), dt.timezone.utc)
+    return d.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def docker_time(ts: float) -> str:
@@ -119,6 +126,33 @@ def parse_image_ref(ref: str) -> tuple[str, str]:
     return repo, tag
 
 
+# What docker prints when the daemon is down / the registry cannot be reached.
+DAEMON_DOWN_TEXT = ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+                    "Is the docker daemon running?\n")
+REGISTRY_DOWN_TEXT = ('Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: '
+                      "lookup registry-1.docker.io: no such host\n")
+
+_REF_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+_REF_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?)"
+_REF_RE = re.compile(rf"^(?:{_REF_DOMAIN}/)?{_REF_COMPONENT}(?:/{_REF_COMPONENT})*"
+                     r"(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$")
+
+
+def reference_error(ref: str) -> str | None:
+    """docker's reference check: None when `ref` is a valid image reference, else what
+    docker prints ("invalid reference format", with the reason for an upper-case name)."""
+    if _REF_RE.match(ref):
+        return None
+    if _REF_RE.match(ref.lower()):
+        repo = ref.split("@")[0]
+        if repo.rfind(":") > repo.rfind("/"):
+            repo = repo[:repo.rfind(":")]
+        if "/" not in repo:
+            repo = "library/" + repo
+        return f"invalid reference format: repository name ({repo}) must be lowercase"
+    return "invalid reference format"
+
+
 def image_ref_fails(ref: str) -> bool:
     """Images the simulated registry does not have."""
     repo, _ = parse_image_ref(ref)
@@ -127,9 +161,15 @@ def image_ref_fails(ref: str) -> bool:
 
 
 def pull_denied_message(ref: str) -> str:
+    """The daemon's refusal (no trailing newline: callers place it in the CLI's text)."""
     repo, _ = parse_image_ref(ref)
     return (f"Error response from daemon: pull access denied for {repo}, repository does not exist "
             f"or may require 'docker login': denied: requested access to the resource is denied")
+
+
+def docker_run_text(reason: str) -> str:
+    """`docker run` wraps a daemon error: "docker: <reason>.\nSee 'docker run --help'.\n"."""
+    return f"docker: {reason.rstrip().rstrip('.')}.\nSee 'docker run --help'.\n"
 
 
 # --------------------------------------------------------------------------- objects
@@ -152,16 +192,24 @@ class Key:
         return "*" in self.scopes or scope in self.scopes
 
     def settings_json(self) -> dict:
+        """GET /api/settings: times in whole seconds."""
         return {"id": self.id, "key_prefix": self.suffix + "...", "scopes": list(self.scopes),
-                "created_at": rfc3339(self.created_at), "last_used_at": rfc3339(self.last_used_at),
+                "created_at": rfc3339_seconds(self.created_at),
+                "last_used_at": rfc3339_seconds(self.last_used_at),
                 "label": self.label, "role": self.role}
 
     def meta_json(self) -> dict:
-        """KeyMeta as the real server serialises it on creation (hash included)."""
-        return {"id": self.id, "key_prefix": self.suffix,
-                "key_hash": hashlib.sha256(self.key.encode()).hexdigest(),
-                "scopes": list(self.scopes), "created_at": rfc3339(self.created_at),
-                "last_used_at": rfc3339(self.last_used_at), "label": self.label, "role": self.role}
+        """`meta` of setup and key-creation answers: "<last 8>...", no hash, whole seconds."""
+        return {"id": self.id, "key_prefix": self.suffix + "...",
+                "scopes": list(self.scopes), "created_at": rfc3339_seconds(self.created_at),
+                "last_used_at": rfc3339_seconds(self.last_used_at), "label": self.label,
+                "role": self.role}
+
+    def list_json(self) -> dict:
+        """An item of GET /api/keys: RFC3339 with nanoseconds."""
+        return {"id": self.id, "key_prefix": self.suffix + "...", "label": self.label,
+                "role": self.role, "scopes": list(self.scopes),
+                "created_at": rfc3339(self.created_at), "last_used_at": rfc3339(self.last_used_at)}
 
 
 @dataclass
@@ -177,6 +225,9 @@ class Container:
     env: list[dict] = field(default_factory=list)
     volumes: list[dict] = field(default_factory=list)
     project: str | None = None
+    exit_code: int | None = None
+    # Docker's health check result; WAGMIOS never shows it (`status` stays "running").
+    health: str | None = None
 
     def to_json(self) -> dict:
         # CHOICE: published ports are listed only while the container is up (as `docker ps`).
@@ -200,6 +251,7 @@ class Image:
     created: float
     size: str
     digest: str = "<none>"
+    virtual_size: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -213,7 +265,8 @@ class Image:
         return {"Containers": "N/A", "CreatedAt": docker_time(self.created),
                 "CreatedSince": human_since(self.created), "Digest": self.digest,
                 "ID": self.short_id, "Repository": self.repository, "SharedSize": "N/A",
-                "Size": self.size, "Tag": self.tag, "UniqueSize": "N/A", "VirtualSize": self.size}
+                "Size": self.size, "Tag": self.tag, "UniqueSize": "N/A",
+                "VirtualSize": self.virtual_size or self.size}
 
 
 # --------------------------------------------------------------------------- logs
@@ -359,7 +412,7 @@ class Faults:
 def default_config() -> dict:
     return {"rate_limit": 100, "rate_window_s": 60.0, "pull_latency_ms": 0,
             "start_latency_ms": 0, "write_timeout_ms": 120_000, "port_conflicts": False,
-            "marketplace_available": True}
+            "marketplace_available": True, "docker_available": True, "registry_available": True}
 
 
 # --------------------------------------------------------------------------- activity
@@ -424,6 +477,10 @@ class HostState:
         self.images: dict[str, Image] = {}
         self.templates: dict[str, dict] = {}
         self.installs: dict[str, dict] = {}   # compose_path -> install record
+        # Host ports held by processes outside docker: {(port, protocol)}.
+        self.host_ports: set[tuple[str, str]] = set()
+        # Containers/images whose process exits as soon as it starts.
+        self.exit_rules: list[dict] = []
         self.setup_token = "wag_setup_" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
         self.config = default_config()
         self.faults = Faults()
@@ -480,6 +537,8 @@ class HostState:
             size = spec.get("size", "120MB")
             full = spec.get("id") or stable_hex("image", repo, tag)
             digest = spec.get("digest") or ("sha256:" + stable_hex("digest", repo, tag))
+            if spec.get("local"):
+                digest = "<none>"     # built on the host, never pushed: no repo digest
         else:  # docker-CLI shaped
             repo, tag = spec.get("Repository", "<none>"), spec.get("Tag", "latest")
             created = now - float(spec.get("age", 30 * DAY))
@@ -489,7 +548,8 @@ class HostState:
         full = full.removeprefix("sha256:")
         if len(full) < 64:
             full = (full + stable_hex("pad", full))[:64]
-        img = Image(id=full, repository=repo, tag=tag, created=created, size=size, digest=digest)
+        img = Image(id=full, repository=repo, tag=tag, created=created, size=size, digest=digest,
+                    virtual_size=spec.get("virtual_size") or spec.get("VirtualSize"))
         self.images[img.id] = img
         return img
 
@@ -537,7 +597,8 @@ class HostState:
         created = now - float(spec.get("age", 0))
         c = Container(id=spec.get("id") or stable_hex("container", self.name, name, str(now)),
                       name=name, image=spec.get("image", "alpine:3.20"), status=status,
-                      ports=ports, created=created, project=spec.get("project"))
+                      ports=ports, created=created, project=spec.get("project"),
+                      health=spec.get("health"))
         c.logs = list(spec.get("logs") or [])
         if not c.logs:
             c.logs = startup_logs(name, c.image, created)
@@ -573,6 +634,35 @@ class HostState:
     def containers_json(self) -> list[dict]:
         return [c.to_json() for c in sorted(self.containers.values(), key=lambda c: -c.created)]
 
+    def port_conflict(self, c: Container) -> str | None:
+        """Why starting `c` cannot publish its ports (docker's text), or None. A port held
+        by a process outside docker always clashes; one held by another container only with
+        config port_conflicts."""
+        for p in c.ports:
+            host, proto = str(p["host"]), p.get("protocol", "tcp")
+            if (host, proto) in self.host_ports:
+                return (f"Error response from daemon: driver failed programming external "
+                        f"connectivity on endpoint {c.name} ({c.id}): Error starting userland "
+                        f"proxy: listen {proto}4 0.0.0.0:{host}: bind: address already in use")
+            if self.config.get("port_conflicts") and self.port_in_use(host, proto, exclude=c):
+                return (f"Error response from daemon: driver failed programming external "
+                        f"connectivity on endpoint {c.name} ({c.id}): Bind for 0.0.0.0:{host} "
+                        "failed: port is already allocated")
+        return None
+
+    def exit_rule(self, c: Container) -> dict | None:
+        """The control API's "exits at once" rule that applies to `c` (by container, then image)."""
+        for r in self.exit_rules:
+            if r.get("container_id") == c.id:
+                return r
+        for r in self.exit_rules:
+            if r.get("image") and parse_image_ref(r["image"]) == parse_image_ref(c.image):
+                return r
+        return None
+
+    def docker_up(self) -> bool:
+        return bool(self.config.get("docker_available", True))
+
     def port_in_use(self, host_port: str, protocol: str, exclude: Container | None = None) -> bool:
         for c in self.containers.values():
             if c is exclude or c.status not in ("running", "paused", "restarting"):
@@ -605,6 +695,9 @@ class HostState:
 
     # -- control view ---------------------------------------------------------------
     def snapshot(self) -> dict:
-        return {"containers": self.containers_json(), "images": self.images_json(),
+        containers = []
+        for c in sorted(self.containers.values(), key=lambda c: -c.created):
+            containers.append(dict(c.to_json(), exit_code=c.exit_code, health=c.health))
+        return {"containers": containers, "images": self.images_json(),
                 "templates": [copy.deepcopy(self.templates[n]) for n in sorted(self.templates)],
                 "installed": [copy.deepcopy(r) for r in self.installs.values()]}
