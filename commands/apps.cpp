@@ -12,6 +12,19 @@ std::string lower(std::string s) {
   return s;
 }
 
+/// "AI & ML" → "ai-ml", as the app's template writes its category.
+std::string slug(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    else if (!out.empty() && out.back() != '-')
+      out.push_back('-');
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   auto apps = co_await ctx.host.api->marketplace(ctx.host.key);
   if (!apps) co_return ctx.fail(apps.error());
@@ -20,7 +33,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   std::vector<protocol::app_summary> shown;
   for (const auto& app : *apps) {
     const auto hay = lower(app.id + " " + app.name + " " + app.category + " " + app.description);
-    const bool category_match = words.size() == 1 && lower(app.category) == words[0];
+    // The list names categories for display ("Media Servers"); a slug names them too.
+    const bool category_match =
+        words.size() == 1 && (lower(app.category) == words[0] || slug(app.category) == words[0]);
     bool all_words = true;
     for (const auto& w : words) all_words = all_words && hay.find(w) != std::string::npos;
     if (category_match || all_words) shown.push_back(app);

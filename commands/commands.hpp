@@ -10,6 +10,9 @@ namespace wagbot::commands {
 app::command make_help();
 app::command make_hosts();
 app::command make_status();
+app::command make_health();
+app::command make_system();
+app::command make_activity();
 app::command make_ps();
 app::command make_inspect();
 app::command make_logs();

@@ -1,5 +1,8 @@
 #include "commands/format.hpp"
 
+#include <cstdio>
+#include <iterator>
+
 namespace wagbot::commands {
 
 std::string short_id(const std::string& id) {
@@ -35,6 +38,29 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
   return out;
+}
+
+std::string size_text(std::uint64_t bytes) {
+  static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, unit == 0 || value >= 100 ? "%.0f %s" : "%.1f %s", value,
+                units[unit]);
+  return buf;
+}
+
+std::string duration_text(std::uint64_t seconds) {
+  const auto days = seconds / 86400, hours = seconds % 86400 / 3600, minutes = seconds % 3600 / 60;
+  if (days > 0)
+    return std::to_string(days) + (days == 1 ? " day " : " days ") + std::to_string(hours) + " h";
+  if (hours > 0) return std::to_string(hours) + " h " + std::to_string(minutes) + " min";
+  if (minutes > 0) return std::to_string(minutes) + " min";
+  return std::to_string(seconds) + " s";
 }
 
 }  // namespace wagbot::commands

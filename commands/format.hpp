@@ -1,5 +1,6 @@
 #pragma once
 // Small text helpers shared by the commands' replies.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ std::string ports_text(const std::vector<protocol::port_binding>& ports);
 std::string status_text(const std::string& status);
 /// A host alias as people type it ("@NAS", "nas") in its stored form ("nas").
 std::string host_alias(std::string text);
+/// A size in bytes as people read it: "2.9 GiB", "512 MiB", "740 B".
+std::string size_text(std::uint64_t bytes);
+/// A span of seconds as people read it: "3 days 4 h", "5 h 12 min", "42 s".
+std::string duration_text(std::uint64_t seconds);
 /// Joins with ", ".
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 

@@ -3,14 +3,14 @@
 namespace wagbot::commands {
 
 std::vector<app::command> all() {
-  return {make_help(),          make_hosts(),   make_status(),     make_ps(),
-          make_inspect(),       make_logs(),    make_start(),      make_stop(),
-          make_restart(),       make_rm(),      make_run(),        make_images(),
-          make_pull(),          make_rmi(),     make_apps(),       make_app(),
-          make_installed(),     make_install(), make_templates(),  make_template(),
-          make_template_save(), make_key_add(), make_key_remove(), make_key_list(),
-          make_default(),       make_audit(),   make_alerts(),     make_alerts_on(),
-          make_alerts_off(),    make_confirm(), make_cancel()};
+  return {
+      make_help(),       make_hosts(),      make_status(),   make_health(),        make_system(),
+      make_activity(),   make_ps(),         make_inspect(),  make_logs(),          make_start(),
+      make_stop(),       make_restart(),    make_rm(),       make_run(),           make_images(),
+      make_pull(),       make_rmi(),        make_apps(),     make_app(),           make_installed(),
+      make_install(),    make_templates(),  make_template(), make_template_save(), make_key_add(),
+      make_key_remove(), make_key_list(),   make_default(),  make_audit(),         make_alerts(),
+      make_alerts_on(),  make_alerts_off(), make_confirm(),  make_cancel()};
 }
 
 }  // namespace wagbot::commands

@@ -37,6 +37,11 @@ task<json> client::call(std::string_view key, const char* method, std::string ta
     req.body = std::move(body);
   }
   const auto started = std::chrono::steady_clock::now();
+  if (!key.empty()) {
+    auto& sent = sent_[std::string(key.substr(key.size() > 8 ? key.size() - 8 : 0))];
+    sent.push_back(started);
+    while (started - sent.front() > std::chrono::minutes(1)) sent.pop_front();
+  }
   auto response = co_await http_.send(where_.base, where_.tls, std::move(req));
   if (!response) {
     auto error = transport_error(response.error());
@@ -248,9 +253,27 @@ task<std::vector<protocol::activity_event>> client::activity(std::string_view ke
   co_return api_error{errc::bad_response, "", "the activity feed had no events", 200};
 }
 
-task<bool> client::health() {
+task<std::chrono::milliseconds> client::health() {
+  const auto started = std::chrono::steady_clock::now();
   auto data = co_await call({}, "GET", "/health", {}, limits_.normal, false);
-  co_return data && data->is_object() && data->value("status", "") == "ok";
+  if (!data) co_return data.error();
+  if (!data->is_object() || data->value("status", "") != "ok")
+    co_return api_error{errc::bad_response, "", "/health did not say ok", 200};
+  co_return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started);
+}
+
+task<json> client::auth_status() {
+  return call({}, "GET", "/api/auth/status", {}, limits_.normal);
+}
+
+std::size_t client::sent_last_minute(std::string_view key) {
+  auto it = sent_.find(key.substr(key.size() > 8 ? key.size() - 8 : 0));
+  if (it == sent_.end()) return 0;
+  const auto now = std::chrono::steady_clock::now();
+  while (!it->second.empty() && now - it->second.front() > std::chrono::minutes(1))
+    it->second.pop_front();
+  return it->second.size();
 }
 
 }  // namespace wagbot::wagmios

@@ -168,11 +168,21 @@ def test_unknown_container_is_answered_without_an_action(bot, ctl, line):
 
 
 def test_unknown_container_reported_by_the_server(bot, ctl):
-    # Without containers:read the bot cannot look the name up: the server's answer is shown.
+    # Without containers:read the bot cannot look the name up: the host answers only
+    # "exit status 1", and Docker's reason is in its activity feed, which system:read reads.
+    bot.grant("alice", "nas", scopes=["containers:write", "system:read"])
+    reply = bot.say("start nosuch")
+    assert reply.startswith("start `nosuch` failed on @nas: no such container (No such container: "
+                            "nosuch)"), reply
+    assert action_calls(ctl, "nas") == ["POST /api/containers/nosuch/start", "GET /api/activity"]
+
+
+def test_without_system_read_the_reply_says_the_host_gives_no_reason(bot, ctl):
     bot.grant("alice", "nas", scopes=["containers:write"])
     reply = bot.say("start nosuch")
-    assert "No such container: nosuch" in reply and "DOCKER_ERROR" in reply
-    assert action_calls(ctl, "nas") == ["POST /api/containers/nosuch/start"]
+    assert "start `nosuch` failed on @nas: the host gives no reason (exit status 1)." in reply
+    assert "needs the `system:read` scope" in reply and "Agent Permissions" in reply
+    assert "Error response" not in reply
 
 
 def test_unknown_template_app_and_image(bot, ctl):
@@ -226,7 +236,8 @@ def test_invalid_input_is_refused_before_the_yes_or_reported_with_the_servers_co
 
 def test_invalid_template_name(bot, ctl):
     bot.grant("alice", "nas")
-    reply = bot.say("template save 'bad name' {}")
+    # The host takes nearly any name ("bad name", "-x", "x.json"), but not a hidden file's.
+    reply = bot.say("template save .hidden {}")
     assert "INVALID_TEMPLATE_NAME" in reply
     assert [t["name"] for t in ctl.state("nas")["templates"]] == ["postgres-dev", "static-site"]
 
@@ -448,10 +459,18 @@ def test_install_whose_start_fails_says_nothing_started(bot, ctl):
     bot.grant("alice", "nas")
     ctl.set_config("nas", port_conflicts=True)  # jellyfin already holds 8096 on nas
     reply = bot.chat(["install jellyfin as films", "yes"]).replies[1]
-    assert "COMPOSE_UP_FAILED" in reply and "port is already allocated" in reply
-    assert "nothing started" in reply
+    assert reply.startswith("Jellyfin did not start on @nas: the port is already taken ("), reply
+    assert "port is already allocated" in reply
     assert "is installing" not in reply
     assert len(requests_with(ctl, "nas", "POST", "/api/marketplace/start")) == 1
+    # What the failed `up` left behind in `created` is named, and its rm offered with a yes.
+    left = [c["name"] for c in ctl.state("nas")["containers"]
+            if c["name"].startswith("films-") and c["status"] == "created"]
+    assert len(left) == 1
+    assert f"It left `{left[0]}` behind, created but not running." in reply
+    assert f"Confirm: rm `{left[0]}` on @nas?" in reply
+    assert left[0] in bot.say("yes")
+    assert not [c for c in ctl.state("nas")["containers"] if c["name"] == left[0]]
 
 
 def test_marketplace_catalogue_unreachable(bot, ctl):

@@ -265,14 +265,15 @@ def test_apps_lists_filters_and_searches_the_catalogue(bot, ctl):
     assert re.search(r"^jellyfin\b", media, re.M) and re.search(r"^plex\b", media, re.M)
     assert not re.search(r"^vaultwarden\b", media, re.M)
     assert re.search(r"^vaultwarden\b", words, re.M) and "1 apps" in words
-    assert "No app matches" in nothing and "media" in nothing
+    # The catalogue's list names categories by display name ("Media Servers").
+    assert "No app matches" in nothing and "Media Servers" in nothing
     assert action_calls(ctl, "nas") == ["GET /api/marketplace"] * 4
 
 
 def test_app_details(bot, ctl):
     bot.grant("alice", "nas")
     reply = bot.say("app jellyfin")
-    assert "Jellyfin (`jellyfin`, media)" in reply
+    assert "Jellyfin (`jellyfin`, Media Servers)" in reply
     assert "jellyfin/jellyfin" in reply and "8096" in reply
     assert re.search(r"^TZ\b", reply, re.M)
     assert "install jellyfin" in reply

@@ -2,7 +2,9 @@
 // Typed async client for one WAGMIOS host. Every call takes the API key of the chat user on
 // whose behalf it runs: the client itself holds no key.
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,8 +84,14 @@ class client {
   task<json> metrics_summary(std::string_view key);
   task<std::vector<protocol::activity_event>> activity(std::string_view key);
 
-  /// `GET /health` without a key.
-  task<bool> health();
+  /// `GET /health` without a key: how long the host took to say it is up.
+  task<std::chrono::milliseconds> health();
+  /// `GET /api/auth/status` without a key: whether the host's setup is done, how many keys.
+  task<json> auth_status();
+
+  /// Requests sent with `key` in the last minute. WAGMIOS allows 100 a minute per key and
+  /// sends no count of its own: this is wagbot's own count, through this client.
+  std::size_t sent_last_minute(std::string_view key);
 
  private:
   task<json> call(std::string_view key, const char* method, std::string target, std::string body,
@@ -96,6 +104,8 @@ class client {
   endpoint where_;
   timeouts limits_;
   observer observer_;
+  /// When each of the last minute's requests went, by the key's last 8 characters.
+  std::map<std::string, std::deque<std::chrono::steady_clock::time_point>, std::less<>> sent_;
 };
 
 /// Turns a transport failure into the error a user is shown.
