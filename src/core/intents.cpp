@@ -70,6 +70,8 @@ std::optional<understanding> understand(std::string_view text, const std::vector
     if (before.host.empty() && !after.host.empty() && before.command == after.command)
       before.host = after.host;
   }
+  // "the memory and cpu of the pi": two clauses, one request.
+  out.actions.erase(std::unique(out.actions.begin(), out.actions.end()), out.actions.end());
   return out;
 }
 

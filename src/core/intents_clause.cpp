@@ -278,8 +278,8 @@ clause_result one_clause(std::string clause, std::string_view original,
   clause = resolve_pronouns(clause, last.args.empty() ? std::string() : last.args.front());
   // The first reader that recognises the clause has it, so the order is part of the meaning.
   for (reader read : {read_help, read_key, read_alerts, read_audit, read_template, read_hosts,
-                      read_scopes, read_health, read_listing, read_ensure, read_logs, read_install,
-                      read_apps, read_pull, read_lifecycle})
+                      read_scopes, read_system, read_activity, read_health, read_listing,
+                      read_ensure, read_logs, read_install, read_apps, read_pull, read_lifecycle})
     if (auto r = read(clause, original, a)) return *r;
   if (auto r = read_typed(clause, g, a)) return *r;
   return read_same_verb(clause, std::move(a), last.command);

@@ -106,8 +106,8 @@ std::optional<clause_result> read_hosts(const std::string& clause, std::string_v
   if (!any_of(clause, {" hosts ", " machines ", " servers ", " boxes ", " nodes ", " host "}))
     return std::nullopt;
   if (any_of(clause, {" how are ", " how is ", " hows ", " health ", " healthy ", " status ",
-                      " ok ", " okay ", " alive ", " online ", " reachable ", " fine "})) {
-    a.command = "status";
+                      " ok ", " okay ", " alive ", " online ", " reachable ", " fine ", " up "})) {
+    a.command = "health";
     return done(std::move(a));
   }
   if (!any_of(clause, {" which ", " what ", " whats ", " list ", " show ", " my ", " there ",
@@ -127,6 +127,25 @@ std::optional<clause_result> read_scopes(const std::string& clause, std::string_
   return done(std::move(a));
 }
 
+// A host's resources: "how much disk is left on the nas?", "memory of the pi" → system.
+std::optional<clause_result> read_system(const std::string& clause, std::string_view, action a) {
+  if (!any_of(clause, {" disk ", " disks ", " memory ", " ram ", " cpu ", " load ", " uptime ",
+                       " resources ", " space ", " free space "}))
+    return std::nullopt;
+  a.command = "system";
+  return done(std::move(a));
+}
+
+// The host's own log of API actions: "what happened on the nas?", "recent activity" → activity.
+std::optional<clause_result> read_activity(const std::string& clause, std::string_view, action a) {
+  if (any_of(clause, {" what happened to "})) return std::nullopt;  // a container's logs
+  if (!any_of(clause, {" activity ", " what happened ", " recent actions ", " events ",
+                       " what has been done ", " what was done "}))
+    return std::nullopt;
+  a.command = "activity";
+  return done(std::move(a));
+}
+
 // Questions about one container: "is jellyfin healthy?", "how is sonarr doing" → inspect;
 // "why did plex crash?" → its logs.
 std::optional<clause_result> read_health(const std::string& clause, std::string_view, action a) {
@@ -140,11 +159,13 @@ std::optional<clause_result> read_health(const std::string& clause, std::string_
       "running", "up",     "healthy", "alive",  "ok",      "okay",    "down",  "working",
       "dead",    "online", "fine",    "broken", "stopped", "crashed", "happy", "doing"};
   std::string target;
+  bool asks_state = false;
   if (!words.empty() && (words[0] == "is" || words[0] == "hows") && words.size() >= 2) {
-    bool asks_state = words[0] == "hows";
+    asks_state = words[0] == "hows";
     for (const auto& w : words) asks_state = asks_state || states.count(w);
     if (asks_state) target = first_named(1);
   } else if (words.size() >= 3 && words[0] == "how" && words[1] == "is") {
+    asks_state = true;
     target = first_named(2);
   } else if (words.size() >= 4 && (words[0] == "what" || words[0] == "which") &&
              (words[1] == "port" || words[1] == "ports" || words[1] == "image") &&
@@ -163,7 +184,12 @@ std::optional<clause_result> read_health(const std::string& clause, std::string_
     a.args = {target};
     return done(std::move(a));
   }
-  if (target.empty() || states.count(target)) return std::nullopt;
+  if (target.empty() || states.count(target)) {
+    // "is the nas ok?", "how is the pi doing": the host itself.
+    if (!asks_state || a.host.empty() || a.host == "all") return std::nullopt;
+    a.command = "health";
+    return done(std::move(a));
+  }
   if (auto question = missing_target("look at", target)) return question;
   a.command = "inspect";
   a.args = {target};

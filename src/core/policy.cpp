@@ -8,11 +8,16 @@ namespace wagbot::core {
 
 bool protection::covers(std::string_view target,
                         const std::vector<protocol::container>& known) const {
-  if (target.empty()) return false;
-  const auto wanted = lowered(target);
-  auto is_protected = [this](std::string_view name) {
+  // Docker's own form of a name starts with `/`: "/wagmios-backend" is the backend too.
+  auto bare = [](std::string_view name) {
+    while (name.starts_with('/')) name.remove_prefix(1);
+    return lowered(name);
+  };
+  const auto wanted = bare(target);
+  if (wanted.empty()) return false;
+  auto is_protected = [&](std::string_view name) {
     return std::any_of(names.begin(), names.end(),
-                       [&](const auto& n) { return lowered(n) == lowered(name); });
+                       [&](const auto& n) { return lowered(n) == bare(name); });
   };
   if (is_protected(wanted)) return true;
   if (wanted.size() < 3) return false;

@@ -43,6 +43,12 @@ TEST_SUITE("core") {
     CHECK_FALSE(guard.covers("ffee", known));
     CHECK_FALSE(guard.covers("wagmios"));
     CHECK_FALSE(guard.covers("nginx", known));
+    // Docker's own spelling of a name, with its leading slash, in what is typed or listed.
+    CHECK(guard.covers("/wagmios-backend"));
+    CHECK(guard.covers("//WAGMIOS-Frontend"));
+    CHECK_FALSE(guard.covers("/"));
+    std::vector<container> slashed{{"0a0b0c0d0e0f", "/wagmios-backend", "img", "running", "", {}}};
+    CHECK(guard.covers("0a0b0c", slashed));
   }
 
   TEST_CASE("only hex text can be an id prefix") {
