@@ -102,7 +102,8 @@ std::string plain_docker_reason(std::string_view words) {
       {"is not running", "it is not running"},
   }};
   const auto line = one_line(words);
-  const auto lower = lowered(line);
+  const auto lower =
+      lowered(one_line(words, std::string_view::npos));  // the phrase may lie past the cut
   for (const auto& [phrase, plain] : known)
     if (lower.find(phrase) != std::string::npos) return std::string(plain) + " (" + line + ")";
   return line;
@@ -114,10 +115,9 @@ std::string compose_reason(std::string_view output) {
     const auto end = output.find('\n');
     const auto raw = output.substr(0, end);
     output = end == std::string_view::npos ? std::string_view{} : output.substr(end + 1);
-    const auto line = one_line(raw);
-    if (line.empty()) continue;
-    last = line;
-    if (lowered(raw).find("error") != std::string::npos) error = line;
+    if (one_line(raw).empty()) continue;
+    last = std::string(raw);
+    if (lowered(raw).find("error") != std::string::npos) error = last;
   }
   return plain_docker_reason(error.empty() ? last : error);
 }

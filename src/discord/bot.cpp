@@ -258,7 +258,8 @@ void bot::update(const core::message_ref& where, core::chat_reply reply) {
   std::string path;
   if (p != prompts_.end() && !p->second.token.empty() &&
       std::chrono::steady_clock::now() - p->second.at < std::chrono::minutes(14)) {
-    path = "/webhooks/" + p->second.application_id + "/" + p->second.token + "/messages/@original";
+    path = "/webhooks/" + p->second.application_id + "/" + p->second.token + "/messages/" +
+           (p->second.follow_up ? p->second.message_id : "@original");
   } else if (auto colon = where.id.find(':'); colon != std::string::npos) {
     path = "/channels/" + where.id.substr(0, colon) + "/messages/" + where.id.substr(colon + 1);
   } else {

@@ -234,8 +234,14 @@ asio::awaitable<void> bot::on_component(const pd::interaction& i) {
     co_return;
   auto result = co_await talk_.choose_id(actor, button->first, button->second);
   auto body = message_body(result, {});
-  body.erase("components");
-  co_await rest_->call("POST", "/webhooks/" + application_id_ + "/" + i.token, body);
+  // What a yes ran may itself ask (a failed install offers the rm of its leftover): that
+  // follow-up keeps its buttons and is a prompt of its own.
+  if (result.confirmation_id.empty()) body.erase("components");
+  auto sent = co_await rest_->call("POST", "/webhooks/" + application_id_ + "/" + i.token, body);
+  if (sent && !result.confirmation_id.empty())
+    remember_prompt(result.confirmation_id,
+                    prompt{application_id_, i.token, i.channel_id, sent->value("id", ""),
+                           std::chrono::steady_clock::now(), true});
   inbox_.finish("discord", i.id);
 }
 

@@ -50,6 +50,7 @@ class bot : public core::chat_transport {
     std::string application_id, token;  ///< the interaction that posted it (valid 15 min)
     std::string channel_id, message_id;
     std::chrono::steady_clock::time_point at;
+    bool follow_up = false;  ///< a follow-up of the interaction, not its original message
   };
 
   void on_dispatch(const std::string& type, const pd::json& data);

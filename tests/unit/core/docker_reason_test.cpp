@@ -83,6 +83,9 @@ TEST_SUITE("core") {
           "the port is already taken (driver failed: Bind for 0.0.0.0:80 failed: port is "
           "already allocated)");
     CHECK(plain_docker_reason("something new\nmore") == "something new");
+    // The phrase is looked for in the whole line, even past where it is cut for display.
+    CHECK(plain_docker_reason(std::string(250, 'x') + ": bind: address already in use")
+              .starts_with("the port is already taken (xxx"));
   }
 
   TEST_CASE("one line: the first line that says something, trimmed and cut") {
