@@ -73,21 +73,34 @@ std::vector<const protocol::env_spec*> missing_settings(const protocol::app_deta
 std::string squeezed(std::string_view text) {
   std::string out;
   for (char c : text)
-    if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(c);
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return out;
 }
 
-boost::asio::awaitable<core::chat_reply> app_not_found(app::command_context& ctx,
-                                                       const std::string& app_id) {
+using catalogue = std::vector<protocol::app_summary>;
+
+/// The catalogue id of the one app whose id or display name is `said` but for case and
+/// punctuation; nullopt when none or several are.
+std::optional<std::string> catalogue_id(const catalogue& apps, const std::string& said) {
+  std::optional<std::string> found;
+  for (const auto& a : apps)
+    if (squeezed(a.id) == squeezed(said) || squeezed(a.name) == squeezed(said)) {
+      if (found && *found != a.id) return std::nullopt;
+      found = a.id;
+    }
+  return found;
+}
+
+core::chat_reply app_not_found(const app::command_context& ctx, const std::string& app_id,
+                               const catalogue& apps) {
   const std::string none = "No app `" + app_id + "` in the marketplace of @" + ctx.host.alias + ".";
-  auto apps = co_await ctx.host.api->marketplace(ctx.host.key);
   std::vector<core::spelling> ids;
-  if (apps)
-    for (const auto& a : *apps) ids.push_back({a.id, {squeezed(a.id), squeezed(a.name)}});
+  for (const auto& a : apps) ids.push_back({a.id, {squeezed(a.id), squeezed(a.name)}});
   const auto near = core::nearest(squeezed(app_id), ids);
-  if (near.empty()) co_return core::error_reply(none + " `apps <words>` searches it.");
+  if (near.empty()) return core::error_reply(none + " `apps <words>` searches it.");
   // A question back: `install <the id>` is one word away.
-  co_return core::say(core::tone::info, none + " Did you mean " + core::choices(near) + "?");
+  return core::say(core::tone::info, none + " Did you mean " + core::choices(near) + "?");
 }
 
 /// A compose up that failed: compose's reason, and the containers it left behind in
@@ -129,16 +142,22 @@ boost::asio::awaitable<core::chat_reply> start_failed(app::command_context& ctx,
 }
 
 boost::asio::awaitable<std::optional<core::chat_reply>> check(app::command_context& ctx,
-                                                              const core::action& act) {
+                                                              core::action& act) {
   auto r = read_install(act, ctx.spec.usage);
   if (!r.problem.empty()) co_return core::error_reply(r.problem + " Nothing was installed.");
   // The host does not enforce the settings an app needs: wagbot asks for them first. Without
   // marketplace:read (or when the catalogue cannot show the app) the host decides alone.
   auto detail = co_await ctx.host.api->app(ctx.host.key, r.app_id);
-  if (!detail) {
-    if (detail.error().code == "APP_NOT_FOUND") co_return co_await app_not_found(ctx, r.app_id);
-    co_return std::nullopt;
+  if (!detail && detail.error().code == "APP_NOT_FOUND") {
+    // "open webui", "home assistant": the one app whose id or name it spells is meant.
+    auto apps = co_await ctx.host.api->marketplace(ctx.host.key);
+    const auto listed = apps ? std::move(*apps) : catalogue{};
+    auto id = catalogue_id(listed, r.app_id);
+    if (!id) co_return app_not_found(ctx, r.app_id, listed);
+    act.args[0] = r.app_id = *id;
+    detail = co_await ctx.host.api->app(ctx.host.key, r.app_id);
   }
+  if (!detail) co_return std::nullopt;
   const auto missing = missing_settings(*detail, r.env);
   if (missing.empty()) co_return std::nullopt;
   std::string names, example;

@@ -78,7 +78,7 @@ run_request read_run(const core::action& act) {
 }
 
 boost::asio::awaitable<std::optional<core::chat_reply>> check(app::command_context&,
-                                                              const core::action& act) {
+                                                              core::action& act) {
   auto r = read_run(act);
   if (r.problem.empty()) co_return std::nullopt;
   co_return core::error_reply(r.problem + " Nothing was created.");

@@ -212,8 +212,9 @@ asio::awaitable<chat_reply> dispatcher::run_confirmed(const requester& who, cons
 }
 
 asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const command& cmd,
-                                                    const core::action& act,
+                                                    const core::action& asked,
                                                     const std::string& alias, bool confirmed) {
+  core::action act = asked;  // the checker may put an argument in the host's own form
   const auto& spec = cmd.spec;
   const auto& guard = eng_.guard();
   const std::string literal = spec.targets_container && !act.args.empty() ? act.args[0] : "";

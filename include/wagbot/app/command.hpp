@@ -53,9 +53,11 @@ using handler =
     std::function<boost::asio::awaitable<core::chat_reply>(command_context&, const core::action&)>;
 
 /// Checks a command's arguments as the host would, before anything is asked or run: the
-/// refusal to show, or nothing when the command may go on. May ask the host (read-only).
+/// refusal to show, or nothing when the command may go on. May ask the host (read-only), and
+/// may put an argument in the host's own form (an app's catalogue id for the way it was said),
+/// which is then what is asked about and run.
 using checker = std::function<boost::asio::awaitable<std::optional<core::chat_reply>>(
-    command_context&, const core::action&)>;
+    command_context&, core::action&)>;
 
 struct command {
   core::command_spec spec;
