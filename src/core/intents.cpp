@@ -20,10 +20,29 @@ std::optional<understanding> understand(std::string_view text, const std::vector
   understanding out;
   action last;  // the previous clause's: its verb, host and container carry over
   bool any = false;
+  // "hi", "hello there, how are you?", "good morning": a greeting gets one back, not usage help.
+  const auto first = words_of(s);
+  const bool greeting =
+      !first.empty() &&
+      (std::set<std::string>{"hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "sup"}.count(
+           first[0]) ||
+       (first.size() > 1 && first[0] == "good" &&
+        std::set<std::string>{"morning", "afternoon", "evening", "day"}.count(first[1])));
+  auto greet = [&out] {
+    out.actions.clear();
+    out.question =
+        "Hello! Ask me in plain words (\"what's running on the nas?\", \"restart nginx\") or "
+        "type `help` for the commands.";
+    return out;
+  };
   for (const auto& clause : clauses_of(s)) {
     const auto clause_words = words_of(clause);
-    if (std::all_of(clause_words.begin(), clause_words.end(), is_filler))
-      continue;  // "hey wagbot, …", "…, thanks", "; then"
+    static const std::set<std::string> greeting_words = {
+        "hi",  "hello", "hey",     "hiya",      "howdy",   "yo",    "greetings",
+        "sup", "good",  "morning", "afternoon", "evening", "there", "wagbot"};
+    if (std::all_of(clause_words.begin(), clause_words.end(),
+                    [](const std::string& w) { return is_filler(w) || greeting_words.count(w); }))
+      continue;  // "hey wagbot, …", "hi, …", "…, thanks", "; then"
     auto r = one_clause(clause, text, hosts, g, last);
     if (!r.understood) {
       if (any) {
@@ -33,6 +52,7 @@ std::optional<understanding> understand(std::string_view text, const std::vector
                        "\". Could you say it as separate requests?";
         return out;
       }
+      if (greeting) return greet();
       return std::nullopt;
     }
     any = true;
@@ -62,6 +82,7 @@ std::optional<understanding> understand(std::string_view text, const std::vector
     out.question = "You're welcome.";  // a reply, not a command: no usage help
     return out;
   }
+  if (!any && greeting) return greet();
   // "restart nginx and postgres on the nas": a host named at the end of a run of the same
   // verb applies to the whole run.
   for (std::size_t i = out.actions.size(); i-- > 1;) {
