@@ -36,8 +36,8 @@ std::optional<clause_result> read_host(std::string& clause, const std::vector<ho
     // "turn on alerts", "details on postgres": an "on" that names no host.
     const auto before = words_of(clause.substr(0, p));
     static const std::set<std::string> not_a_host_after = {
-        "turn",   "switch",        "power", "details", "info", "information",
-        "alerts", "notifications", "based", "keep",    "put",  "alert"};
+        "turn",          "switch", "power", "details", "info",  "information", "alerts",
+        "notifications", "based",  "keep",  "put",     "alert", "check"};
     if (!before.empty() && not_a_host_after.count(before.back())) continue;
     static const std::set<std::string> not_a_host = {"alerts", "notifications", "in",   "for",
                                                      "here",   "there",         "this", "now"};
@@ -80,6 +80,13 @@ std::optional<clause_result> read_listing(const std::string& clause, std::string
       has(clause, " show me the containers ") || has(clause, " list all containers ") ||
       has(clause, " whats up ") || has(clause, " show everything ") ||
       has(clause, " show me everything ")) {
+    a.command = "ps";
+    return done(std::move(a));
+  }
+  // "are there any stopped containers?", "how many containers are on the pi?"
+  if (any_of(clause, {" how many containers ", " stopped containers ", " exited containers ",
+                      " crashed containers ", " dead containers "}) ||
+      (has(clause, " are there any ") && any_of(clause, {" containers ", " running "}))) {
     a.command = "ps";
     return done(std::move(a));
   }
@@ -174,8 +181,12 @@ std::optional<clause_result> read_install(const std::string& clause, std::string
 
 // Apps: browsing the marketplace; the words left are what to search for.
 std::optional<clause_result> read_apps(const std::string& clause, std::string_view, action a) {
+  // "what can I install?", "is there a jellyfin app?", "do you have an app for photos?"
+  const bool asks_for_an_app =
+      any_of(clause, {" what can i install ", " what could i install "}) ||
+      (has(clause, " app ") && any_of(clause, {" is there ", " do you have ", " any "}));
   if (!has(clause, " apps ") && !has(clause, " marketplace ") && !has(clause, " catalogue ") &&
-      !has(clause, " catalog "))
+      !has(clause, " catalog ") && !asks_for_an_app)
     return std::nullopt;
   a.command = "apps";
   for (const auto& w : words_of(clause))
@@ -222,8 +233,30 @@ std::optional<clause_result> read_lifecycle(const std::string& clause, std::stri
                  std::string(found->command) + " " + target + "`?");
   }
   a.command = found->command;
+  // "delete the redis image": the image, not a container.
+  if (a.command == "rm" && any_of(clause, {" image ", " images "})) a.command = "rmi";
   a.args = {target};
   return done(std::move(a));
+}
+
+// A new container from an image: "spin up a redis container", "create a new nginx container",
+// "launch an alpine container" → run <image> (it asks first).
+std::optional<clause_result> read_run(const std::string& clause, std::string_view, action a) {
+  const auto words = words_of(clause);
+  static const std::set<std::string> makes = {"spin",  "create", "launch", "run",
+                                              "start", "fire",   "make"};
+  for (std::size_t i = 0; i + 2 < words.size(); ++i) {
+    if (!makes.count(words[i])) continue;
+    std::size_t j = i + 1;
+    if (words[j] == "up") ++j;
+    if (j >= words.size() || (words[j] != "a" && words[j] != "an" && words[j] != "new")) continue;
+    while (j < words.size() && (words[j] == "a" || words[j] == "an" || words[j] == "new")) ++j;
+    if (j >= words.size() || is_filler(words[j])) continue;
+    a.command = "run";
+    a.args = {words[j]};
+    return done(std::move(a));
+  }
+  return std::nullopt;
 }
 
 // "…and postgres" after a verb: the same verb on another target.
@@ -277,9 +310,10 @@ clause_result one_clause(std::string clause, std::string_view original,
   if (auto question = read_host(clause, hosts, last.host, a.host)) return *question;
   clause = resolve_pronouns(clause, last.args.empty() ? std::string() : last.args.front());
   // The first reader that recognises the clause has it, so the order is part of the meaning.
-  for (reader read : {read_help, read_key, read_alerts, read_audit, read_template, read_hosts,
-                      read_scopes, read_system, read_activity, read_health, read_listing,
-                      read_ensure, read_logs, read_install, read_apps, read_pull, read_lifecycle})
+  for (reader read :
+       {read_help, read_key, read_alerts, read_audit, read_template, read_default, read_hosts,
+        read_scopes, read_system, read_activity, read_health, read_listing, read_ensure, read_logs,
+        read_install, read_apps, read_pull, read_run, read_lifecycle})
     if (auto r = read(clause, original, a)) return *r;
   if (auto r = read_typed(clause, g, a)) return *r;
   return read_same_verb(clause, std::move(a), last.command);

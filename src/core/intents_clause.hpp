@@ -45,6 +45,7 @@ std::optional<clause_result> read_scopes(const std::string&, std::string_view, a
 std::optional<clause_result> read_health(const std::string&, std::string_view, action);
 std::optional<clause_result> read_system(const std::string&, std::string_view, action);
 std::optional<clause_result> read_activity(const std::string&, std::string_view, action);
+std::optional<clause_result> read_default(const std::string&, std::string_view, action);
 
 /// One clause: its host (or the previous clause's), pronouns resolved against `last`, then the
 /// first reader that places it.

@@ -86,8 +86,18 @@ std::optional<clause_result> read_key(const std::string& clause, std::string_vie
 
 // "show the template for immich"
 std::optional<clause_result> read_template(const std::string& clause, std::string_view, action a) {
+  if (has(clause, " templates ") && !has(clause, " save ")) {
+    a.command = "templates";  // "what templates do I have?"
+    return done(std::move(a));
+  }
   if (!has(clause, " template ") || has(clause, " save ")) return std::nullopt;
   auto target = target_after(clause, " template ");
+  if (target.empty()) {  // "show me the postgres-dev template"
+    static const std::set<std::string> not_a_name = {"show",  "get",  "see",   "view",  "open",
+                                                     "which", "what", "whats", "print", "display"};
+    for (const auto& w : words_of(clause.substr(0, clause.find(" template "))))
+      if (!is_filler(w) && !not_a_name.count(w)) target = w;
+  }
   if (target.empty() || is_pronoun(target)) return std::nullopt;
   a.command = "template";
   a.args = {target};
@@ -95,7 +105,9 @@ std::optional<clause_result> read_template(const std::string& clause, std::strin
 }
 
 std::optional<clause_result> read_audit(const std::string& clause, std::string_view, action a) {
-  if (!any_of(clause, {" audit ", " who did ", " who has done ", " who changed "}))
+  if (!any_of(clause, {" audit ", " who did ", " who has done ", " who changed ", " who restarted ",
+                       " who stopped ", " who started ", " who deleted ", " who removed ",
+                       " who installed ", " who pulled "}))
     return std::nullopt;
   a.command = "audit";
   return done(std::move(a));
@@ -105,6 +117,8 @@ std::optional<clause_result> read_audit(const std::string& clause, std::string_v
 std::optional<clause_result> read_hosts(const std::string& clause, std::string_view, action a) {
   if (!any_of(clause, {" hosts ", " machines ", " servers ", " boxes ", " nodes ", " host "}))
     return std::nullopt;
+  // "what is running on all my servers": containers, not the hosts themselves.
+  if (any_of(clause, {" running ", " containers ", " images ", " installed "})) return std::nullopt;
   if (any_of(clause, {" how are ", " how is ", " hows ", " health ", " healthy ", " status ",
                       " ok ", " okay ", " alive ", " online ", " reachable ", " fine ", " up "})) {
     a.command = "health";
@@ -121,16 +135,30 @@ std::optional<clause_result> read_hosts(const std::string& clause, std::string_v
 // What the user may do: "what can I do on the nas?", "my permissions on the pi" → status.
 std::optional<clause_result> read_scopes(const std::string& clause, std::string_view, action a) {
   if (!any_of(clause, {" what can i do ", " allowed ", " permissions ", " permission ", " scopes ",
-                       " my access ", " may i ", " what can i "}))
+                       " my access ", " may i ", " what can i "}) ||
+      has(clause, " install "))
     return std::nullopt;
   a.command = "status";
+  return done(std::move(a));
+}
+
+// The room's default host: "make the nas the default here", "what's the default host?".
+std::optional<clause_result> read_default(const std::string& clause, std::string_view, action a) {
+  if (!has(clause, " default ") || has(clause, " alerts ")) return std::nullopt;
+  a.command = "default";
+  if (any_of(clause, {" clear ", " no default ", " remove ", " unset ", " forget "}))
+    a.args = {"none"};
+  else if (!a.host.empty() && a.host != "all")
+    a.args = {a.host};
+  a.host.clear();
   return done(std::move(a));
 }
 
 // A host's resources: "how much disk is left on the nas?", "memory of the pi" → system.
 std::optional<clause_result> read_system(const std::string& clause, std::string_view, action a) {
   if (!any_of(clause, {" disk ", " disks ", " memory ", " ram ", " cpu ", " load ", " uptime ",
-                       " resources ", " space ", " free space "}))
+                       " resources ", " space ", " free space "}) ||
+      any_of(clause, {" install ", " set up ", " setup ", " deploy ", " uptime kuma "}))
     return std::nullopt;
   a.command = "system";
   return done(std::move(a));
@@ -164,6 +192,9 @@ std::optional<clause_result> read_health(const std::string& clause, std::string_
     asks_state = words[0] == "hows";
     for (const auto& w : words) asks_state = asks_state || states.count(w);
     if (asks_state) target = first_named(1);
+  } else if (words.size() >= 3 && (words[0] == "what" || words[0] == "which") &&
+             words[1] == "version") {
+    target = first_named(2);  // "what version of nginx is running"
   } else if (words.size() >= 3 && words[0] == "how" && words[1] == "is") {
     asks_state = true;
     target = first_named(2);

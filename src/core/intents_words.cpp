@@ -25,10 +25,11 @@ const std::set<std::string> pronouns = {"it",   "its", "that",  "this",
 
 // What a request to browse the marketplace says besides the words it searches for.
 const std::set<std::string> apps_words = {
-    "apps",      "show",        "list",      "what",    "whats",  "are",    "there",
-    "available", "marketplace", "catalogue", "catalog", "browse", "search", "find",
-    "any",       "which",       "in",        "is",      "do",     "have",   "we",
-    "i",         "can",         "install",   "get",     "could",  "there"};
+    "apps",       "show",        "list",      "what",    "whats",  "are",    "there",
+    "available",  "marketplace", "catalogue", "catalog", "browse", "search", "find",
+    "any",        "which",       "in",        "is",      "do",     "have",   "we",
+    "i",          "can",         "install",   "get",     "could",  "there",  "category",
+    "categories", "you",         "offer",     "a",       "an"};
 
 const verb_form verbs[] = {{" restart ", "restart", "restart"},
                            {" reboot ", "restart", "restart"},
@@ -74,7 +75,9 @@ const verb_form verbs[] = {{" restart ", "restart", "restart"},
                            {" info about ", "inspect", "inspect"},
                            {" describe ", "inspect", "inspect"},
                            {" status of ", "inspect", "inspect"},
-                           {" tell me about ", "inspect", "inspect"}};
+                           {" tell me about ", "inspect", "inspect"},
+                           {" check on ", "inspect", "inspect"},
+                           {" look at ", "inspect", "inspect"}};
 
 }  // namespace
 
@@ -154,6 +157,12 @@ std::string normalise(std::string_view text) {
   for (char c : out)
     if (!(c == ' ' && (squeezed.empty() || squeezed.back() == ' '))) squeezed.push_back(c);
   while (!squeezed.empty() && squeezed.back() == ' ') squeezed.pop_back();
+  // "bring jellyfin back online", "take sonarr offline": the particles of the same meaning.
+  for (const auto& [from, to] :
+       {std::pair<std::string_view, std::string_view>{" online", " up"}, {" offline", " down"}})
+    for (auto p = squeezed.find(from); p != std::string::npos; p = squeezed.find(from, p + 1))
+      if (p + from.size() == squeezed.size() || squeezed[p + from.size()] == ' ')
+        squeezed.replace(p, from.size(), to);
   return " " + particles_together(squeezed) + " ";
 }
 
@@ -218,6 +227,9 @@ std::string find_host(std::string& clause, const std::vector<host_words>& hosts,
         const std::string_view l(lead);
         if (placed_only && (l == " the " || l == " ") && word[0] != '@') continue;
         const auto needle = std::string(lead) + word + " ";
+        // "in the media category": a category named like a host is still a category.
+        if (placed_only && (has(clause, needle + "category ") || has(clause, needle + "apps ")))
+          continue;
         if (has(clause, needle)) hits.push_back({needle.size(), {h.alias, needle}});
       }
     }
@@ -287,6 +299,17 @@ std::vector<std::string> clauses_of(const std::string& s) {
     rest = " " + rest.substr(cut + len);
   }
   out.push_back(rest);
+  // "stop and remove old-nginx on the nas": a verb alone shares the next clause's object.
+  for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+    std::size_t at = 0, next_at = 0;
+    const auto* verb = first_verb(out[i], at);
+    const auto* next = first_verb(out[i + 1], next_at);
+    if (!verb || !next || !target_after(out[i], verb->phrase).empty() ||
+        target_after(out[i + 1], next->phrase).empty())
+      continue;
+    out[i] = out[i].substr(0, out[i].size() - 1) +
+             out[i + 1].substr(next_at + std::string_view(next->phrase).size() - 1);
+  }
   return out;
 }
 

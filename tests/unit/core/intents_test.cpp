@@ -117,7 +117,8 @@ const example corpus[] = {
     {"restart nginx redis", "?"},       // a mistyped command is asked about, never guessed
     {"stop nginx now please", "stop nginx"},
     // not requests at all: the usual help answers
-    {"hello there", "-"},
+    {"hello there", "?"},  // a greeting back
+    {"frobnicate the widgets", "-"},
     {"thanks!", "?"},  // a reply ("You're welcome."), not usage help
     {"the weather is nice", "-"},
     {"", "-"},
@@ -179,8 +180,8 @@ TEST_SUITE("core") {
     REQUIRE(compound.plan.has_value());
     CHECK_FALSE(compound.plan->question.empty());
 
-    auto nonsense = read_line("hello there", counted, g);
+    auto nonsense = read_line("frobnicate the widgets", counted, g);
     REQUIRE(nonsense.error.has_value());
-    CHECK(nonsense.error->message.find("Unknown command `hello`") == 0);
+    CHECK(nonsense.error->message.find("Unknown command `frobnicate`") == 0);
   }
 }
