@@ -252,6 +252,11 @@ std::optional<clause_result> read_run(const std::string& clause, std::string_vie
     if (j >= words.size() || (words[j] != "a" && words[j] != "an" && words[j] != "new")) continue;
     while (j < words.size() && (words[j] == "a" || words[j] == "an" || words[j] == "new")) ++j;
     if (j >= words.size() || is_filler(words[j])) continue;
+    // "start a b" may name a container called `a`: only a word that can only make one counts,
+    // or the noun itself ("start a redis container").
+    const bool noun =
+        j + 1 < words.size() && (words[j + 1] == "container" || words[j + 1] == "instance");
+    if (!noun && (words[i] == "start" || words[i] == "run" || words[i] == "fire")) continue;
     a.command = "run";
     a.args = {words[j]};
     return done(std::move(a));

@@ -282,10 +282,11 @@ def test_without_a_planner_section_nothing_is_sent(bot, llm):
 def test_commands_sentences_and_single_words_never_reach_the_model(bot, llm):
     bot.grant("alice", "nas")
     with_planner(bot, llm)
-    run = bot.chat(["ps @nas", "restart a b", "what's running on the nas?", "hello"])
+    run = bot.chat(["ps @nas", "restart a b", "what's running on the nas?", "hello", "frobnicate"])
     assert "containers on @nas" in run.replies[0]
     assert "not sure what \"b\" means" in run.replies[1]  # a question back, nothing run
-    assert "Unknown command `hello`" in run.replies[3]
+    assert run.replies[3].startswith("Hello! Ask me in plain words")  # a greeting back
+    assert "Unknown command `frobnicate`" in run.replies[4]
     assert llm.requests == []
 
 
