@@ -35,14 +35,15 @@ def test_commands_registered_from_the_specs(bot, dctl):
     cmds = {c["name"]: c for c in dctl.commands(guild_id=wd.GUILD)}
     for name in ("help", "hosts", "status", "ps", "logs", "start", "stop", "restart", "rm", "run",
                  "images", "pull", "rmi", "apps", "app", "installed", "install", "templates",
-                 "template", "key", "default", "audit", "confirm", "cancel"):
+                 "template", "key", "default", "audit", "confirm", "cancel", "health", "system",
+                 "activity"):
         assert name in cmds, f"/{name} not registered: {sorted(cmds)}"
     subs = lambda c: sorted(o["name"] for o in cmds[c]["options"] if o["type"] == 1)  # noqa: E731
     assert subs("key") == ["add", "list", "remove"]
     assert subs("template") == ["save", "show"]
     # each command that calls a host has a `host` option with autocomplete
     for name in ("ps", "logs", "restart", "stop", "rm", "run", "pull", "images", "apps", "app",
-                 "install", "templates", "status"):
+                 "install", "templates", "status", "health", "system", "activity"):
         host = [o for o in cmds[name]["options"] if o["name"] == "host"]
         assert host and host[0]["type"] == 3 and host[0].get("autocomplete"), (name, cmds[name]["options"])
     container = [o for o in cmds["restart"]["options"] if o["name"] == "container"][0]
