@@ -103,7 +103,9 @@ asio::awaitable<void> bot::encryption_notice(std::string room) {
           "to turn it on, or create a room with encryption turned off (in Element: New room → "
           "turn off \"Enable end-to-end encryption\") and invite me there.");
   // Remembered only once it is out: a crash before that sends it again rather than never.
-  if (co_await outbox_->send(room, "m.room.message", render(r))) kv_.set(flag, "sent");
+  if (co_await outbox_->send(room, "m.room.message",
+                             render(r, {}, 24 * 1024, message_kind::notice)))
+    kv_.set(flag, "sent");
   notices_.erase(room);
 }
 
@@ -192,7 +194,7 @@ asio::awaitable<void> bot::leaked_key(const pm::event& e) {
                                          " Treat the key as leaked: revoke it in WAGMIOS Settings, "
                                          "create a new one, and send it to me in a direct chat "
                                          "with `key add <host> <key>`.");
-  auto content = render(r, {e.sender});
+  auto content = render(r, {e.sender}, 24 * 1024, message_kind::notice);
   content["body"] = e.sender + ": " + content["body"].get<std::string>();
   content["formatted_body"] =
       html_escape(e.sender) + ": " + content["formatted_body"].get<std::string>();
@@ -283,7 +285,8 @@ asio::awaitable<void> bot::reply(const pm::event& to, const core::chat_reply& r)
   for (const char* key : {"✅", "❌"}) {
     pm::json reaction{
         {"m.relates_to", {{"rel_type", "m.annotation"}, {"event_id", *sent}, {"key", key}}}};
-    co_await outbox_->send(to.room_id, "m.reaction", reaction);
+    if (auto mine = co_await outbox_->send(to.room_id, "m.reaction", reaction))
+      prompt_reactions_[*sent].push_back(*mine);
   }
 }
 
@@ -299,7 +302,8 @@ void bot::post(const std::string& room, core::chat_reply reply,
           self.log_.warn("an alert for {} was not posted: not logged in to Matrix", room);
           co_return;
         }
-        auto sent = co_await self.outbox_->send(room, "m.room.message", render(reply));
+        auto sent = co_await self.outbox_->send(room, "m.room.message",
+                                                render(reply, {}, 24 * 1024, message_kind::notice));
         if (!sent || actions.empty()) co_return;
         // Stored, so that a reaction after a restart still runs what the alert offered.
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -346,10 +350,18 @@ void bot::update(const core::message_ref& where, core::chat_reply reply) {
   content["body"] = "* " + fresh["body"].get<std::string>();
   content["m.new_content"] = fresh;
   content["m.relates_to"] = {{"rel_type", "m.replace"}, {"event_id", where.id}};
+  // A resolved prompt takes no more choices: its ✅ and ❌ go (those sent since this start).
+  std::vector<std::string> reactions;
+  if (auto it = prompt_reactions_.find(where.id); it != prompt_reactions_.end()) {
+    reactions = std::move(it->second);
+    prompt_reactions_.erase(it);
+  }
   spawn(
-      [](outbox& out, std::string room, pm::json content) -> asio::awaitable<void> {
+      [](outbox& out, std::string room, pm::json content,
+         std::vector<std::string> reactions) -> asio::awaitable<void> {
         co_await out.send(room, "m.room.message", std::move(content));
-      }(*outbox_, where.room, std::move(content)),
+        for (const auto& id : reactions) co_await out.redact(room, id, "resolved");
+      }(*outbox_, where.room, std::move(content), std::move(reactions)),
       "prompt edit");
 }
 

@@ -67,22 +67,44 @@ std::string cut(const std::string& s, std::size_t max) {
 
 using core::mood_marker;
 
-std::string table_html(const core::table& t) {
-  std::string out = "<table><thead><tr>";
-  for (const auto& h : t.headers) out += "<th>" + html_escape(h) + "</th>";
-  out += "</tr></thead><tbody>";
-  for (const auto& row : t.rows) {
-    out += "<tr>";
-    for (const auto& cell : row) out += "<td>" + inline_html(cell) + "</td>";
-    out += "</tr>";
-  }
-  return out + "</tbody></table>";
+/// A row's cells after the first, the empty ones left out.
+std::vector<std::string> rest_of(const std::vector<std::string>& row) {
+  std::vector<std::string> out;
+  for (std::size_t k = 1; k < row.size(); ++k)
+    if (!row[k].empty()) out.push_back(row[k]);
+  return out;
 }
 
 }  // namespace
 
+std::string table_list_html(const core::table& t) {
+  std::string out = "<ul>";
+  for (const auto& row : t.rows) {
+    if (row.empty()) continue;
+    out += "<li><b>" + inline_html(row[0]) + "</b>";
+    const auto rest = rest_of(row);
+    for (std::size_t k = 0; k < rest.size(); ++k)
+      out += (k == 0 ? (t.headers.size() == 2 ? ": " : " — ") : " · ") + inline_html(rest[k]);
+    out += "</li>";
+  }
+  return out + "</ul>";
+}
+
+std::string table_list_plain(const core::table& t) {
+  std::string out;
+  for (const auto& row : t.rows) {
+    if (row.empty()) continue;
+    out += "• " + row[0];
+    const auto rest = rest_of(row);
+    for (std::size_t k = 0; k < rest.size(); ++k)
+      out += (k == 0 ? (t.headers.size() == 2 ? ": " : " — ") : " · ") + rest[k];
+    out += "\n";
+  }
+  return out;
+}
+
 nlohmann::json render(const core::chat_reply& reply, const std::vector<std::string>& mention_ids,
-                      std::size_t max_bytes) {
+                      std::size_t max_bytes, message_kind kind) {
   std::string html;
   std::string body;
   bool first = true;
@@ -104,8 +126,8 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
         piece_body = b.lang.empty() ? b.text : "```" + b.lang + "\n" + b.text + "\n```";
         break;
       case core::block::kind::table:
-        piece_html = table_html(b.grid);
-        piece_body = core::render_table_plain(b.grid);
+        piece_html = table_list_html(b.grid);
+        piece_body = table_list_plain(b.grid);
         break;
     }
     if (!body.empty() && body.back() != '\n') body += "\n";
@@ -127,6 +149,7 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
     body += piece_body;
     first = false;
   }
+  while (!body.empty() && body.back() == '\n') body.pop_back();
   if (truncated) {
     const std::string note =
         "(output cut to fit one message; ask for less, e.g. `logs <container> 50`)";
@@ -135,7 +158,7 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
   }
   nlohmann::json mentions = nlohmann::json::object();
   if (!mention_ids.empty()) mentions["user_ids"] = mention_ids;
-  return {{"msgtype", "m.notice"},
+  return {{"msgtype", kind == message_kind::notice ? "m.notice" : "m.text"},
           {"body", body},
           {"format", "org.matrix.custom.html"},
           {"formatted_body", html},

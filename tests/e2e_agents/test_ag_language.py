@@ -93,7 +93,7 @@ def test_an_ambiguous_sentence_gets_a_question_and_runs_nothing(world):
     for sentence, question in AMBIGUOUS:
         reply = w.bot.ask(w.alice, room, sentence)
         assert body(reply) == question, sentence
-        assert content(reply)["msgtype"] == "m.notice"
+        assert content(reply)["msgtype"] == "m.text"  # a question back is an answer
     assert calls(w.ctl, "nas") == [] and calls(w.ctl, "media") == []
     # Questions, not prompts: nothing to confirm.
     w.alice.expect_nothing(reaction(room, sender=w.bot.user_id), within=1)

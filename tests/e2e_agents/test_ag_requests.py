@@ -17,7 +17,7 @@ RESTART_NGINX = "POST /api/containers/nginx/restart"
 
 def assert_notice_reply(e: dict, to: str) -> None:
     c = content(e)
-    assert c["msgtype"] == "m.notice"
+    assert c["msgtype"] == "m.text"
     assert c["format"] == "org.matrix.custom.html" and c["formatted_body"]
     assert c["m.relates_to"]["m.in_reply_to"]["event_id"] == to
 

@@ -1,4 +1,4 @@
-"""Every command family through Matrix: what the human sees (m.notice, HTML + plain body,
+"""Every command family through Matrix: what the human sees (m.text, HTML + plain body,
 m.mentions, reply relation) and which WAGMIOS calls were made."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def assert_notice_reply(e: dict, to: str) -> None:
-    """The shape every reply has: an m.notice with HTML and a plain body, m.mentions, a reply."""
+    """The shape every reply has: an m.text (an answer, as a person writes it; alerts are
+    notices) with HTML and a plain body, m.mentions, a reply."""
     c = content(e)
-    assert c["msgtype"] == "m.notice"
+    assert c["msgtype"] == "m.text"
     assert c["format"] == "org.matrix.custom.html" and c["formatted_body"]
     assert c["body"].strip()
     assert "m.mentions" in c
@@ -33,16 +34,19 @@ def test_ps_in_a_direct_chat_needs_no_prefix_and_renders_a_table(world):
     assert_notice_reply(r, eid)
     assert content(r)["m.mentions"] == {}
     h = html(r)
-    assert "<table>" in h and "<th>name</th>" in h and "<th>status</th>" in h and "<th>image</th>" in h
+    # A list, one container an item: it fits a phone's width, unlike a table of five columns.
+    assert "<table>" not in h and "<ul>" in h
     nginx_id = container(w.ctl, "nas", "nginx")["id"][:12]
-    assert re.search(r"<tr><td>nginx</td><td>[^<]*running</td><td>nginx:alpine</td><td>8080→80</td>"
-                     rf"<td>{nginx_id}</td></tr>", h), h
-    assert h.count("<tr>") == 7  # header + 6 containers
+    assert re.search(rf"<li><b>nginx</b> — [^<]*running · nginx:alpine · 8080→80 · {nginx_id}</li>",
+                     h), h
+    assert h.count("<li>") == 6
+    # The plain body reads without a monospace font: no padded columns.
     plain = body(r)
     assert plain.startswith("6 containers on @nas, 5 running")
-    nginx = next(l for l in plain.splitlines() if l.startswith("nginx "))
-    assert "running" in nginx and "nginx:alpine" in nginx and "8080→80" in nginx and nginx_id in nginx
-    assert re.search(r"^redis +\S* ?exited", plain, re.M)
+    nginx = next(l for l in plain.splitlines() if l.startswith("• nginx "))
+    assert nginx == f"• nginx — ● running · nginx:alpine · 8080→80 · {nginx_id}", nginx
+    assert re.search(r"^• redis — \S* ?exited", plain, re.M)
+    assert "  " not in plain
     assert calls(w.ctl, "nas") == ["GET /api/settings", "GET /api/containers"]
     assert calls(w.ctl, "media") == []
 
@@ -77,9 +81,9 @@ def test_apps_of_a_category(world):
     w = world
     room = w.bot.group(w.alice)
     r = w.bot.ask(w.alice, room, "!wag apps media")
-    assert re.search(r"^jellyfin\b", body(r), re.M) and re.search(r"^plex\b", body(r), re.M)
-    assert not re.search(r"^vaultwarden\b", body(r), re.M)
-    assert "<table>" in html(r) and "<tr><td>jellyfin" in html(r), html(r)
+    assert re.search(r"^• jellyfin\b", body(r), re.M) and re.search(r"^• plex\b", body(r), re.M)
+    assert not re.search(r"^• vaultwarden\b", body(r), re.M)
+    assert "<li><b>jellyfin ✓</b>" in html(r), html(r)
     assert action_calls(w.ctl, "nas") == ["GET /api/marketplace"]
 
 
@@ -87,7 +91,7 @@ def test_help_and_unknown_command(world):
     w = world
     room = w.bot.group(w.alice)
     r = w.bot.ask(w.alice, room, "!wag help")
-    assert "<table>" in html(r)
+    assert "<ul><li>" in html(r)
     for usage in ("ps [@host|all]", "logs &lt;container&gt; [lines] [@host]", "restart &lt;container&gt; [@host]",
                   "key add &lt;host&gt; [url] &lt;wag_live_…&gt;", "confirm [id]"):
         assert usage in html(r), usage
@@ -96,7 +100,7 @@ def test_help_and_unknown_command(world):
     assert "Unknown command `frobnicate`" in body(u)
     assert "<code>frobnicate</code>" in html(u)
     bare = w.bot.ask(w.alice, room, "!wag")  # the prefix alone is `help`
-    assert "<table>" in html(bare)
+    assert "<ul><li>" in html(bare)
     w.alice.invite(room, w.bob.user_id)
     w.bob.join(room)
     not_admin = w.bot.ask(w.bob, room, "!wag audit")
@@ -113,9 +117,9 @@ def test_every_other_read_command_family(world):
     inspect = w.bot.ask(w.alice, room, "inspect ngi")
     assert "`nginx` on @nas" in body(inspect) and nginx_id in body(inspect)
     images = w.bot.ask(w.alice, room, "images")
-    assert "8 images on @nas" in body(images) and "<table>" in html(images)
+    assert "8 images on @nas" in body(images) and "<ul><li>" in html(images)
     app = w.bot.ask(w.alice, room, "app jellyfin")
-    assert "Jellyfin (`jellyfin`, media)" in body(app)
+    assert "Jellyfin (`jellyfin`, Media Servers)" in body(app)
     installed = w.bot.ask(w.alice, room, "installed")
     assert "No marketplace apps are installed on @nas" in body(installed)
     templates = w.bot.ask(w.alice, room, "templates")
@@ -172,9 +176,9 @@ def test_every_other_write_command_family(world):
     inst = confirmed("install jellyfin as films")
     assert "is installing on @nas" in body(inst)
     audit = w.bot.ask(w.alice, room, "audit 50")
-    assert "audit entries, newest first" in body(audit) and "<table>" in html(audit)
+    assert "audit entries, newest first" in body(audit) and "<ul><li>" in html(audit)
     for action in ("start", "pull", "template save", "rm", "rmi", "run", "install"):
-        assert f"<td>{action}</td>" in html(audit), action
+        assert f" · {action} · " in body(audit), action
     assert f"matrix:{room}" in body(audit)
     removed = w.bot.ask(w.alice, room, "key remove nas")
     assert "Forgot your key for @nas" in body(removed)

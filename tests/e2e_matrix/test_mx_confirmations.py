@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import wagbot_matrix as wm
-from wagbot_matrix import body, calls, confirmation_id, container, content, edit_of, reaction, reply_to
+from wagbot_matrix import redaction_of, body, calls, confirmation_id, container, content, edit_of, reaction, reply_to
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -21,7 +21,7 @@ def new_body(edit: dict) -> str:
     c = content(edit)
     assert c["body"].startswith("* ")
     new = c["m.new_content"]
-    assert new["msgtype"] == "m.notice" and "m.mentions" in new and new["formatted_body"]
+    assert new["msgtype"] == "m.text" and "m.mentions" in new and new["formatted_body"]
     return new["body"]
 
 
@@ -34,8 +34,9 @@ def ask_stop(w, room, human=None, what="nginx") -> tuple[dict, str]:
     assert f"stop `{what}` on @nas" in text
     assert "React ✅ to confirm or ❌ to cancel" in text
     assert f"`!wag confirm {cid}` / `!wag cancel {cid}`" in text
-    for key in ("✅", "❌"):
+    prompt["_bot_reactions"] = [
         human.wait_for(reaction(room, target=prompt["event_id"], key=key, sender=w.bot.user_id))
+        for key in ("✅", "❌")]
     return prompt, cid
 
 
@@ -43,7 +44,7 @@ def test_the_requesters_reaction_confirms_exactly_once(world):
     w = world
     room = w.bot.group(w.alice, w.bob)
     prompt, cid = ask_stop(w, room)
-    assert content(prompt)["msgtype"] == "m.notice"
+    assert content(prompt)["msgtype"] == "m.text"
     assert stops(w.ctl) == [], "stopped before anyone said yes"
 
     w.alice.react(room, prompt["event_id"], "✅")
@@ -52,6 +53,9 @@ def test_the_requesters_reaction_confirms_exactly_once(world):
     edit = w.alice.wait_for(edit_of(w.bot, room, prompt["event_id"]))
     text = new_body(edit)
     assert text.startswith("✅ Confirmed by alice: stop `nginx` on @nas.")
+    # A resolved prompt takes no more choices: the bot takes its own ✅ and ❌ back.
+    for mine in prompt["_bot_reactions"]:
+        w.alice.wait_for(redaction_of(room, mine["event_id"], sender=w.bot.user_id))
     assert stops(w.ctl) == [STOP]
     assert container(w.ctl, "nas", "nginx")["status"] == "exited"
     (req,) = [r for r in w.ctl.requests("nas") if r["method"] == "POST"]

@@ -133,6 +133,8 @@ class bot : public core::chat_transport {
   std::set<std::string> direct_rooms_;  ///< from m.direct account data
   std::set<std::string> invites_;       ///< invites being answered
   std::set<std::string> notices_;       ///< encryption notices being sent
+  /// The bot's own ✅/❌ reactions on each prompt it sent, removed when the prompt resolves.
+  std::map<std::string, std::vector<std::string>> prompt_reactions_;
   bool stopping_ = false;
   bool connected_ = false;
   bool session_ready_ = false;    ///< logged in: alerts may be posted

@@ -5,12 +5,13 @@
 using namespace wagbot;
 
 TEST_SUITE("matrix") {
-  TEST_CASE("a reply becomes an m.notice with HTML, a plain body and m.mentions") {
+  TEST_CASE("an answer is an m.text with HTML, a plain body and m.mentions; an alert a notice") {
     core::chat_reply r;
     r.mood = core::tone::success;
     r.text("`nginx` <restarted> on @nas");
     auto c = matrix::render(r);
-    CHECK(c["msgtype"] == "m.notice");
+    CHECK(c["msgtype"] == "m.text");
+    CHECK(matrix::render(r, {}, 1024, matrix::message_kind::notice)["msgtype"] == "m.notice");
     CHECK(c["format"] == "org.matrix.custom.html");
     CHECK(c["body"] == "✅ `nginx` <restarted> on @nas");
     CHECK(c["formatted_body"] == "✅ <code>nginx</code> &lt;restarted&gt; on @nas");
@@ -19,17 +20,27 @@ TEST_SUITE("matrix") {
     CHECK(with["m.mentions"]["user_ids"][0] == "@alice:localhost");
   }
 
-  TEST_CASE("tables become <table>, code becomes <pre><code>, both escaped") {
+  TEST_CASE("tables become lists that fit a phone, code becomes <pre><code>, both escaped") {
     core::chat_reply r;
-    r.add_table({{"name", "status"}, {{"<x>", "● running"}}});
+    r.add_table(
+        {{"name", "status", "image", "ports"},
+         {{"<x>", "● running", "nginx:alpine", ""}, {"db", "○ exited", "postgres:16", "5432"}}});
     r.code("line <1>\nline 2");
     auto html = matrix::render(r)["formatted_body"].get<std::string>();
-    CHECK(html.find("<table><thead><tr><th>name</th><th>status</th></tr></thead>") !=
+    CHECK(html.find("<ul><li><b>&lt;x&gt;</b> — ● running · nginx:alpine</li>"
+                    "<li><b>db</b> — ○ exited · postgres:16 · 5432</li></ul>") !=
           std::string::npos);
-    CHECK(html.find("<td>&lt;x&gt;</td>") != std::string::npos);
     CHECK(html.find("<pre><code>line &lt;1&gt;\nline 2</code></pre>") != std::string::npos);
     auto body = matrix::render(r)["body"].get<std::string>();
-    CHECK(body.find("<x>   ● running") != std::string::npos);
+    // Read in any font: no columns padded with spaces.
+    CHECK(body.starts_with(
+        "• <x> — ● running · nginx:alpine\n• db — ○ exited · postgres:16 · 5432\n"));
+    // Two columns read as "field: value".
+    core::chat_reply two;
+    two.add_table({{"field", "value"}, {{"image", "`nginx:alpine`"}}});
+    CHECK(matrix::render(two)["body"] == "• image: `nginx:alpine`");
+    CHECK(matrix::render(two)["formatted_body"] ==
+          "<ul><li><b>image</b>: <code>nginx:alpine</code></li></ul>");
   }
 
   TEST_CASE("long output is cut to fit one event, keeping the newest log lines, with a note") {
