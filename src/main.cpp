@@ -227,7 +227,8 @@ int main(int argc, char** argv) {
 
     const auto sender = shell_sender(app.cfg(), as);
     if (!sender) return exit_config;
-    wagbot::shell::options opts{*sender, static_cast<bool>(::isatty(STDIN_FILENO)), echo};
+    const bool terminal = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+    wagbot::shell::options opts{*sender, static_cast<bool>(::isatty(STDIN_FILENO)), echo, terminal};
     return app.run_shell(std::cin, std::cout, opts);
   } catch (const std::exception& e) {
     std::cerr << "wagbot: " << e.what() << "\n";

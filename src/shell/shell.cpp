@@ -6,12 +6,16 @@
 #include <optional>
 #include <thread>
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "wagbot/core/redact.hpp"
+#include "wagbot/shell/line_editor.hpp"
 
 namespace wagbot::shell {
 
@@ -26,20 +30,67 @@ struct terminal::reader {
   asio::steady_timer wake;
   std::thread thread;
 
+  termios saved{};   ///< the terminal's settings before raw mode
+  bool raw = false;  ///< raw mode is on: restore() undoes it
+
   explicit reader(asio::any_io_executor ex) : wake(ex) {}
 
   void start(std::istream& in) {
     thread = std::thread([this, &in] {
       std::string line;
-      while (std::getline(in, line)) {
-        std::lock_guard guard(lock);
-        lines.push_back(line);
-        asio::post(wake.get_executor(), [this] { wake.cancel(); });
-      }
-      std::lock_guard guard(lock);
-      closed = true;
-      asio::post(wake.get_executor(), [this] { wake.cancel(); });
+      while (std::getline(in, line)) hand_over(std::move(line));
+      close();
     });
+  }
+
+  /// Reads the terminal in raw mode, a key at a time, through the line editor.
+  void start_editing(std::ostream& out) {
+    // Raw mode before the first prompt, keeping what was typed ahead (TCSANOW, not FLUSH).
+    if (::tcgetattr(STDIN_FILENO, &saved) == 0) {
+      termios keys = saved;
+      keys.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO | ISIG | IEXTEN));
+      keys.c_iflag &= static_cast<tcflag_t>(~(IXON | ICRNL));
+      keys.c_cc[VMIN] = 1;
+      keys.c_cc[VTIME] = 0;
+      raw = ::tcsetattr(STDIN_FILENO, TCSANOW, &keys) == 0;
+    }
+    thread = std::thread([this, &out] {
+      line_editor editor;
+      char byte = 0;
+      while (::read(STDIN_FILENO, &byte, 1) == 1) {
+        const auto what = editor.feed(byte);
+        if (what == line_editor::outcome::end_of_input) break;
+        if (what == line_editor::outcome::done) {
+          out << "\r\n" << std::flush;
+          hand_over(editor.take());
+          continue;
+        }
+        if (what == line_editor::outcome::interrupted) out << "^C\r\n";
+        out << editor.redraw("wagbot> ") << std::flush;
+      }
+      restore();
+      out << "\n" << std::flush;
+      close();
+    });
+  }
+
+  /// The terminal as it was before raw mode (once).
+  void restore() {
+    std::lock_guard guard(lock);
+    if (raw) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    raw = false;
+  }
+
+  void hand_over(std::string line) {
+    std::lock_guard guard(lock);
+    lines.push_back(std::move(line));
+    asio::post(wake.get_executor(), [this] { wake.cancel(); });
+  }
+
+  void close() {
+    std::lock_guard guard(lock);
+    closed = true;
+    asio::post(wake.get_executor(), [this] { wake.cancel(); });
   }
 
   /// The next line; nothing once the input ended.
@@ -60,6 +111,7 @@ struct terminal::reader {
   }
 
   ~reader() {
+    restore();  // never leave the terminal raw, however the shell ends
     // A reader still blocked on a terminal cannot be interrupted portably: it is let go (the
     // process is ending).
     if (!thread.joinable()) return;
@@ -126,7 +178,10 @@ asio::awaitable<void> terminal::answer(std::string text) {
 
 asio::awaitable<int> terminal::run() {
   reader_ = std::make_unique<reader>(executor_);
-  reader_->start(in_);
+  if (opts_.edit)
+    reader_->start_editing(out_);
+  else
+    reader_->start(in_);
   if (opts_.prompt) out_ << "wagbot> " << std::flush;
   while (auto line = co_await reader_->next()) {
     auto text = *line;

@@ -19,6 +19,9 @@ struct options {
   std::string sender;   ///< the user's shell id (users[].shell in the config)
   bool prompt = false;  ///< print "wagbot> " before each line (when stdin is a terminal)
   bool echo = false;    ///< print each input line as "<user>> line" (transcripts, the demo)
+  /// Line editing and history (line_editor.hpp): the input is this process's terminal, read
+  /// in raw mode from file descriptor 0 instead of the istream.
+  bool edit = false;
 };
 
 class terminal final : public core::chat_transport {
