@@ -63,7 +63,7 @@ def test_system_activity_and_health(make_world):
     w.bot.ask(w.alice, room, "restart nginx")
     activity = body(w.bot.ask(w.alice, room, "what happened on the nas?"))
     assert "API actions on @nas, oldest first:" in activity, activity
-    assert re.search(r"alice\s+restart `nginx`\s+ok", activity), activity
+    assert "alice · restart `nginx` · ok" in activity, activity
     health = body(w.bot.ask(w.alice, room, "health @nas"))
     assert re.search(r"@nas answers \(\d+ ms\)", health), health
     assert "Your key …" in health and "is accepted" in health
