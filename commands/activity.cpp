@@ -86,16 +86,11 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_activity() {
-  core::command_spec s;
-  s.name = "activity";
+  auto s = listing_spec("activity", "A host's recent API actions: who did what, and how it went",
+                        "system:read");
   s.aliases = {"events"};
-  s.summary = "A host's recent API actions: who did what, and how it went";
   s.usage = "activity [count] [@host|all]";
   s.args = {{"count", "how many (1-100, default 10)", core::value_kind::integer, false}};
-  s.scope = "system:read";
-  s.uses_host = true;
-  s.fans_out = true;
-  s.lists = true;
   s.examples = {"activity", "activity 30 @nas"};
   return {s, run};
 }

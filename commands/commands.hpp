@@ -42,6 +42,12 @@ app::command make_alerts_off();
 app::command make_confirm();
 app::command make_cancel();
 
+/// A listing: `<name> [@host|all]`, run on every host the user holds a key for when no host
+/// is named.
+core::command_spec listing_spec(std::string name, std::string summary, std::string scope);
+/// A command on one container: `<name> <container> [@host]`, the container resolved first.
+core::command_spec container_spec(std::string name, std::string summary, std::string scope);
+
 /// All commands, in the order `help` lists them.
 std::vector<app::command> all();
 

@@ -41,16 +41,10 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_health() {
-  core::command_spec s;
-  s.name = "health";
+  auto s = listing_spec(
+      "health",
+      "Whether each host answers, whether your key is accepted, how much rate limit is left", "");
   s.aliases = {"ping"};
-  s.summary =
-      "Whether each host answers, whether your key is accepted, how much rate limit is left";
-  s.usage = "health [@host|all]";
-  s.uses_host = true;
-  s.fans_out = true;
-  s.lists = true;
-  s.examples = {"health", "health @nas"};
   return {s, run};
 }
 

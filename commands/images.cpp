@@ -19,16 +19,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_images() {
-  core::command_spec s;
-  s.name = "images";
-  s.summary = "List images";
-  s.usage = "images [@host|all]";
-  s.scope = "images:read";
-  s.uses_host = true;
-  s.fans_out = true;
-  s.lists = true;
-  s.examples = {"images", "images all"};
-  return {s, run};
+  return {listing_spec("images", "List images", "images:read"), run};
 }
 
 }  // namespace wagbot::commands

@@ -21,15 +21,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_inspect() {
-  core::command_spec s;
-  s.name = "inspect";
+  auto s =
+      container_spec("inspect", "One container's image, status, ports and id", "containers:read");
   s.aliases = {"info", "show"};
-  s.summary = "One container's image, status, ports and id";
-  s.usage = "inspect <container> [@host]";
-  s.args = {{"container", "name or id (a unique prefix is enough)", core::value_kind::container}};
-  s.scope = "containers:read";
-  s.uses_host = true;
-  s.targets_container = true;
   s.examples = {"inspect nginx", "inspect jelly @media"};
   return {s, run};
 }

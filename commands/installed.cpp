@@ -19,15 +19,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_installed() {
-  core::command_spec s;
-  s.name = "installed";
-  s.summary = "Marketplace apps installed on a host";
-  s.usage = "installed [@host|all]";
-  s.scope = "marketplace:read";
-  s.uses_host = true;
-  s.fans_out = true;
-  s.lists = true;
-  return {s, run};
+  return {listing_spec("installed", "Marketplace apps installed on a host", "marketplace:read"),
+          run};
 }
 
 }  // namespace wagbot::commands

@@ -1,5 +1,7 @@
 #include "commands/lifecycle.hpp"
 
+#include "commands/commands.hpp"
+
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/app/outcome.hpp"
 #include "wagbot/core/error_text.hpp"
@@ -8,16 +10,8 @@ namespace wagbot::commands {
 
 app::command lifecycle_command(std::string verb, std::string past, std::string summary,
                                bool destructive) {
-  core::command_spec s;
-  s.name = verb;
-  s.summary = std::move(summary);
-  s.usage = verb + " <container> [@host]";
-  s.args = {{"container", "name or id (a unique prefix is enough)", core::value_kind::container}};
-  s.scope = "containers:write";
-  s.uses_host = true;
-  s.targets_container = true;
+  auto s = container_spec(verb, std::move(summary), "containers:write");
   s.destructive = destructive;
-  s.examples = {verb + " nginx", verb + " nginx @nas"};
   auto run = [verb, past](app::command_context& ctx,
                           const core::action& act) -> boost::asio::awaitable<core::chat_reply> {
     const auto name = ctx.target_name(act);

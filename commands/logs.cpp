@@ -31,16 +31,12 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_logs() {
-  core::command_spec s;
-  s.name = "logs";
+  auto s = container_spec("logs", "The last lines a container wrote (default 50, at most 1000)",
+                          "containers:read");
   s.aliases = {"log"};
-  s.summary = "The last lines a container wrote (default 50, at most 1000)";
   s.usage = "logs <container> [lines] [@host]";
-  s.args = {{"container", "name or id", core::value_kind::container},
-            {"lines", "how many lines", core::value_kind::integer, false}};
-  s.scope = "containers:read";
-  s.uses_host = true;
-  s.targets_container = true;
+  s.args[0].description = "name or id";
+  s.args.push_back({"lines", "how many lines", core::value_kind::integer, false});
   s.examples = {"logs nginx", "logs postgres 200 @nas"};
   return {s, run};
 }

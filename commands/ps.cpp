@@ -24,16 +24,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_ps() {
-  core::command_spec s;
-  s.name = "ps";
+  auto s = listing_spec("ps", "List containers, running and stopped", "containers:read");
   s.aliases = {"containers", "list"};
-  s.summary = "List containers, running and stopped";
-  s.usage = "ps [@host|all]";
-  s.scope = "containers:read";
-  s.uses_host = true;
-  s.fans_out = true;
-  s.lists = true;
-  s.examples = {"ps", "ps @nas", "ps all"};
   return {s, run};
 }
 

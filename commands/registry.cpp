@@ -2,6 +2,32 @@
 
 namespace wagbot::commands {
 
+core::command_spec listing_spec(std::string name, std::string summary, std::string scope) {
+  core::command_spec s;
+  s.usage = name + " [@host|all]";
+  s.examples = {name, name + " @nas", name + " all"};
+  s.name = std::move(name);
+  s.summary = std::move(summary);
+  s.scope = std::move(scope);
+  s.uses_host = true;
+  s.fans_out = true;
+  s.lists = true;
+  return s;
+}
+
+core::command_spec container_spec(std::string name, std::string summary, std::string scope) {
+  core::command_spec s;
+  s.usage = name + " <container> [@host]";
+  s.examples = {name + " nginx", name + " nginx @nas"};
+  s.args = {{"container", "name or id (a unique prefix is enough)", core::value_kind::container}};
+  s.name = std::move(name);
+  s.summary = std::move(summary);
+  s.scope = std::move(scope);
+  s.uses_host = true;
+  s.targets_container = true;
+  return s;
+}
+
 std::vector<app::command> all() {
   return {
       make_help(),       make_hosts(),      make_status(),   make_health(),        make_system(),

@@ -15,15 +15,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_rm() {
-  core::command_spec s;
-  s.name = "rm";
+  auto s = container_spec("rm", "Delete a container (asks first)", "containers:delete");
   s.aliases = {"delete", "remove"};
-  s.summary = "Delete a container (asks first)";
-  s.usage = "rm <container> [@host]";
-  s.args = {{"container", "name or id", core::value_kind::container}};
-  s.scope = "containers:delete";
-  s.uses_host = true;
-  s.targets_container = true;
+  s.args[0].description = "name or id";
   s.destructive = true;
   s.examples = {"rm old-nginx", "rm 3f2a9c @nas"};
   return {s, run};

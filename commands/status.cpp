@@ -20,15 +20,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_status() {
-  core::command_spec s;
-  s.name = "status";
+  auto s = listing_spec("status", "What your key may do on each host (its scopes)", "");
   s.aliases = {"whoami", "scopes"};
-  s.summary = "What your key may do on each host (its scopes)";
-  s.usage = "status [@host|all]";
-  s.uses_host = true;
-  s.fans_out = true;
-  s.lists = true;
-  s.examples = {"status", "status all", "status @nas"};
   return {s, run};
 }
 

@@ -32,16 +32,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_system() {
-  core::command_spec s;
-  s.name = "system";
+  auto s =
+      listing_spec("system", "A host's CPU, memory, disk, uptime and Docker root", "system:read");
   s.aliases = {"sys", "resources"};
-  s.summary = "A host's CPU, memory, disk, uptime and Docker root";
-  s.usage = "system [@host|all]";
-  s.scope = "system:read";
-  s.uses_host = true;
-  s.fans_out = true;
-  s.lists = true;
-  s.examples = {"system", "system @nas"};
   return {s, run};
 }
 
