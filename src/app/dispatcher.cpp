@@ -146,14 +146,22 @@ asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who,
   co_return out;
 }
 
+namespace {
+/// How a command ended, for wagbot_commands_total: a prompt, a question back ("Which host?",
+/// "did you mean …?": a reply, not a failure), an error, or done.
+const char* outcome_of(const chat_reply& reply) {
+  if (!reply.confirmation_id.empty()) return "confirm";
+  if (reply.mood == tone::error) return "error";
+  if (reply.mood == tone::info && reply.error_code != core::reply_code::none) return "question";
+  return "ok";
+}
+}  // namespace
+
 asio::awaitable<chat_reply> dispatcher::run(const requester& who, const core::action& act) {
   ++actions_run_;
   auto reply = co_await execute(who, act);
-  const char* outcome = !reply.confirmation_id.empty() ? "confirm"
-                        : reply.mood == tone::error    ? "error"
-                                                       : "ok";
-  eng_.metrics().add("wagbot_commands_total",
-                     {{"command", find(act.command) ? act.command : "-"}, {"outcome", outcome}});
+  eng_.metrics().add("wagbot_commands_total", {{"command", find(act.command) ? act.command : "-"},
+                                               {"outcome", outcome_of(reply)}});
   co_return reply;
 }
 
@@ -208,7 +216,11 @@ asio::awaitable<chat_reply> dispatcher::fan_out(const requester& who, const comm
 
 asio::awaitable<chat_reply> dispatcher::run_confirmed(const requester& who, const command& cmd,
                                                       const core::action& act) {
-  co_return co_await run_on_host(who, cmd, act, act.host, true);
+  auto reply = co_await run_on_host(who, cmd, act, act.host, true);
+  // The action a yes let run counts as its own: "confirm" when asked, then how it went.
+  eng_.metrics().add("wagbot_commands_total",
+                     {{"command", cmd.spec.name}, {"outcome", outcome_of(reply)}});
+  co_return reply;
 }
 
 asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const command& cmd,

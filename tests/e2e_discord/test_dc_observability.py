@@ -73,6 +73,12 @@ def test_metrics_count_commands_by_outcome(obs, dctl, wctl):
     assert "key" in wd.visible_text(carol).lower()
     wctl.set_faults("nas", status=500, path_prefix="/api/images", count=1)
     obs.ask("images", {"host": "nas"})
+    # A question back is a reply, not an error.
+    assert "did you mean @nas?" in wd.visible_text(obs.ask("ps", {"host": "nsa"}))
+    # The action a yes lets run is counted too, by how it went.
+    ok = obs.ask("stop", {"container": "nginx"})["original"]
+    click = dctl.click(ok["id"], f"wagbot:confirm:{wd.confirmation_id_of(ok)}")
+    obs.wait_followups(click["id"])
 
     status, ctype, body = get(obs.port, "/metrics")
     assert status == 200 and ctype.startswith("text/plain; version=0.0.4"), ctype
@@ -80,7 +86,10 @@ def test_metrics_count_commands_by_outcome(obs, dctl, wctl):
     assert metric(body, "wagbot_commands_total", command="ps", outcome="error") == 1
     assert metric(body, "wagbot_commands_total", command="rm", outcome="confirm") == 1
     assert metric(body, "wagbot_commands_total", command="images", outcome="error") == 1
-    assert metric(body, "wagbot_confirmations_pending") == 1
+    assert metric(body, "wagbot_commands_total", command="ps", outcome="question") == 1
+    assert metric(body, "wagbot_commands_total", command="stop", outcome="confirm") == 1
+    assert metric(body, "wagbot_commands_total", command="stop", outcome="ok") == 1
+    assert metric(body, "wagbot_confirmations_pending") == 1  # the rm, still waiting
     # every WAGMIOS request the bot made for a command is in the histogram, once
     made = len([r for r in wctl.requests("nas")])
     count = metric(body, "wagbot_wagmios_request_duration_seconds_count", host="nas", purpose="command")
