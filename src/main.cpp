@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "commands/commands.hpp"
@@ -19,13 +21,35 @@ namespace {
 
 constexpr int exit_config = 2;
 
-wagbot::app::config load_or_exit(const std::string& file) {
+/// The config in `file`; every problem in it is printed, one a line, and ends the process.
+wagbot::app::config load_or_exit(const std::string& file,
+                                 const wagbot::app::load_options& options = {}) {
   try {
-    return wagbot::app::load_config(file);
+    return wagbot::app::load_config(file, options);
   } catch (const wagbot::app::config_error& e) {
-    std::cerr << "wagbot: config error in " << file << ": " << e.what() << "\n";
+    const auto* many = dynamic_cast<const wagbot::app::config_errors*>(&e);
+    const std::vector<wagbot::app::config_error> one{e};
+    const auto& all = many ? many->all() : one;
+    for (const auto& problem : all)
+      std::cerr << "wagbot: config error in " << file << ": " << problem.what() << "\n";
+    if (all.size() > 1) std::cerr << "wagbot: " << all.size() << " problems in " << file << "\n";
     std::exit(exit_config);
   }
+}
+
+/// The data folder exists and can be written; otherwise says why, as a config error. A relative
+/// data_dir is read from the config file's folder, which systemd units often make read-only.
+bool data_dir_ready(const wagbot::app::config& cfg) {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (!ec && ::access(cfg.data_dir.c_str(), W_OK) != 0) ec.assign(errno, std::generic_category());
+  if (!ec) return true;
+  std::cerr << "wagbot: config error in " << cfg.path.string() << ": data_dir: cannot write "
+            << cfg.data_dir.string() << ": " << ec.message() << "\n";
+  if (std::getenv("INVOCATION_ID"))  // set by systemd for the processes of a unit
+    std::cerr << "wagbot: under systemd, give data_dir as an absolute path the unit may write, "
+                 "e.g. data_dir: /var/lib/wagbot (StateDirectory=wagbot)\n";
+  return false;
 }
 
 /// `wagbot explain`: what a line would turn into, as JSON, without running anything.
@@ -215,12 +239,15 @@ int main(int argc, char** argv) {
   if (*check) {
     auto cfg = load_or_exit(check_file);
     std::cout << "config ok: " << cfg.hosts.size() << " host(s), " << cfg.users.size()
-              << " user(s)\n";
+              << " user(s), data in " << cfg.data_dir.string() << "\n";
     return 0;
   }
+  // Asking the listener needs no secret: the operator's shell need not hold the bot's.
+  if (*health)
+    return wagbot::app::health_check(load_or_exit(config_file, {.secrets = false}), ready);
 
   auto cfg = load_or_exit(config_file);
-  if (*health) return wagbot::app::health_check(cfg, ready);
+  if (!data_dir_ready(cfg)) return exit_config;
   try {
     wagbot::app::application app(std::move(cfg));
     if (*run) return app.run();

@@ -50,8 +50,6 @@ const std::set<std::string> top_keys{"data_dir",
                                      "matrix",
                                      "discord",
                                      "alerts",
-                                     "agents",
-                                     "command_prefix",
                                      "observability",
                                      "planner"};
 
@@ -65,27 +63,51 @@ YAML::Node load_yaml(const std::filesystem::path& file) {
   }
 }
 
+/// Every section, each read whatever the others hold.
+void read_sections(const YAML::Node& root, config_yaml::context& ctx, config& c) {
+  using namespace config_yaml;
+  read_general(root, ctx, c);
+  ctx.check([&] {
+    if (const auto hosts = root["hosts"]) read_hosts(hosts, ctx, c);
+  });
+  ctx.check([&] {
+    if (const auto users = root["users"]) read_users(users, ctx, c);
+  });
+  ctx.check([&] {
+    if (const auto m = root["matrix"]) read_matrix(m, ctx, c.matrix);
+  });
+  c.matrix.crypto_store = (c.data_dir / "matrix-crypto").string();
+  ctx.check([&] {
+    if (const auto d = root["discord"]) read_discord(d, ctx, c.discord);
+  });
+  ctx.check([&] {
+    if (const auto a = root["alerts"]) read_alerts(a, ctx, c.alerts);
+  });
+  ctx.check([&] {
+    if (const auto o = root["observability"]) read_observability(o, ctx, c.observability);
+  });
+  ctx.check([&] {
+    if (const auto p = root["planner"]) read_planner(p, ctx, c.planner);
+  });
+  check_references(c, ctx);
+}
+
 }  // namespace
 
-config load_config(const std::filesystem::path& file) {
+config load_config(const std::filesystem::path& file, const load_options& options) {
   using namespace config_yaml;
-  YAML::Node root = load_yaml(file);
-  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  only_keys(root, "", top_keys);
-
+  const YAML::Node root = load_yaml(file);
+  // An empty file is far more likely a wrong path or an unfinished copy than a wish for the
+  // defaults (which configure no user, so nobody could use the bot).
+  if (root.IsNull() || (root.IsMap() && root.size() == 0))
+    throw config_error("(file)",
+                       file.string() + " is empty; start from config/wagbot.example.yaml");
+  context ctx{std::filesystem::absolute(file).parent_path(), options, {}};
   config c;
   c.path = file;
-  const auto base = std::filesystem::absolute(file).parent_path();
-  read_general(root, base, c);
-  if (const auto hosts = root["hosts"]) read_hosts(hosts, base, c);
-  if (const auto users = root["users"]) read_users(users, base, c);
-  if (const auto m = root["matrix"]) read_matrix(m, base, c.matrix);
-  c.matrix.crypto_store = (c.data_dir / "matrix-crypto").string();
-  if (const auto d = root["discord"]) read_discord(d, base, c.discord);
-  if (const auto a = root["alerts"]) read_alerts(a, c.alerts);
-  if (const auto o = root["observability"]) read_observability(o, c.observability);
-  if (const auto p = root["planner"]) read_planner(p, base, c.planner);
-  check_references(c);
+  ctx.check([&] { only_keys(root, "", top_keys, ctx); });
+  if (root.IsMap()) read_sections(root, ctx, c);
+  if (!ctx.problems.empty()) throw config_errors(std::move(ctx.problems));
   return c;
 }
 

@@ -2,12 +2,13 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace wagbot::app::config_yaml {
 
 void only_keys(const YAML::Node& node, const std::string& where,
-               const std::set<std::string>& allowed) {
+               const std::set<std::string>& allowed, context& ctx) {
   if (!node.IsMap()) throw config_error(where.empty() ? "(top level)" : where, "must be a mapping");
   for (const auto& item : node) {
     // A key that is a list or a mapping (`? [a]: 1`) cannot be converted: say so, never throw
@@ -17,7 +18,8 @@ void only_keys(const YAML::Node& node, const std::string& where,
     const auto key = item.first.as<std::string>();
     const auto shown = key.empty() ? std::string("\"\"") : key;  // `? !` is an empty key
     if (!allowed.count(key))
-      throw config_error(where.empty() ? shown : where + "." + shown, "unknown key (misspelt?)");
+      ctx.problems.emplace_back(where.empty() ? shown : where + "." + shown,
+                                "unknown key (misspelt?)");
   }
 }
 
@@ -43,12 +45,25 @@ std::string lower(std::string s) {
   return s;
 }
 
+bool names_secret(const YAML::Node& node, const std::string& name) {
+  return node[name + "_env"] || node[name + "_file"];
+}
+
+bool is_matrix_id(const std::string& id) {
+  static const std::regex mxid_re(R"(^@[^:\s]+:[^\s]+$)");
+  return std::regex_match(id, mxid_re);
+}
+
 std::string secret_from(const YAML::Node& node, const std::string& where, const std::string& name,
-                        const std::filesystem::path& base) {
+                        const context& ctx) {
   const auto env_key = name + "_env";
   const auto file_key = name + "_file";
   if (node[env_key] && node[file_key])
     throw config_error(where, "give " + env_key + " or " + file_key + ", not both");
+  if (node[name])
+    throw config_error(where + "." + name,
+                       "secrets are not written in the config; use " + env_key + " or " + file_key);
+  if (!ctx.options.secrets) return {};
   if (node[env_key]) {
     const auto var = scalar<std::string>(node[env_key], where + "." + env_key, "a variable name");
     const char* value = std::getenv(var.c_str());
@@ -59,7 +74,7 @@ std::string secret_from(const YAML::Node& node, const std::string& where, const 
   if (node[file_key]) {
     std::filesystem::path file =
         scalar<std::string>(node[file_key], where + "." + file_key, "a path");
-    if (file.is_relative()) file = base / file;
+    if (file.is_relative()) file = ctx.base / file;
     std::ifstream in(file);
     if (!in) throw config_error(where + "." + file_key, "cannot read " + file.string());
     std::stringstream ss;
@@ -67,11 +82,9 @@ std::string secret_from(const YAML::Node& node, const std::string& where, const 
     auto value = ss.str();
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' '))
       value.pop_back();
+    if (value.empty()) throw config_error(where + "." + file_key, file.string() + " is empty");
     return value;
   }
-  if (node[name])
-    throw config_error(where + "." + name,
-                       "secrets are not written in the config; use " + env_key + " or " + file_key);
   return {};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The configuration file, loaded and validated once at start. A bad value is a config_error
-// that names its key; `wagbot check-config` and every subcommand exit 2 on it.
+// that names its key; every problem of a file is reported at once (config_errors), and
+// `wagbot check-config` and every subcommand exit 2 on them.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -33,6 +34,17 @@ class config_error : public std::runtime_error {
 
  private:
   std::string key_;
+};
+
+/// Every problem of one file, in the order of the file; key() and what() are the first one's.
+class config_errors : public config_error {
+ public:
+  explicit config_errors(std::vector<config_error> all)
+      : config_error(all.at(0)), all_(std::move(all)) {}
+  const std::vector<config_error>& all() const { return all_; }
+
+ private:
+  std::vector<config_error> all_;
 };
 
 /// A key given in the config instead of by `key add` (imported into the vault at start).
@@ -109,7 +121,15 @@ struct config {
   const user_config* user_by_network_id(const std::string& network, const std::string& id) const;
 };
 
-/// Reads and validates `file`; throws config_error.
-config load_config(const std::filesystem::path& file);
+/// What load_config reads besides the file itself.
+struct load_options {
+  /// Read the secrets (`*_env` variables, `*_file` files). Off for `wagbot health`, which
+  /// needs none: the keys naming them are still checked, their values are not read.
+  bool secrets = true;
+};
+
+/// Reads and validates `file`; throws config_errors listing every problem (a file that cannot
+/// be read or parsed: one config_error).
+config load_config(const std::filesystem::path& file, const load_options& options = {});
 
 }  // namespace wagbot::app

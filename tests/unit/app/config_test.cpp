@@ -184,9 +184,9 @@ users:
     CHECK(c.user_by_network_id("slack", "alice") == nullptr);
   }
 
-  TEST_CASE("an empty file gives the defaults") {
+  TEST_CASE("a file that sets one thing gives the defaults for the rest") {
     scratch dir;
-    const auto c = load_config(dir.write("wagbot.yaml", "# nothing yet\n"));
+    const auto c = load_config(dir.write("wagbot.yaml", "# nearly nothing yet\nlog_level: info\n"));
     CHECK(c.data_dir == fs::absolute(dir.path() / "data"));
     CHECK(c.log_level == "info");
     CHECK(c.log_format == "text");
