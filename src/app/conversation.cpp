@@ -110,6 +110,20 @@ std::optional<std::string> conversation::user_of(const core::chat_event& ev) con
 }
 
 chat_reply conversation::unknown_user(const core::chat_event& ev) const {
+  // Logged once per sender per ten minutes, so a busy room cannot flood the log; the map
+  // forgets the quiet ones once it grows.
+  constexpr std::int64_t every = 600;
+  const auto now = eng_.now();
+  if (unknown_logged_.size() > 1000)
+    std::erase_if(unknown_logged_, [now](const auto& seen) { return now - seen.second >= every; });
+  const auto [seen, first] = unknown_logged_.try_emplace(ev.network + "|" + ev.sender, now);
+  if (first || now - seen->second >= every) {
+    seen->second = now;
+    eng_.log().child("access").warn(
+        "a message from {} id {}, who is not in users, was refused (repeats are not logged for "
+        "10 min)",
+        ev.network, ev.sender);
+  }
   auto r = core::error_reply("I don't know you yet. Ask the bot's admin to add your " + ev.network +
                              " id `" + ev.sender + "` to `users` in wagbot's config.");
   r.error_code = core::reply_code::unknown_user;

@@ -5,6 +5,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <utility>
+
 #include "wagbot/matrix/bot.hpp"
 
 namespace wagbot::matrix {
@@ -22,7 +24,9 @@ asio::awaitable<int> bot::start_session() {
   asio::steady_timer pause(co_await asio::this_coro::executor);
   sync_fsm probe;
   probe.begin_probe(std::chrono::steady_clock::now());
-  for (;;) {
+  // Said before the first attempt, whose connect may take a while: the log is never silent.
+  log_.info("connecting to {}", cfg_.homeserver);
+  for (bool told = false;;) {
     auto v = co_await api_.versions();
     if (stopping_) probe.on_stop();
     const auto next = v ? probe.on_probe_answer(v->contains("versions"))
@@ -37,6 +41,9 @@ asio::awaitable<int> bot::start_session() {
                    v.error().message);
       co_return next.exit_code;
     }
+    if (!std::exchange(told, true))  // once: the probe repeats until it gives up
+      log_.warn("the Matrix homeserver {} is not answering ({}); retrying every {} ms for a minute",
+                cfg_.homeserver, v.error().message, next.delay.count());
     pause.expires_after(next.delay);
     co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
   }

@@ -4,6 +4,7 @@
 // of who may), run, update the prompt, expire, and tell the requester about an action a crash
 // cut short. Transports only translate their traffic into calls on core::conversation.
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -82,6 +83,8 @@ class conversation final : public core::conversation {
   dispatcher& dispatch_;
   std::map<std::string, core::chat_transport*> transports_;  ///< by network
   std::map<std::string, cached_values> completions_;         ///< user|host|kind → recent values
+  /// network|sender → when a message from that unknown sender was last logged (engine clock).
+  mutable std::map<std::string, std::int64_t> unknown_logged_;
 };
 
 /// How a confirmation that ended reads, the same on every network.

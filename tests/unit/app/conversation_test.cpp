@@ -7,6 +7,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "../support/world.hpp"
+#include "commands/commands.hpp"
 
 namespace asio = boost::asio;
 using namespace wagbot;
@@ -150,4 +151,41 @@ TEST_CASE("mentions map wagbot users to their ids on a network") {
   CHECK(w.talk->ids_on("discord", {"alice"}).empty());
   CHECK(w.talk->user_of(w.from("@bob:hs")) == "bob");
   CHECK_FALSE(w.talk->user_of(core::chat_event{"irc", "#r", "@bob:hs", {}, false, {}}).has_value());
+}
+
+TEST_CASE("a message from someone not in users is logged, once per sender per ten minutes") {
+  world w;
+  std::vector<std::string> lines;
+  const core::logger log(
+      core::log_level::info,
+      [&lines](core::log_level, std::string_view component, std::string_view line) {
+        lines.push_back(std::string(component) + ": " + std::string(line));
+      });
+  std::int64_t now = 5000;
+  app::engine eng(w.cfg, log, w.http, w.keys, w.confirmations, w.audit, w.rooms, w.vault,
+                  w.subscriptions, [&now] { return now; });
+  app::dispatcher dispatch(eng, commands::all());
+  app::conversation talk(eng, dispatch);
+  auto say = [&](const std::string& sender) {
+    auto ev = w.from(sender);
+    ev.text = "ps";
+    return w.wait(talk.handle(ev));
+  };
+
+  CHECK(test::has(say("@mallory:hs").plain(), "I don't know you yet"));
+  REQUIRE(lines.size() == 1);
+  CHECK(test::has(lines[0], "access: "));
+  CHECK(test::has(lines[0], "matrix id @mallory:hs"));
+  for (int i = 0; i < 50; ++i) say("@mallory:hs");  // a busy room
+  now += 599;
+  say("@mallory:hs");
+  CHECK(lines.size() == 1);
+  say("@eve:hs");  // another sender is logged at once
+  REQUIRE(lines.size() == 2);
+  CHECK(test::has(lines[1], "matrix id @eve:hs"));
+  now += 1;
+  say("@mallory:hs");
+  CHECK(lines.size() == 3);
+  say("@alice:hs");  // a known user is not an attempt
+  CHECK(lines.size() == 3);
 }
