@@ -78,6 +78,15 @@ void read_discord_options(const YAML::Node& d, context& ctx, discord_config& dc)
       dc.compress = scalar<bool>(d["compress"], "discord.compress", "true or false");
   });
   ctx.check([&] {
+    if (d["restrict_destructive"])
+      dc.restrict_destructive =
+          scalar<bool>(d["restrict_destructive"], "discord.restrict_destructive", "true or false");
+  });
+  ctx.check([&] {
+    if (d["user_install"])
+      dc.user_install = scalar<bool>(d["user_install"], "discord.user_install", "true or false");
+  });
+  ctx.check([&] {
     const auto shard = d["shard"];
     if (!shard) return;
     if (!shard.IsSequence() || shard.size() != 2)
@@ -149,7 +158,8 @@ void read_discord_ids(const YAML::Node& d, context& ctx, discord_config& dc) {
 void read_discord(const YAML::Node& d, context& ctx, discord_config& dc) {
   only_keys(d, "discord",
             {"token", "token_env", "token_file", "api_base", "application_id", "guilds",
-             "global_commands", "text_commands", "prefix", "shard", "compress"},
+             "global_commands", "text_commands", "prefix", "shard", "compress",
+             "restrict_destructive", "user_install"},
             ctx);
   dc.enabled = true;
   ctx.check([&] {

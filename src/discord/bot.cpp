@@ -104,7 +104,7 @@ void bot::on_dispatch(const std::string& type, const pd::json& data) {
 asio::awaitable<void> bot::register_commands() {
   commands_registered_ = true;
   std::vector<core::command_spec> specs = talk_.commands().specs();
-  const auto body = application_commands(specs);
+  const auto body = application_commands(specs, {cfg_.restrict_destructive, cfg_.user_install});
   for (const auto& guild : cfg_.guilds) {
     auto done = co_await rest_->call(
         "PUT", "/applications/" + application_id_ + "/guilds/" + guild + "/commands", body);
@@ -113,7 +113,7 @@ asio::awaitable<void> bot::register_commands() {
     else
       log_.error("registering slash commands in guild {} failed: {}", guild, done.error());
   }
-  if (cfg_.global_commands) {
+  if (cfg_.global_commands || cfg_.user_install) {
     auto done = co_await rest_->call("PUT", "/applications/" + application_id_ + "/commands", body);
     if (!done) log_.error("registering global slash commands failed: {}", done.error());
   }

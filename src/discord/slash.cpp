@@ -98,7 +98,7 @@ std::vector<std::string> option_names(const core::command_spec& spec) {
   return names;
 }
 
-pd::json application_commands(const std::vector<core::command_spec>& specs) {
+pd::json application_commands(const std::vector<core::command_spec>& specs, registration how) {
   pd::json out = pd::json::array();
   std::vector<std::string> heads;
   for (const auto& s : specs)
@@ -109,6 +109,15 @@ pd::json application_commands(const std::vector<core::command_spec>& specs) {
     for (const auto& s : specs)
       if (head_of(s.name) == head) members.push_back(&s);
     pd::json cmd{{"name", head}, {"type", 1}, {"contexts", {0, 1}}};
+    if (how.user_install) {
+      // Installed to a guild (0) or to a user's account (1); usable in guilds (0), the bot's
+      // DM (1) and other private channels (2).
+      cmd["integration_types"] = {0, 1};
+      cmd["contexts"] = {0, 1, 2};
+    }
+    if (how.restrict_destructive &&
+        std::any_of(members.begin(), members.end(), [](auto* m) { return m->destructive; }))
+      cmd["default_member_permissions"] = manage_server;
     if (members.size() == 1 && tail_of(members[0]->name).empty()) {
       cmd["description"] = clip(members[0]->summary, 100);
       cmd["options"] = options_of(*members[0]);

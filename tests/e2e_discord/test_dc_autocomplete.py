@@ -12,7 +12,8 @@ from wagbot_discord import ALICE, BOB, EVE
 
 def complete(dctl, name: str, options: dict, focused: str, user_id: str = ALICE, username: str = "alice"):
     """Sends an autocomplete interaction; returns (interaction record, choice values)."""
-    sent = dctl.autocomplete(name, options, focused, user_id=user_id, username=username)
+    sent = dctl.autocomplete(name, options, focused, user_id=user_id, username=username,
+                             permissions=str(wd.TRUSTED_PERMISSIONS))
     d = dctl.wait_interaction(sent["id"], lambda x: x["acknowledged"] or x["errors"], 5)
     assert not d["errors"], d["errors"]
     assert wd.response_types(d) == [8], d["responses"]

@@ -279,3 +279,21 @@ def test_errors_are_private(bot, dctl, wctl):
     assert not any("nosuch" in text(m) or "no WAGMIOS keys" in text(m) for m in public), \
         [text(m) for m in public]
     assert writes(wctl, "nas") == []
+
+
+def test_destructive_commands_are_offered_to_trusted_members_only(bot, dctl, wctl):
+    cmds = {c["name"]: c for c in dctl.commands(guild_id=wd.GUILD)}
+    for name in ("rm", "stop", "rmi", "run", "install"):
+        assert cmds[name].get("default_member_permissions") == "32", (name, cmds[name])
+    for name in ("ps", "logs", "restart", "health"):
+        assert cmds[name].get("default_member_permissions") is None, name
+    # Discord itself refuses /rm to an ordinary member (the server's admins may change that);
+    # /ps stays open to every member.
+    plain = str(wd.MEMBER_PERMISSIONS)
+    try:
+        bot.command("rm", {"container": "nginx"}, permissions=plain)
+        raise AssertionError("an ordinary member was offered /rm")
+    except wd.dc.ControlError as e:
+        assert e.status == 403 and "default_member_permissions" in str(e.body), e.body
+    assert "nginx" in text(bot.ask("ps", {"host": "nas"}, permissions=plain)["original"])
+    assert writes(wctl, "nas") == []

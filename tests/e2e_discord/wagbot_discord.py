@@ -49,6 +49,13 @@ EVE = "2000000000000000099"     # not in the config
 
 EPHEMERAL = 64
 LOADING = 128
+
+# Member permissions (Discord's bits): what @everyone gets on a new server, and the trusted
+# members of a homelab server, who also hold Manage Server (destructive commands ask for it).
+MEMBER_PERMISSIONS = sum(1 << b for b in (0, 6, 9, 10, 11, 14, 15, 16, 18, 19, 20, 21, 25, 26,
+                                          31, 35, 36, 38, 39, 40, 46))
+MANAGE_SERVER = 1 << 5
+TRUSTED_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_SERVER
 KEY_RE = re.compile(r"wag_live_[A-Za-z0-9_=-]{16,}")
 
 START_DEADLINE = 20.0   # `wagbot run` → READY and commands registered
@@ -322,7 +329,9 @@ class DiscordBot:
     # ------------------------------------------------------------------ talking to it
     def command(self, name: str, options: dict | None = None, user_id: str = ALICE,
                 username: str = "alice", **extra) -> dict:
-        """Injects a slash command; returns the control answer ({"id","token","delivered",...})."""
+        """Injects a slash command; returns the control answer ({"id","token","delivered",...}).
+        The user is a trusted member (Manage Server) unless `permissions` says otherwise."""
+        extra.setdefault("permissions", str(TRUSTED_PERMISSIONS))
         sent = self.ctl.command(name, options or {}, user_id=user_id, username=username, **extra)
         assert sent["delivered"], f"the interaction was not delivered to a session: {sent}"
         return sent

@@ -21,6 +21,12 @@ struct config {
   std::string prefix = "!wag";
   int shard_id = 0, shard_count = 1;
   bool compress = false;  ///< gateway zlib-stream compression
+  /// Destructive commands (rm, stop, run, install, …) are offered by Discord only to members
+  /// with Manage Server until the server's admins change it (Server Settings → Integrations).
+  bool restrict_destructive = true;
+  /// Also a user-installable app: people add wagbot to their own account and use its slash
+  /// commands in DMs and other servers (registered globally).
+  bool user_install = false;
 };
 
 }  // namespace wagbot::discord

@@ -15,7 +15,14 @@ namespace pd = protocol::discord;
 
 /// The bulk-overwrite body: one command per first word; two-word commands ("key add") become
 /// subcommands, and a single-word command sharing the word ("template") becomes `show`.
-pd::json application_commands(const std::vector<core::command_spec>& specs);
+/// How the commands are offered (discord.restrict_destructive and discord.user_install).
+struct registration {
+  bool restrict_destructive = true;
+  bool user_install = false;
+};
+/// Discord's Manage Server permission: who is offered destructive commands by default.
+inline constexpr const char* manage_server = "32";
+pd::json application_commands(const std::vector<core::command_spec>& specs, registration how = {});
 
 /// The option name a spec argument gets (lower case, unique within its command).
 std::vector<std::string> option_names(const core::command_spec& spec);

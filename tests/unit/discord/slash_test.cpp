@@ -71,6 +71,27 @@ TEST_SUITE("discord") {
     CHECK(names.count("template"));
   }
 
+  TEST_CASE("destructive commands ask Manage Server by default; a user install reaches DMs") {
+    const auto specs = real_grammar().specs();
+    auto find = [](const pd::json& body, const std::string& name) {
+      for (const auto& cmd : body)
+        if (cmd["name"] == name) return cmd;
+      return pd::json();
+    };
+    const auto body = discord::application_commands(specs);
+    for (const char* destructive : {"rm", "stop", "rmi", "run", "install"})
+      CHECK_MESSAGE(find(body, destructive)["default_member_permissions"] == "32", destructive);
+    for (const char* read : {"ps", "logs", "restart", "health"})
+      CHECK_MESSAGE(!find(body, read).contains("default_member_permissions"), read);
+    CHECK(find(body, "ps")["contexts"] == pd::json({0, 1}));
+    CHECK_FALSE(find(body, "ps").contains("integration_types"));
+
+    const auto open = discord::application_commands(specs, {false, true});
+    CHECK_FALSE(find(open, "rm").contains("default_member_permissions"));
+    CHECK(find(open, "ps")["integration_types"] == pd::json({0, 1}));
+    CHECK(find(open, "ps")["contexts"] == pd::json({0, 1, 2}));
+  }
+
   TEST_CASE("two-word commands become subcommands; the lone word becomes `show`") {
     const auto body = discord::application_commands(real_grammar().specs());
     for (const auto& cmd : body) {
