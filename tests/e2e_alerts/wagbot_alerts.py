@@ -115,7 +115,7 @@ class AlertBot:
         self.user_id = account["user_id"] if account else None
         self.users: dict[str, dict] = {}
         self.settings: dict[str, Any] = {"confirmation_timeout": 300, "log_level": "debug",
-                                         "alerts": dict(ALERTS)}
+                                         "alerts": dict(ALERTS), "timeouts": {"settle": wm.SETTLE}}
         self.monitors: dict[str, str] = {}         # host -> key file
         self.monitor_keys: dict[str, str] = {}     # host -> key
         self.keys: dict[tuple[str, str], str] = {}

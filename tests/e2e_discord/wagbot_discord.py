@@ -61,6 +61,11 @@ KEY_RE = re.compile(r"wag_live_[A-Za-z0-9_=-]{16,}")
 START_DEADLINE = 20.0   # `wagbot run` → READY and commands registered
 STOP_DEADLINE = 25.0    # SIGTERM → exit (the bot itself gives in-flight work 20 s)
 REPLY_TIMEOUT = 10.0    # an interaction → its final answer
+# timeouts.settle: how long a container just started, restarted or installed is watched before
+# the answer. The default (3 s) would add 3 s to every such command; one look after 1 s still
+# takes the whole watch path, and sees a container that exits at once (the simulator's
+# exit_on_start exits it before answering the start). A test may set its own.
+SETTLE = 1
 
 
 # ---------------------------------------------------------------------------- small utilities
@@ -176,7 +181,8 @@ class DiscordBot:
         self.data_dir = tmp / "data"
         self.config_path = tmp / "wagbot.yaml"
         self.users: dict[str, dict] = {}
-        self.settings: dict[str, Any] = {"confirmation_timeout": 300, "log_level": "debug"}
+        self.settings: dict[str, Any] = {"confirmation_timeout": 300, "log_level": "debug",
+                                         "timeouts": {"settle": SETTLE}}
         self.discord: dict[str, Any] = {"token_file": "discord.token", "api_base": dsim.api,
                                         "guilds": [GUILD]}
         self.keys: dict[tuple[str, str], str] = {}
@@ -214,6 +220,9 @@ class DiscordBot:
         return key
 
     def configure(self, **settings) -> None:
+        """Top-level settings; `timeouts` is merged with the harness's (settle) unless it says."""
+        if "timeouts" in settings:
+            settings["timeouts"] = {**self.settings.get("timeouts", {}), **settings["timeouts"]}
         self.settings.update(settings)
         self.write_config()
 

@@ -37,6 +37,11 @@ CONFIRM_RE = re.compile(r"confirm (\w+)`")
 START_DEADLINE = 30.0   # `wagbot run` → first successful /sync
 STOP_DEADLINE = 25.0    # SIGTERM → exit (the bot itself gives in-flight work 20 s)
 REPLY_TIMEOUT = 15.0    # a command → its reply
+# timeouts.settle: how long a container just started, restarted or installed is watched before
+# the answer. The default (3 s) would add 3 s to every such command; one look after 1 s still
+# takes the whole watch path, and sees a container that exits at once (the simulator's
+# exit_on_start exits it before answering the start). A test may set its own.
+SETTLE = 1
 
 
 # ---------------------------------------------------------------------------- small utilities
@@ -177,7 +182,8 @@ class Wagbot:
         self.localpart = self.user_id[1:].split(":")[0]
         self.auth = auth
         self.users: dict[str, dict] = {}
-        self.settings: dict[str, Any] = {"confirmation_timeout": 300, "log_level": "debug"}
+        self.settings: dict[str, Any] = {"confirmation_timeout": 300, "log_level": "debug",
+                                         "timeouts": {"settle": SETTLE}}
         self.matrix: dict[str, Any] = {"allowed_inviters": [":localhost"], "sync_timeout_ms": 2000}
         self.keys: dict[tuple[str, str], str] = {}
         self.proc: subprocess.Popen | None = None
@@ -244,6 +250,9 @@ class Wagbot:
         self.config_path.write_text("\n".join(lines) + "\n")
 
     def configure(self, **settings) -> None:
+        """Top-level settings; `timeouts` is merged with the harness's (settle) unless it says."""
+        if "timeouts" in settings:
+            settings["timeouts"] = {**self.settings.get("timeouts", {}), **settings["timeouts"]}
         self.settings.update(settings)
         self.write_config()
 
