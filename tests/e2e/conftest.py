@@ -164,7 +164,7 @@ class Bot:
                       "bob": User("bob", shell="bob")}
         self.settings = {"confirmation_timeout": 300, "scope_cache_seconds": 60,
                          "log_level": "debug"}
-        self.timeouts = {"request": 5, "pull": 120, "marketplace_start": 300}
+        self.timeouts = {"request": 5, "pull": 120, "marketplace_start": 300, "settle": 1}
         self.keys: dict[tuple[str, str], str] = {}   # every full key a test handles
         self.all_stderr: list[str] = []                # every log the bot wrote, checked at teardown
         self.sessions: list[Session] = []
