@@ -60,10 +60,9 @@ std::string when(const std::string& timestamp) {
 }
 
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
-  int count = default_count;
-  if (!act.args.empty()) count = std::atoi(act.args[0].c_str());
-  if (count < 1 || count > max_count)
-    co_return core::error_reply("[count] must be between 1 and " + std::to_string(max_count) + ".");
+  const auto wanted = count_arg(act, 0, default_count, max_count);
+  if (!wanted) co_return count_refused("count", max_count);
+  const int count = *wanted;
   auto events = co_await ctx.host.api->activity(ctx.host.key);
   if (!events) co_return ctx.fail(events.error());
   // The actions themselves; of the plain request log, only what the host refused (a wrong

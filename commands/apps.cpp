@@ -3,15 +3,11 @@
 #include "commands/commands.hpp"
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/core/error_text.hpp"
+#include "wagbot/core/spelling.hpp"
 
 namespace wagbot::commands {
 
 namespace {
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 /// "AI & ML" → "ai-ml", as the app's template writes its category.
 std::string slug(const std::string& s) {
   std::string out;
@@ -29,13 +25,14 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   auto apps = co_await ctx.host.api->marketplace(ctx.host.key);
   if (!apps) co_return ctx.fail(apps.error());
   std::vector<std::string> words;
-  for (const auto& a : act.args) words.push_back(lower(a));
+  for (const auto& a : act.args) words.push_back(core::lowered(a));
   std::vector<protocol::app_summary> shown;
   for (const auto& app : *apps) {
-    const auto hay = lower(app.id + " " + app.name + " " + app.category + " " + app.description);
+    const auto hay =
+        core::lowered(app.id + " " + app.name + " " + app.category + " " + app.description);
     // The list names categories for display ("Media Servers"); a slug names them too.
-    const bool category_match =
-        words.size() == 1 && (lower(app.category) == words[0] || slug(app.category) == words[0]);
+    const bool category_match = words.size() == 1 && (core::lowered(app.category) == words[0] ||
+                                                      slug(app.category) == words[0]);
     bool all_words = true;
     for (const auto& w : words) all_words = all_words && hay.find(w) != std::string::npos;
     if (category_match || all_words) shown.push_back(app);

@@ -1,5 +1,7 @@
 #include "commands/format.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iterator>
 
@@ -61,6 +63,22 @@ std::string duration_text(std::uint64_t seconds) {
   if (hours > 0) return std::to_string(hours) + " h " + std::to_string(minutes) + " min";
   if (minutes > 0) return std::to_string(minutes) + " min";
   return std::to_string(seconds) + " s";
+}
+
+std::optional<int> count_arg(const core::action& act, std::size_t index, int fallback, int most) {
+  if (act.args.size() <= index) return fallback;
+  const auto& text = act.args[index];
+  if (text.empty() || text.size() > 6 ||
+      !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return std::nullopt;
+  const int n = std::stoi(text);
+  if (n < 1 || n > most) return std::nullopt;
+  return n;
+}
+
+core::chat_reply count_refused(std::string_view name, int most) {
+  return core::error_reply("[" + std::string(name) + "] must be between 1 and " +
+                           std::to_string(most) + ".");
 }
 
 }  // namespace wagbot::commands

@@ -1,9 +1,13 @@
 #pragma once
 // Small text helpers shared by the commands' replies.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "wagbot/core/action.hpp"
+#include "wagbot/core/reply.hpp"
 #include "wagbot/protocol/wagmios.hpp"
 
 namespace wagbot::commands {
@@ -20,6 +24,11 @@ std::string host_alias(std::string text);
 std::string size_text(std::uint64_t bytes);
 /// A span of seconds as people read it: "3 days 4 h", "5 h 12 min", "42 s".
 std::string duration_text(std::uint64_t seconds);
+/// The count at `act.args[index]` (`fallback` when absent); nullopt when it is not a whole
+/// number from 1 to `most`.
+std::optional<int> count_arg(const core::action& act, std::size_t index, int fallback, int most);
+/// The refusal for such a count: "[lines] must be between 1 and 1000."
+core::chat_reply count_refused(std::string_view name, int most);
 /// Joins with ", ".
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 

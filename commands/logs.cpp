@@ -1,4 +1,5 @@
 #include "commands/commands.hpp"
+#include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/app/outcome.hpp"
 #include "wagbot/core/error_text.hpp"
@@ -10,10 +11,9 @@ constexpr int default_lines = 50;
 constexpr int max_lines = 1000;  // the server's cap on `tail`
 
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
-  int lines = default_lines;
-  if (act.args.size() > 1) lines = std::atoi(act.args[1].c_str());
-  if (lines < 1 || lines > max_lines)
-    co_return core::error_reply("[lines] must be between 1 and " + std::to_string(max_lines) + ".");
+  const auto wanted = count_arg(act, 1, default_lines, max_lines);
+  if (!wanted) co_return count_refused("lines", max_lines);
+  const int lines = *wanted;
   const auto name = ctx.target_name(act);
   auto text = co_await ctx.host.api->logs(ctx.host.key, name, lines);
   if (!text) co_return co_await app::failure_reply(ctx, text.error(), "logs", name);

@@ -112,7 +112,7 @@ void engine::forget_scopes(const std::string& user, const std::string& alias) {
 void engine::heard(const std::string& alias, const protocol::activity_event& e) {
   auto& events = heard_[alias];
   events.push_back(e);
-  if (events.size() > 100) events.pop_front();
+  if (events.size() > 100) events.erase(events.begin());
 }
 
 bool engine::follows(const std::string& alias) const {
@@ -120,10 +120,10 @@ bool engine::follows(const std::string& alias) const {
   return it != following_.end() && it->second;
 }
 
-std::vector<protocol::activity_event> engine::heard_on(const std::string& alias) const {
+const std::vector<protocol::activity_event>& engine::heard_on(const std::string& alias) const {
+  static const std::vector<protocol::activity_event> none;
   const auto it = heard_.find(alias);
-  if (it == heard_.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  return it == heard_.end() ? none : it->second;
 }
 
 void engine::record(const requester& who, const std::string& host, const std::string& action,

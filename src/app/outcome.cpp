@@ -10,7 +10,6 @@
 
 #include "wagbot/app/engine.hpp"
 #include "wagbot/core/docker_reason.hpp"
-#include "wagbot/core/policy.hpp"
 
 namespace wagbot::app {
 

@@ -22,12 +22,12 @@ std::optional<understanding> understand(std::string_view text, const std::vector
   bool any = false;
   // "hi", "hello there, how are you?", "good morning": a greeting gets one back, not usage help.
   const auto first = words_of(s);
+  static const std::set<std::string> hellos = {"hi",    "hello",     "hey", "hiya",
+                                               "howdy", "greetings", "sup", "yo"};
+  static const std::set<std::string> times_of_day = {"morning", "afternoon", "evening", "day"};
   const bool greeting =
-      !first.empty() &&
-      (std::set<std::string>{"hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "sup"}.count(
-           first[0]) ||
-       (first.size() > 1 && first[0] == "good" &&
-        std::set<std::string>{"morning", "afternoon", "evening", "day"}.count(first[1])));
+      !first.empty() && (hellos.count(first[0]) ||
+                         (first.size() > 1 && first[0] == "good" && times_of_day.count(first[1])));
   auto greet = [&out] {
     out.actions.clear();
     out.question =

@@ -38,7 +38,12 @@ task<json> client::call(std::string_view key, const char* method, std::string ta
   }
   const auto started = std::chrono::steady_clock::now();
   if (!key.empty()) {
-    auto& sent = sent_[std::string(key.substr(key.size() > 8 ? key.size() - 8 : 0))];
+    // Looked up without building a string: this runs for every request.
+    const auto suffix = key.substr(key.size() > 8 ? key.size() - 8 : 0);
+    auto slot = sent_.find(suffix);
+    if (slot == sent_.end())
+      slot = sent_.emplace(std::string(suffix), decltype(slot->second){}).first;
+    auto& sent = slot->second;
     sent.push_back(started);
     while (started - sent.front() > std::chrono::minutes(1)) sent.pop_front();
   }

@@ -3,7 +3,6 @@
 // client, one WAGMIOS client per host, and the short-lived cache of each key's scopes.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -76,7 +75,7 @@ class engine {
   void following(const std::string& alias, bool live) { following_[alias] = live; }
   bool follows(const std::string& alias) const;
   /// What the watchers heard on `alias`, oldest first.
-  std::vector<protocol::activity_event> heard_on(const std::string& alias) const;
+  const std::vector<protocol::activity_event>& heard_on(const std::string& alias) const;
 
   /// Writes a line to the audit log (and the debug log).
   void record(const requester& who, const std::string& host, const std::string& action,
@@ -105,7 +104,7 @@ class engine {
   std::map<std::string, std::unique_ptr<wagmios::client>> clients_;
   std::map<std::string, cached_scopes> scopes_;
   core::metrics metrics_;
-  std::map<std::string, std::deque<protocol::activity_event>> heard_;
+  std::map<std::string, std::vector<protocol::activity_event>> heard_;
   std::map<std::string, bool> following_;
 };
 

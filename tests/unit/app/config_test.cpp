@@ -198,6 +198,16 @@ users:
           std::vector<std::string>{"wagmios-backend", "wagmios-frontend"});
   }
 
+  TEST_CASE("timeouts.settle: 3 s by default, 0 to 60 allowed, anything else refused by key") {
+    scratch dir;
+    CHECK(load_config(dir.write("a.yaml", "log_level: info\n")).timeouts.settle_seconds == 3);
+    CHECK(load_config(dir.write("b.yaml", "timeouts:\n  settle: 0\n")).timeouts.settle_seconds ==
+          0);
+    CHECK(error_key("timeouts:\n  settle: 61\n") == "timeouts.settle");
+    CHECK(error_key("timeouts:\n  settle: -1\n") == "timeouts.settle");
+    CHECK(error_key("timeouts:\n  settle: soon\n") == "timeouts.settle");
+  }
+
   TEST_CASE("the two system containers stay protected whatever the file lists") {
     scratch dir;
     auto c = load_config(dir.write("a.yaml", "protected_containers: [traefik]\n"));
