@@ -187,8 +187,6 @@ void read_alerts(const YAML::Node& a, context& ctx, alerts_config& ac) {
       ctx);
   ctx.check([&] {
     ac.poll_interval_seconds = positive(a["poll_interval"], "alerts.poll_interval", 10);
-    if (ac.poll_interval_seconds < 2)
-      throw config_error("alerts.poll_interval", "must be at least 2 seconds");
   });
   ctx.check([&] {
     ac.unreachable_after = positive(a["unreachable_after"], "alerts.unreachable_after", 3);

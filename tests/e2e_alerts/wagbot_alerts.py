@@ -43,7 +43,7 @@ WAGBOT = os.environ.get("WAGBOT_BIN") or str(REPO / "build" / "wagbot")
 HOSTS = ("nas", "media")
 KEY_RE = re.compile(r"wag_live_[A-Za-z0-9_=-]{16,}")
 
-POLL = 2            # alerts.poll_interval (the minimum the config accepts)
+POLL = 1            # alerts.poll_interval (the minimum the config accepts)
 MARGIN = 1.5        # "within one polling interval": poll_interval + this, after the change
 DELIVERY = 5.0      # an alert due now reaches the room (where timing is not what is tested)
 ALERTS = {"poll_interval": POLL, "unreachable_after": 3, "flap_window": 600,

@@ -86,7 +86,7 @@ users:
 matrix:
   user_id: wagbot
   password_env: WAGBOT_TEST_NO_SUCH_PASSWORD
-alerts: {poll_interval: 1}
+alerts: {poll_interval: 0}
 )";
     CHECK(problems(yaml) == keys{"log_level", "confirmation_timeout", "hosts[0].url",
                                  "hosts[1].uri", "hosts[1].url", "users[0].name",

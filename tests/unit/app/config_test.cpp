@@ -465,7 +465,7 @@ users:
     CHECK(error_key("discord:\n  token_env: WAGBOT_TEST_TRANSPORT_SECRET\n") == "discord.guilds");
     CHECK(error_key(discord_ok + "  shard: [2, 2]\n") == "discord.shard");
 
-    CHECK(error_key("alerts:\n  poll_interval: 1\n") == "alerts.poll_interval");
+    CHECK(error_key("alerts:\n  poll_interval: 0\n") == "alerts.poll_interval");
     CHECK(error_key("alerts:\n  flap_treshold: 3\n") == "alerts.flap_treshold");
     env_var monitor("WAGBOT_TEST_MONITOR", "not-a-key");
     CHECK(error_key("hosts:\n  - alias: nas\n    url: http://nas:5179\n    monitor_key_env: "
