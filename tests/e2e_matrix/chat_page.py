@@ -185,6 +185,10 @@ def _message(m: Message) -> str:
         inner.append(f'<div class="body">{body}</div>')
     else:
         inner.append(f'<div class="body plain">{_esc(m.body)}</div>')
+    # The plain body is not drawn (Element draws formatted_body) but is part of the page, so
+    # that a change to it alone also makes the checked-in page stale.
+    if m.html is not None:
+        inner.append(f'<template class="plain-body">{_esc(m.body)}</template>')
     if m.reactions:
         pills = "".join(f'<span class="pill">{_esc(k)} 1</span>' for k in m.reactions)
         inner.append(f'<div class="reactions">{pills}</div>')
@@ -225,13 +229,14 @@ def foreign_tags(formatted_body: str) -> set[str]:
 
 # ---------------------------------------------------------------------------- Chromium
 
-# What the test needs from a laid-out page: its width and height, any element of a message
-# sticking out of the window (a code block scrolls inside itself, as in Element: not counted,
+# What the test needs from a laid-out page: its width and height, the outermost elements of a
+# message sticking out of the window (a code block scrolls inside itself, as in Element: not counted,
 # but listed in `scrolling`).
 _MEASURE = """(() => {
   const d = document.documentElement, vw = window.innerWidth;
+  const sticks = e => !e.closest("pre") && e.getBoundingClientRect().right > vw + 0.5;
   const wide = [...document.querySelectorAll(".body *")]
-    .filter(e => !e.closest("pre") && e.getBoundingClientRect().right > vw + 0.5)
+    .filter(e => sticks(e) && !(e.parentElement.closest(".body *") && sticks(e.parentElement)))
     .map(e => ({tag: e.tagName.toLowerCase(), width: Math.round(e.getBoundingClientRect().width),
                 text: e.textContent.slice(0, 60)}));
   const scrolling = [...document.querySelectorAll("pre")]
