@@ -1,7 +1,7 @@
 """Matrix replies drawn as Element draws them, for docs/screenshots (test_mx_screenshots.py).
 
 - `Message` / `Shot`: what one screenshot shows (a few messages of a direct chat).
-- `normalise(text)`: the volatile parts of a reply (container ids, confirmation ids, log
+- `Normaliser`: the volatile parts of a reply (container ids, confirmation ids, log
   timestamps, numbered user ids) replaced by fixed stand-ins, so that a page is deterministic.
 - `page(shot)`: a self-contained HTML page, our own small stylesheet after Element Web's light
   theme ("bubble" layout: the reader's own messages on the right, the bot's on the left with
@@ -16,14 +16,14 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import fcntl
 import hashlib
 import html as htmllib
 import json
-import re
-import base64
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -71,7 +71,8 @@ _STAMPS = [  # (pattern, strftime format) of the timestamps the simulated contai
     (re.compile(r"\b\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d(?= [+-]\d{4})"), "%d/%b/%Y:%H:%M:%S"),
     (re.compile(r"\b\d{4}/\d\d/\d\d \d\d:\d\d:\d\d"), "%Y/%m/%d %H:%M:%S"),
     (re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"), "%Y-%m-%dT%H:%M:%S"),
-    (re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?"), "%Y-%m-%d %H:%M"),
+    (re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"), "%Y-%m-%d %H:%M:%S"),
+    (re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d(?!:\d)"), "%Y-%m-%d %H:%M"),
 ]
 _STAMP_BASE = dt.datetime(2025, 6, 14, 9, 12, 5)
 _HEX_ID = re.compile(r"\b(?:[0-9a-f]{64}|[0-9a-f]{12})\b")
