@@ -5,7 +5,10 @@
 
 Set-up: `wagbot run` (Discord transport only) against bench/discord_lite.py (a lean gateway +
 REST stand-in: the full simulator cannot inject more than a few hundred interactions a second),
-and the WAGMIOS simulator (tests/sim) playing `nas`. alice is a known user with a key for @nas.
+and the WAGMIOS simulator (tests/sim) playing `nas` with its rate limit (100 requests a minute per
+key) lifted, so that every `/ps` is a real `GET /api/containers`; the requests the simulator logged
+per answered command, and any 429, are reported for each step. alice is a known user with a key
+for @nas.
 
 Two commands:
   * `/hosts`: the pure bot path. No WAGMIOS call: gateway frame in → parse → identify → grammar →
@@ -203,6 +206,14 @@ def step(lite: DiscordLite, bot: bl.BenchBot, cap: Capture, name: str, data: str
     return row, recs
 
 
+def wagmios_calls(sim, answered: int) -> dict:
+    """What the WAGMIOS simulator logged since its last clear: requests per answered command
+    (a /ps is one GET /api/containers; /hosts none) and how many were answered 429."""
+    reqs = sim.control.requests("nas")
+    return {"requests": len(reqs), "per_command": len(reqs) / max(1, answered),
+            "rate_limited": sum(1 for q in reqs if q.get("status") == 429)}
+
+
 def saturated(row: dict) -> bool:
     return row["achieved"] < 0.9 * row["offered"] or row["late"] > 0 or row["gen_ms"]["p99"] > 1000
 
@@ -219,7 +230,9 @@ def show(row: dict) -> None:
           f"{bot}  | gen-seen p50 {bl.fmt_ms(row['gen_ms']['p50'])} p99 {bl.fmt_ms(row['gen_ms']['p99'])} ms  "
           f"| bot CPU {row['bot_cpu_pct']:5.1f}%  {row['cpu_us_per_cmd']:6.0f} µs/cmd → {row['per_core']:6.0f}/s/core  "
           f"| bot waited for a CPU {row['bot_runqueue_ms_per_s']:5.1f} ms/s | gen CPU {row['gen_cpu_pct']:4.0f}%  "
-          f"cap {row['cap_cpu_pct']:3.0f}%  late {row['late']}", flush=True)
+          f"cap {row['cap_cpu_pct']:3.0f}%  late {row['late']}"
+          + (f"  | WAGMIOS {row['wagmios']['per_command']:.2f} req/cmd, {row['wagmios']['rate_limited']} × 429"
+             if "wagmios" in row else ""), flush=True)
 
 
 def main(argv=None) -> int:
@@ -243,6 +256,9 @@ def main(argv=None) -> int:
     results: dict = {"steps": [], "sequential": {}, "load_start": bl.loadavg()}
     with bl.Workdir("throughput") as tmp, bl.wc.Simulator(hosts=["nas"]) as sim:
         lite = DiscordLite(bl.TOKEN, bl.APP_ID, bl.GUILD, bl.CHANNEL).start()
+        # The simulator's default (100 requests a minute per key, as WAGMIOS) would turn most
+        # /ps commands into the rate-limit reply: lift it, and count what the bot asked below.
+        sim.control.set_config("nas", rate_limit=1_000_000)
         key = sim.control.add_key("nas", label="alice", scopes=["*"], role="admin")["key"]
         bot = bl.BenchBot(tmp, {"nas": sim.hosts["nas"]},
                           users={"alice": {"admin": True, "discord": [bl.ALICE], "keys": {"nas": key}}},
@@ -271,7 +287,9 @@ def main(argv=None) -> int:
             # Sequential: one command at a time, 5 ms apart (latency without queueing).
             seq: dict = {}
             seq_wait: dict = {}
+            wagmios: dict = {}
             for name, data in (("hosts", hosts_data), ("ps", ps_data)):
+                sim.control.clear_requests("nas")
                 recs = []
                 w0, t0 = bl.run_delay_seconds(bot.pid), time.monotonic()
                 for _ in range(args.sequential):
@@ -281,10 +299,13 @@ def main(argv=None) -> int:
                     time.sleep(0.005)
                 seq[name] = recs
                 seq_wait[name] = 1000 * (bl.run_delay_seconds(bot.pid) - w0) / (time.monotonic() - t0)
+                wagmios[name] = wagmios_calls(sim, len(recs))
             steps = []
             for name, data, rs in (("hosts", hosts_data, rates), ("ps", ps_data, ps_rates)):
                 for rate in rs:
+                    sim.control.clear_requests("nas")
                     row, recs = step(lite, bot, cap, name, data, rate, args.duration)
+                    row["wagmios"] = wagmios_calls(sim, row["answered"])
                     steps.append((row, recs))
                     print(f"  … {name} at {rate:.0f}/s: achieved {row['achieved']:.0f}/s", file=sys.stderr, flush=True)
                     if saturated(row):
@@ -299,7 +320,7 @@ def main(argv=None) -> int:
         print("\nSequential (one command at a time):")
         for name, recs in seq.items():
             gen = bl.summary([(r.final - r.sent) / 1e6 for r in recs if r.final])
-            entry = {"gen_ms": gen, "bot_runqueue_ms_per_s": seq_wait[name]}
+            entry = {"gen_ms": gen, "bot_runqueue_ms_per_s": seq_wait[name], "wagmios": wagmios[name]}
             if cap.events and name == "hosts":
                 entry["bot_ms"] = bl.summary(list(bot_side_pure(cap.events, {r.id for r in recs}).values()))
             elif cap.events and name == "ps":
@@ -315,6 +336,8 @@ def main(argv=None) -> int:
             if b:
                 line += f"; bot-side p50 {bl.fmt_ms(b['p50'])} p99 {bl.fmt_ms(b['p99'])} max {bl.fmt_ms(b['max'])} ms (n={b['n']})"
             line += f"; the bot waited for a CPU {seq_wait[name]:.1f} ms/s"
+            w = wagmios[name]
+            line += f"; WAGMIOS requests/command {w['per_command']:.2f} ({w['rate_limited']} × 429)"
             if name == "ps" and "total_ms" in entry:
                 line += (f"; wire total p50 {bl.fmt_ms(entry['total_ms']['p50'])} ms of which WAGMIOS sim "
                          f"{bl.fmt_ms(entry['wagmios_wait_ms']['p50'])}, Discord stand-in "

@@ -77,7 +77,7 @@ def pinned(kind: str, name: str) -> str:
             lock = json.loads((PEERS / "node" / "package-lock.json").read_text())
             return lock["packages"][f"node_modules/{name}"]["version"]
         elif kind == "go":
-            m = re.search(rf"^\s*{re.escape(name)} (\S+)", (PEERS / "mautrix_go" / "go.mod").read_text(), re.M)
+            m = re.search(rf"^(?:require)?\s*{re.escape(name)} (\S+)", (PEERS / "mautrix_go" / "go.mod").read_text(), re.M)
             return m.group(1) if m else "?"
     except (OSError, KeyError, ValueError):
         pass
@@ -343,7 +343,7 @@ class DiscordPath:
                     if d is not None:
                         at, _ = self.answer(d)
                         return d["created_at"] + at / 1000 - self.t0_wall
-            time.sleep(0.1)
+            time.sleep(0.02)
         raise SystemExit(f"peers: no answer within {deadline}s of the start\n{proc.log()[-3000:]}")
 
     def one(self) -> tuple[float, str]:
@@ -392,7 +392,8 @@ def measure(bot: Bot, tmp: Path, args, wsim, key: str, mx: MatrixPath | None,
                        PEER_MATRIX_TOKEN=acct["access_token"])
         else:
             env.update(PEER_DISCORD_API=dsc.sim.api, PEER_DISCORD_API_ROOT=dsc.sim.api.rsplit("/v", 1)[0],
-                       PEER_DISCORD_GUILD=bl.GUILD, PEER_DISCORD_TOKEN=bl.TOKEN)
+                       PEER_DISCORD_GUILD=bl.GUILD, PEER_DISCORD_TOKEN=bl.TOKEN,
+                       PEER_DISCORD_GATEWAY=dsc.sim.gateway_url)
         if bot.prepare:
             bot.prepare(work, env)
         return PeerProcess(work, bot.argv(work), env)

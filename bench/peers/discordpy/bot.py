@@ -3,7 +3,7 @@
 Registers the guild slash command /ps host:…; answers it as wagbot does: defer, one GET
 /api/containers on the WAGMIOS simulator, then edit the original response with a short list.
 Bench-only; configured from the PEER_* environment the driver sets (the REST base points at
-the Discord simulator; the gateway URL comes from its GET /gateway/bot).
+the Discord simulator, and so does the gateway address).
 """
 
 import asyncio
@@ -16,10 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 
 import aiohttp  # noqa: E402
 import discord  # noqa: E402
+import yarl  # noqa: E402
 from discord import app_commands  # noqa: E402
 from wagmios import ps_text  # noqa: E402
 
+# discord.py connects to its built-in gateway address (not GET /gateway/bot's): both point at
+# the simulator.
 discord.http.Route.BASE = os.environ["PEER_DISCORD_API"]
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["PEER_DISCORD_GATEWAY"])
 GUILD = discord.Object(id=int(os.environ["PEER_DISCORD_GUILD"]))
 
 
