@@ -11,6 +11,9 @@ import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
+from ratio import table as peers_table  # noqa: E402
+
 
 def mb(kb) -> str:
     return "n/a" if kb is None else f"{kb / 1024:.1f} MB"
@@ -93,7 +96,9 @@ def main(argv=None) -> int:
                          f"{r['ps_max_achieved']:.0f}/s kept up with"
                          f"{f' (saturated at {sat:.0f}/s offered)' if sat else ''}; bot CPU {r['ps_cpu_us']:.0f} "
                          f"µs/command → {r['ps_per_core']:.0f}/s per core",
-                         "defer + SQLite journal + WAGMIOS call + edit; the Python WAGMIOS simulator is in the loop"))
+                         "defer + SQLite journal + WAGMIOS call + edit; the Python WAGMIOS simulator is in the loop"
+                         + (f"; {max(ps_steps, key=lambda s: s['answered'])['wagmios']['per_command']:.2f} WAGMIOS "
+                            "requests per command (rate limit lifted)" if "wagmios" in ps_steps[0] else "")))
     if "alert_latency" in docs:
         r = docs["alert_latency"]["results"]
         d, mx, ap_ = r["discord_ms"], r["matrix_ms"], r["discord_after_poll_ms"]
@@ -147,6 +152,14 @@ def main(argv=None) -> int:
           f"Load average before the run "
           f"{args.load_before or 'n/a'}, after {load_after}{during}.")
     print()
+    if "peers" in docs:
+        r = docs["peers"]["results"]
+        print(f"Beside its peers (bench/peers/compare.py): the same `ps` on the same Synapse and simulators, "
+              f"{r['commands']} commands one at a time per bot, one bot at a time; (×) = the peer's figure ÷ "
+              f"wagbot's on the same transport in this run.")
+        print()
+        print(peers_table(r["bots"], r["commands"]))
+        print()
     print("| figure | target | measured | what it includes |")
     print("|---|---|---|---|")
     for row in rows:

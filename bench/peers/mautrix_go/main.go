@@ -1,6 +1,6 @@
 // A minimal Matrix bot on mautrix-go for bench/peers/compare.py (issue 15): it answers "ps"
 // with one GET /api/containers on the WAGMIOS simulator and a short list as a reply.
-// Bench-only; configured from the environment the driver sets (see bench/peers/README.md).
+// Bench-only; configured from the PEER_* environment the driver sets (bench/README.md, "Peers").
 package main
 
 import (
