@@ -185,9 +185,8 @@ void read_alerts(const YAML::Node& a, context& ctx, alerts_config& ac) {
       a, "alerts",
       {"poll_interval", "unreachable_after", "flap_window", "flap_threshold", "digest_threshold"},
       ctx);
-  ctx.check([&] {
-    ac.poll_interval_seconds = positive(a["poll_interval"], "alerts.poll_interval", 10);
-  });
+  ctx.check(
+      [&] { ac.poll_interval_seconds = positive(a["poll_interval"], "alerts.poll_interval", 10); });
   ctx.check([&] {
     ac.unreachable_after = positive(a["unreachable_after"], "alerts.unreachable_after", 3);
   });

@@ -180,9 +180,16 @@ asio::awaitable<chat_reply> dispatcher::execute(const requester& who, const core
   auto targets = core::route(act.host, eng_.rooms().default_host(who.network, who.room), hosts,
                              cmd->spec.fans_out, cmd->spec.lists);
   // No keys at all is a dead end; "Which host?" and "did you mean @nas?" are questions back.
-  if (!targets)
-    co_return coded(core::say(hosts.empty() ? tone::error : tone::info, targets.error()),
-                    core::reply_code::no_host);
+  if (!targets) {
+    auto r = coded(core::say(hosts.empty() ? tone::error : tone::info, targets.error()),
+                   core::reply_code::no_host);
+    // "Which host?": each host an answer (a command that may run on several takes several).
+    if (act.host.empty() && hosts.size() > 1) {
+      r.picks = core::host_picks(act, hosts);
+      r.pick_many = cmd->spec.fans_out;
+    }
+    co_return r;
+  }
   if (targets->size() == 1) co_return co_await run_on_host(who, *cmd, act, targets->front(), false);
   co_return co_await fan_out(who, *cmd, act, *targets);
 }
@@ -275,16 +282,28 @@ asio::awaitable<chat_reply> dispatcher::run_on_host(const requester& who, const 
                                           ". `ps @" + alias + "` lists them."),
                         core::reply_code::not_found);
       // A question back, not an error: the names it most likely meant.
-      co_return coded(
+      auto r = coded(
           core::say(core::tone::info, "No container is called `" + literal + "` on @" + alias +
                                           ". Did you mean " + core::choices(near) + "?"),
           core::reply_code::not_found);
+      std::vector<std::string> names;
+      for (const auto& n : near) names.push_back(n.name);
+      r.picks = core::target_picks(act, alias, names);
+      co_return r;
     }
     if (matches.size() > 1) {
-      std::string names;
-      for (const auto& m : matches) names += (names.empty() ? "" : ", ") + m.name;
-      co_return core::error_reply("`" + literal + "` matches several containers on @" + alias +
-                                  ": " + names + ". Which one?");
+      std::vector<std::string> names;
+      std::string listed;
+      for (const auto& m : matches) {
+        names.push_back(m.name);
+        listed += (listed.empty() ? "" : ", ") + m.name;
+      }
+      auto r =
+          coded(core::say(core::tone::info, "`" + literal + "` matches several containers on @" +
+                                                alias + ": " + listed + ". Which one?"),
+                core::reply_code::ambiguous);
+      r.picks = core::target_picks(act, alias, names);
+      co_return r;
     }
     ctx.target = matches.front();
     verdict = core::check(spec, act, guard, *scopes, *all, alias);

@@ -284,6 +284,31 @@ std::string command_line(const action& act) {
   return out;
 }
 
+std::vector<pick> host_picks(const action& act, const std::vector<std::string>& hosts) {
+  std::vector<pick> out;
+  for (const auto& alias : hosts) {
+    action one = act;
+    one.host = alias;
+    out.push_back({"@" + alias, command_line(one)});
+  }
+  return out;
+}
+
+std::vector<pick> target_picks(const action& act, const std::string& host,
+                               const std::vector<std::string>& names) {
+  std::vector<pick> out;
+  for (const auto& name : names) {
+    action one = act;
+    one.host = host;
+    if (one.args.empty())
+      one.args.push_back(name);
+    else
+      one.args[0] = name;
+    out.push_back({name, command_line(one)});
+  }
+  return out;
+}
+
 std::string model_words(std::string_view content) {
   std::string clean;
   for (char c : redact(content)) {

@@ -1,6 +1,8 @@
 // Gateway events in, REST out: set-up, command registration, text commands, prompt updates.
 #include "wagbot/discord/bot.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 
 #include "wagbot/core/redact.hpp"
@@ -105,11 +107,14 @@ asio::awaitable<void> bot::register_commands() {
   commands_registered_ = true;
   std::vector<core::command_spec> specs = talk_.commands().specs();
   const auto body = application_commands(specs, {cfg_.restrict_destructive, cfg_.user_install});
+  const auto menus = std::count_if(body.begin(), body.end(),
+                                   [](const pd::json& c) { return c.value("type", 1) == 3; });
   for (const auto& guild : cfg_.guilds) {
     auto done = co_await rest_->call(
         "PUT", "/applications/" + application_id_ + "/guilds/" + guild + "/commands", body);
     if (done)
-      log_.info("registered {} slash commands in guild {}", body.size(), guild);
+      log_.info("registered {} slash commands in guild {} (and {} message commands)",
+                body.size() - menus, guild, menus);
     else
       log_.error("registering slash commands in guild {} failed: {}", guild, done.error());
   }
@@ -160,6 +165,7 @@ asio::awaitable<void> bot::on_message(pd::message m) {
   auto reply = co_await talk_.handle(event_for(m.channel_id, m.guild_id, m.author, text));
   reply.is_private = false;  // a channel message cannot be ephemeral
   auto bodies = message_bodies(reply, talk_.ids_on("discord", reply.mentions));
+  offer_picks(m.channel_id, reply, bodies.front());
   bodies.front()["message_reference"] = {{"message_id", m.id}, {"fail_if_not_exists", false}};
   auto sent =
       co_await rest_->call("POST", "/channels/" + m.channel_id + "/messages", bodies.front());

@@ -110,6 +110,7 @@ asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply rep
   // Errors, like keys and scopes, are for the asker's eyes only.
   if (reply.mood == core::tone::error) reply.is_private = true;
   auto bodies = message_bodies(reply, talk_.ids_on("discord", reply.mentions));
+  offer_picks(i.channel_id, reply, bodies.front());
   const std::string hook = "/webhooks/" + application_id_ + "/" + i.token;
   std::optional<pd::json> message;
   if (!deferred) {
@@ -154,6 +155,10 @@ asio::awaitable<void> bot::on_interaction(pd::interaction i) {
 }
 
 asio::awaitable<void> bot::on_command(const pd::interaction& i) {
+  if (i.kind == pd::command_kind::message) {
+    co_await on_message_command(i);
+    co_return;
+  }
   const auto call = find_invoked(i, talk_.commands());
   if (!call.spec) {
     co_await respond(i, reply_now,
@@ -194,26 +199,85 @@ asio::awaitable<void> bot::on_command(const pd::interaction& i) {
   if (deferred) inbox_.finish("discord", i.id);
 }
 
-asio::awaitable<void> bot::on_component(const pd::interaction& i) {
-  if (i.custom_id.starts_with(action_prefix)) {
-    // An alert's button runs its command as whoever clicked, through the usual checks.
-    auto action =
-        stored_action(alert_actions_, std::string_view(i.custom_id).substr(action_prefix.size()));
+void bot::offer_picks(const std::string& channel, const core::chat_reply& reply, pd::json& body) {
+  if (reply.picks.empty()) return;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::vector<std::pair<std::string, std::string>> options;
+  for (const auto& p : reply.picks) {
+    if (options.size() == 25) break;
+    const auto id = alert_actions_.add("discord", channel, p.label, {}, p.command, now);
+    options.emplace_back(p.label, std::to_string(id));
+  }
+  body["components"].push_back(pick_menu(options, reply.pick_many));
+}
+
+asio::awaitable<void> bot::run_offered(const pd::interaction& i,
+                                       const std::vector<std::string>& ids) {
+  std::vector<std::string> commands;
+  for (const auto& id : ids) {
+    auto action = stored_action(alert_actions_, id);
     if (!action || action->network != "discord" || action->room != i.channel_id) {
       co_await respond(i, reply_now,
                        message_body(private_error(
-                           "That alert is too old for its buttons; type the command instead.")));
+                           "That message is too old for its buttons; type the command instead.")));
       co_return;
     }
-    auto ev = event_for(i.channel_id, i.guild_id, i.invoker, action->command);
-    if (!talk_.user_of(ev)) {
-      co_await answer(i, co_await talk_.handle(ev), false);
-      co_return;
+    commands.push_back(action->command);
+  }
+  if (commands.empty()) co_return;
+  auto first = event_for(i.channel_id, i.guild_id, i.invoker, commands.front());
+  if (!talk_.user_of(first)) {
+    co_await answer(i, co_await talk_.handle(first), false);  // "I don't know you" (private)
+    co_return;
+  }
+  if (!co_await respond(i, defer_reply, nullptr)) co_return;
+  if (!journal(i.id, i.channel_id, journal_entry(i, "command", {}, {}))) co_return;
+  core::chat_reply all;
+  for (const auto& command : commands) {
+    auto r = co_await talk_.handle(event_for(i.channel_id, i.guild_id, i.invoker, command));
+    if (commands.size() == 1) {
+      all = std::move(r);
+      break;
     }
-    if (!co_await respond(i, defer_reply, nullptr)) co_return;
-    if (!journal(i.id, i.channel_id, journal_entry(i, "command", {}, {}))) co_return;
-    co_await answer(i, co_await talk_.handle(ev), true);
-    inbox_.finish("discord", i.id);
+    // Several picks (alerts on two hosts): one answer, each part in order.
+    if (all.blocks.empty() || r.mood == core::tone::error) all.mood = r.mood;
+    if (all.confirmation_id.empty()) all.confirmation_id = r.confirmation_id;
+    for (auto& b : r.blocks) all.blocks.push_back(std::move(b));
+  }
+  co_await answer(i, std::move(all), true);
+  inbox_.finish("discord", i.id);
+}
+
+asio::awaitable<void> bot::on_message_command(const pd::interaction& i) {
+  // The alert's own button of that name says what to run: no second store to keep.
+  std::vector<std::string> ids;
+  if (i.target_author_id == bot_user_id_)
+    for (const auto& b : i.target_buttons)
+      if (b.label == i.command_name && b.custom_id.starts_with(action_prefix))
+        ids.push_back(b.custom_id.substr(action_prefix.size()));
+  if (ids.empty()) {
+    co_await respond(i, reply_now,
+                     message_body(private_error("“" + i.command_name +
+                                                "” works on my container alerts, and this "
+                                                "message is not one with that action.")));
+    co_return;
+  }
+  ids.resize(1);
+  co_await run_offered(i, ids);
+}
+
+asio::awaitable<void> bot::on_component(const pd::interaction& i) {
+  // An alert's button runs its command as whoever clicked, through the usual checks; so does
+  // an answer picked from a question's menu.
+  if (i.custom_id.starts_with(action_prefix)) {
+    const std::vector<std::string> ids{i.custom_id.substr(action_prefix.size())};
+    co_await run_offered(i, ids);
+    co_return;
+  }
+  if (i.custom_id == pick_menu_id) {
+    co_await run_offered(i, i.values);
     co_return;
   }
   auto button = parse_button(i.custom_id);

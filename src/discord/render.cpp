@@ -160,6 +160,21 @@ std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply,
   return out;
 }
 
+nlohmann::json pick_menu(const std::vector<std::pair<std::string, std::string>>& options,
+                         bool many) {
+  nlohmann::json menu{{"type", 3},
+                      {"custom_id", std::string(pick_menu_id)},
+                      {"placeholder", many ? "Pick one or more" : "Pick one"},
+                      {"options", nlohmann::json::array()}};
+  for (const auto& [label, value] : options) {
+    if (menu["options"].size() == 25) break;
+    menu["options"].push_back({{"label", label.substr(0, utf8_cut(label, 100))}, {"value", value}});
+  }
+  menu["min_values"] = 1;
+  menu["max_values"] = many ? static_cast<int>(menu["options"].size()) : 1;
+  return {{"type", 1}, {"components", nlohmann::json::array({menu})}};
+}
+
 nlohmann::json confirmation_buttons(const std::string& id, bool disabled) {
   return {{"type", 1},
           {"components",

@@ -142,6 +142,15 @@ pd::json application_commands(const std::vector<core::command_spec>& specs, regi
     }
     out.push_back(std::move(cmd));
   }
+  // In an alert's "Apps" menu: its own Restart and Logs, run as whoever uses them.
+  for (const char* name : {"Restart", "Logs"}) {
+    pd::json cmd{{"name", name}, {"type", 3}, {"contexts", {0, 1}}};
+    if (how.user_install) {
+      cmd["integration_types"] = {0, 1};
+      cmd["contexts"] = {0, 1, 2};
+    }
+    out.push_back(std::move(cmd));
+  }
   return out;
 }
 

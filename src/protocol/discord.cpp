@@ -108,6 +108,34 @@ void from_json(const json& j, ready& r) {
     r.application_id = id_of(j["application"], "id");
 }
 
+namespace {
+/// Every button of a message, however deep its layout nests them.
+void collect_buttons(const json& components, std::vector<button_ref>& out) {
+  if (!components.is_array()) return;
+  for (const auto& c : components) {
+    if (!c.is_object()) continue;
+    if (int_at(c, "type", 0) == 2 && c.contains("custom_id"))
+      out.push_back({c.value("label", ""), c.value("custom_id", "")});
+    if (c.contains("components")) collect_buttons(c["components"], out);
+    if (c.contains("accessory")) collect_buttons(json::array({c["accessory"]}), out);
+  }
+}
+
+void read_target(const json& data, interaction& i) {
+  const auto* messages = data.contains("resolved") && data["resolved"].is_object() &&
+                                 data["resolved"].contains("messages") &&
+                                 data["resolved"]["messages"].is_object()
+                             ? &data["resolved"]["messages"]
+                             : nullptr;
+  if (!messages || !messages->contains(i.target_id)) return;
+  const json& m = (*messages)[i.target_id];
+  if (!m.is_object()) return;
+  if (m.contains("author") && m["author"].is_object())
+    i.target_author_id = id_of(m["author"], "id");
+  if (m.contains("components")) collect_buttons(m["components"], i.target_buttons);
+}
+}  // namespace
+
 void from_json(const json& j, interaction& i) {
   i.id = id_of(j, "id");
   i.application_id = id_of(j, "application_id");
@@ -122,7 +150,13 @@ void from_json(const json& j, interaction& i) {
   const json data = j.value("data", json::object());
   i.command_name = data.value("name", "");
   if (data.contains("options")) read_options(data["options"], i.options);
+  i.kind = static_cast<command_kind>(int_at(data, "type", 1));
   i.custom_id = data.value("custom_id", "");
+  if (data.contains("values") && data["values"].is_array())
+    for (const auto& v : data["values"])
+      if (v.is_string()) i.values.push_back(v.get<std::string>());
+  i.target_id = id_of(data, "target_id");
+  if (!i.target_id.empty()) read_target(data, i);
   if (j.contains("message") && j["message"].is_object()) i.message_id = id_of(j["message"], "id");
   if (data.contains("components") && data["components"].is_array())
     for (const auto& row : data["components"])

@@ -229,6 +229,12 @@ class Interactions:
             data["resolved"] = resolved
         if ctype in (2, 3) and body.get("target_id"):
             data["target_id"] = str(body["target_id"])
+            if ctype == 3:
+                # A message command carries the message it was used on (data.resolved.messages).
+                target = st.messages.get(data["target_id"])
+                if target is None or target.get("_deleted"):
+                    raise ControlError(404, f"message {data['target_id']} is not known")
+                data.setdefault("resolved", {})["messages"] = {data["target_id"]: public_message(target)}
         return data
 
     def _coerce(self, otype: int, value, sch: dict | None, name: str):

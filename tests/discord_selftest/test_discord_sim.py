@@ -310,6 +310,88 @@ def test_discordpy_button_and_modal(sim, ctl):
     assert e.value.status == 409
 
 
+def test_discordpy_select_menu_and_message_command(sim, ctl):
+    """What wagbot uses beyond buttons: a string select (values picked) and a message command
+    (type 3: data.target_id and the target message in data.resolved.messages), as a real
+    discord.py client sends and reads them."""
+    discord = _discordpy_env(sim)
+    from discord import app_commands
+
+    tok = token(ctl)
+    log: list = []
+
+    async def main():
+        client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.3)
+        tree = app_commands.CommandTree(client)
+        guild = discord.Object(id=int(GUILD))
+        ready = asyncio.Event()
+        picked = asyncio.Event()
+        used = asyncio.Event()
+
+        class Which(discord.ui.View):
+            def __init__(self):
+                super().__init__(timeout=30)
+
+            @discord.ui.select(custom_id="pick", placeholder="Pick one or more", min_values=1,
+                               max_values=2, options=[discord.SelectOption(label="@media", value="7"),
+                                                      discord.SelectOption(label="@nas", value="8")])
+            async def pick(self, interaction: discord.Interaction, select):
+                log.append(("picked", interaction.user.id, list(select.values)))
+                await interaction.response.defer(thinking=True)
+                await interaction.edit_original_response(content="picked")
+                picked.set()
+
+        async def restart(interaction, message):
+            labels = [c.label for row in message.components for c in row.children]
+            log.append(("menu", interaction.user.id, message.id, message.content, labels))
+            await interaction.response.send_message("restarting", ephemeral=True)
+            used.set()
+
+        # The annotations are what discord.py reads the parameters' kinds from (this module's
+        # are strings, from `from __future__ import annotations`).
+        restart.__annotations__ = {"interaction": discord.Interaction, "message": discord.Message}
+        tree.context_menu(name="Restart", guild=guild)(restart)
+
+        @client.event
+        async def on_ready():
+            ready.set()
+
+        task = asyncio.create_task(client.start(tok))
+        try:
+            await asyncio.wait_for(ready.wait(), 15)
+            synced = await tree.sync(guild=guild)
+            log.append(("synced", [(c.name, c.type.value) for c in synced]))
+            channel = client.get_channel(int(CHANNEL))
+            msg = await channel.send("Which host?", view=Which())
+            log.append(("sent", msg.id))
+            await asyncio.to_thread(lambda: ctl.click(msg.id, "pick", values=["8", "7"]))
+            await asyncio.wait_for(picked.wait(), 10)
+            alert = await channel.send("nginx stopped", view=discord.ui.View().add_item(
+                discord.ui.Button(label="Restart", custom_id="act:1")))
+            await asyncio.to_thread(lambda: ctl.command("Restart", {}, command_type=3,
+                                                        target_id=str(alert.id)))
+            await asyncio.wait_for(used.wait(), 10)
+            log.append(("alert", alert.id))
+        finally:
+            await client.close()
+            await asyncio.wait_for(task, 10)
+
+    run(main())
+    events = dict((e[0], e[1:]) for e in log)
+    assert events["synced"] == ([("Restart", 3)],)
+    assert events["picked"] == (2000000000000000001, ["8", "7"])
+    alert_id = events["alert"][0]
+    assert events["menu"] == (2000000000000000001, alert_id, "nginx stopped", ["Restart"])
+    # A value the menu does not offer, or too many, is refused as Discord's client would never send.
+    with pytest.raises(ControlError) as e:
+        ctl.click(events["sent"][0], "pick", values=["9"])
+    assert e.value.status == 400
+    # A message command on a message that does not exist is refused.
+    with pytest.raises(ControlError) as e:
+        ctl.command("Restart", {}, command_type=3, target_id="1999999999999999999")
+    assert e.value.status == 404
+
+
 # ====================================================================== REST basics
 
 def test_rest_auth_user_agent_and_not_found(sim, ctl):

@@ -297,3 +297,25 @@ def test_destructive_commands_are_offered_to_trusted_members_only(bot, dctl, wct
         assert e.status == 403 and "default_member_permissions" in str(e.body), e.body
     assert "nginx" in text(bot.ask("ps", {"host": "nas"}, permissions=plain)["original"])
     assert writes(wctl, "nas") == []
+
+
+def test_an_ambiguous_container_is_asked_with_a_select_menu(bot, dctl, wctl):
+    for name in ("web-1", "web-2"):
+        wctl.add_container("nas", name)
+    d = bot.ask("restart", {"container": "web", "host": "nas"})
+    question = deferred_public(d)
+    assert "`web` matches several containers on @nas:" in text(question), text(question)
+    (menu,) = [c for c in wd.buttons(question) if c.get("type") == 3]
+    assert sorted(o["label"] for o in menu["options"]) == ["web-1", "web-2"]
+    assert menu["max_values"] == 1
+    (web2,) = [o["value"] for o in menu["options"] if o["label"] == "web-2"]
+    assert writes(wctl, "nas") == []
+
+    # bob picks web-2: it runs as bob, with bob's own key.
+    picked = dctl.click(question["id"], "wagbot:pick", user_id=BOB, username="bob",
+                        values=[web2])
+    done = bot.wait_done(picked["id"])
+    assert "`web-2` restarted on @nas." in wd.visible_text(done), wd.visible_text(done)
+    restarts = [r for r in wctl.requests("nas") if r["method"] == "POST" and "/restart" in r["path"]]
+    assert [r["path"] for r in restarts] == ["/api/containers/web-2/restart"]
+    assert restarts[0]["key_suffix"] == bot.keys[("bob", "nas")][-8:]

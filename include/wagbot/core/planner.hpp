@@ -18,6 +18,7 @@
 #include "wagbot/core/action.hpp"
 #include "wagbot/core/grammar.hpp"
 #include "wagbot/core/intents.hpp"
+#include "wagbot/core/reply.hpp"
 #include "wagbot/protocol/chat_completions.hpp"
 
 namespace wagbot::core {
@@ -65,6 +66,13 @@ planned plan_from_calls(const std::vector<protocol::chat_completions::tool_call>
 
 /// An action as the line a person would type: restart "my app" @nas.
 std::string command_line(const action& act);
+
+/// The answers to "which host?": the action on each of `hosts`.
+std::vector<pick> host_picks(const action& act, const std::vector<std::string>& hosts);
+/// The answers to "which container?": the action on `host` with its target (the first
+/// argument) as each of `names`.
+std::vector<pick> target_picks(const action& act, const std::string& host,
+                               const std::vector<std::string>& names);
 
 /// The model's own text made fit to show: keys redacted, control characters dropped, cut to
 /// `planner_max_words` characters (on a UTF-8 boundary).

@@ -91,6 +91,13 @@ struct block {
   table grid;        ///< when type == table
 };
 
+/// One possible answer to a question back, and the command line that answer runs (as whoever
+/// picks it, with their own keys and checks).
+struct pick {
+  std::string label;    ///< "web-1", "@nas"
+  std::string command;  ///< "restart web-1 @nas"
+};
+
 struct chat_reply {
   tone mood = tone::info;
   std::vector<block> blocks;
@@ -98,6 +105,9 @@ struct chat_reply {
   std::string confirmation_id;        ///< set when this reply asks for a confirmation
   std::vector<std::string> mentions;  ///< wagbot user names to notify (e.g. approvers)
   reply_code error_code = reply_code::none;  ///< machine-readable reason of an error
+  /// A question's answers (Discord shows a select menu; elsewhere the text names them).
+  std::vector<pick> picks;
+  bool pick_many = false;  ///< several answers may be picked at once (each runs, in order)
 
   chat_reply& text(std::string t);
   chat_reply& code(std::string t, std::string lang = {});

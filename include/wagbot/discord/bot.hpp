@@ -63,6 +63,14 @@ class bot : public core::chat_transport {
   boost::asio::awaitable<void> on_component(const pd::interaction& i);
   boost::asio::awaitable<void> on_autocomplete(const pd::interaction& i);
   boost::asio::awaitable<void> on_modal(const pd::interaction& i);
+  /// "Restart" or "Logs" from an alert's menu: the alert's own action of that name.
+  boost::asio::awaitable<void> on_message_command(const pd::interaction& i);
+  /// Runs stored actions (an alert's button, a question's picks) as whoever chose them, in
+  /// order, with their own keys and checks; `ids` as their components carry them.
+  boost::asio::awaitable<void> run_offered(const pd::interaction& i,
+                                           const std::vector<std::string>& ids);
+  /// Adds the select menu of a question's answers to `body`, each answer stored as an action.
+  void offer_picks(const std::string& channel, const core::chat_reply& reply, pd::json& body);
   /// True when Discord took the callback.
   boost::asio::awaitable<bool> respond(const pd::interaction& i, int type, pd::json data);
   boost::asio::awaitable<void> answer(const pd::interaction& i, core::chat_reply reply,

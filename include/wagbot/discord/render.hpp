@@ -2,6 +2,7 @@
 // chat_reply → a Discord message body: markdown within the 2000-character limit (tables and
 // logs as code blocks), no pings unless meant, private replies ephemeral, confirmation buttons.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,14 @@ nlohmann::json message_body(const core::chat_reply& reply,
 /// An alert: one embed coloured by its tone, and a row of buttons (custom ids given).
 nlohmann::json alert_body(const core::chat_reply& reply,
                           const std::vector<std::pair<std::string, std::string>>& buttons);
+
+/// The custom id of the select menu that offers a question's answers (core::chat_reply::picks).
+constexpr std::string_view pick_menu_id = "wagbot:pick";
+
+/// The action row of a select menu of a question's answers, (label, value) each (25 at most);
+/// several may be picked at once when `many`.
+nlohmann::json pick_menu(const std::vector<std::pair<std::string, std::string>>& options,
+                         bool many);
 
 /// The action row of a confirmation: danger Confirm, secondary Cancel.
 nlohmann::json confirmation_buttons(const std::string& id, bool disabled);

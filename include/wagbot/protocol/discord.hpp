@@ -63,14 +63,28 @@ struct command_option {
 
 enum class interaction_type { ping = 1, command = 2, component = 3, autocomplete = 4, modal = 5 };
 
+/// Application command types: a slash command, or one from a user's or a message's menu.
+enum class command_kind { chat_input = 1, user = 2, message = 3 };
+
+/// A button of a message (found in rows and in Components V2 containers and sections).
+struct button_ref {
+  std::string label, custom_id;
+};
+
 struct interaction {
   std::string id, application_id, token, guild_id, channel_id;
   interaction_type type = interaction_type::ping;
-  user invoker;              ///< member.user in a guild, user in a DM
-  std::string command_name;  ///< type 2 and 4
+  user invoker;                                  ///< member.user in a guild, user in a DM
+  std::string command_name;                      ///< type 2 and 4
+  command_kind kind = command_kind::chat_input;  ///< type 2
   std::vector<command_option> options;
-  std::string custom_id;   ///< type 3 and 5
-  std::string message_id;  ///< type 3: the message the component is on
+  std::string custom_id;            ///< type 3 and 5
+  std::vector<std::string> values;  ///< type 3: what a select menu's user picked
+  std::string message_id;           ///< type 3: the message the component is on
+  /// A message command (type 2, kind message): the message it was used on, its author and
+  /// its buttons (from data.resolved.messages).
+  std::string target_id, target_author_id;
+  std::vector<button_ref> target_buttons;
   std::vector<std::pair<std::string, std::string>>
       fields;  ///< type 5: text inputs (custom_id, value)
 };

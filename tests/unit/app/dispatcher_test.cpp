@@ -48,6 +48,11 @@ TEST_SUITE("app") {
           "Which host? Add one of @media, @nas, or set this room's with `default <host>`.");
     CHECK(r.mood == core::tone::info);  // a question back, not an error
     CHECK(r.error_code == core::reply_code::no_host);
+    REQUIRE(r.picks.size() == 2);  // each host an answer, one at a time
+    CHECK(r.picks[0].label == "@media");
+    CHECK(r.picks[0].command == "restart nginx @media");
+    CHECK(r.picks[1].command == "restart nginx @nas");
+    CHECK_FALSE(r.pick_many);
     CHECK(w.nas.requests().empty());
     CHECK(w.media.requests().empty());
 
@@ -152,6 +157,12 @@ TEST_SUITE("app") {
     w.nas.on("GET", "/api/containers", containers_named({"web-1", "web-2", "db"}));
     auto r = w.say(w.bob(), "restart web");
     CHECK(r.plain() == "`web` matches several containers on @nas: web-1, web-2. Which one?");
+    CHECK(r.error_code == core::reply_code::ambiguous);
+    // Each answer is the command again, naming the one meant (a menu on Discord).
+    REQUIRE(r.picks.size() == 2);
+    CHECK(r.picks[0].label == "web-1");
+    CHECK(r.picks[0].command == "restart web-1 @nas");
+    CHECK(r.picks[1].command == "restart web-2 @nas");
     CHECK(w.nas.calls() == lines{"GET /api/containers"});
 
     r = w.say(w.bob(), "restart cache");

@@ -40,8 +40,19 @@ TEST_SUITE("discord") {
     const auto body = discord::application_commands(g.specs());
     const std::regex name_re("^[-_'a-z0-9]{1,32}$");
     std::set<std::string> names;
+    std::set<std::string> message_commands;
     for (const auto& cmd : body) {
       const auto name = cmd["name"].get<std::string>();
+      if (cmd["type"] == 3) {
+        // A message command: any case, spaces allowed, no description nor options.
+        CHECK(!name.empty());
+        CHECK(name.size() <= 32);
+        CHECK_FALSE(cmd.contains("description"));
+        CHECK_FALSE(cmd.contains("options"));
+        message_commands.insert(name);
+        continue;
+      }
+      CHECK(cmd["type"] == 1);
       CHECK_MESSAGE(std::regex_match(name, name_re), name);
       CHECK(names.insert(name).second);
       const auto desc = cmd["description"].get<std::string>();
@@ -66,6 +77,7 @@ TEST_SUITE("discord") {
       };
       check_options(cmd["options"]);
     }
+    CHECK(message_commands == std::set<std::string>{"Restart", "Logs"});
     CHECK(names.count("ps"));
     CHECK(names.count("key"));
     CHECK(names.count("template"));
