@@ -8,7 +8,9 @@ this machine (no Docker engine, no systemd as PID 1).
   become healthy, create only owner-only files, and stop on SIGTERM with exit 0 within
   TimeoutStopSec.
 - The Dockerfile: parsed; stages, user, healthcheck, packages checked against the real
-  binary's shared libraries (ldd + dpkg -S); then ENTRYPOINT + CMD run as the image's USER
+  binary's shared libraries (ldd + dpkg -S); the runtime stage's unpacking of the release
+  tarball (scripts/package, built in the image or prebuilt) run on a tarball of that layout;
+  then ENTRYPOINT + CMD run as the image's USER
   in a file layout like the container's (read-only root, /data, /config, /run/secrets, a
   tmpfs /tmp, no capabilities, no new privileges).
 - compose.yaml: parsed and compared with the Dockerfile and the container config.
@@ -238,6 +240,51 @@ def parse_dockerfile(text: str | None = None) -> list[Stage]:
         elif stages:
             stages[-1].instructions.append((instr, args))
     return stages
+
+
+def dockerfile_args(text: str | None = None) -> dict[str, str]:
+    """The ARGs declared before the first FROM, with their defaults (what FROM lines may use)."""
+    text = DOCKERFILE.read_text() if text is None else text
+    args = {}
+    for line in text.splitlines():
+        if re.match(r"\s*FROM\s", line, re.I):
+            break
+        m = re.match(r"\s*ARG\s+(\w+)(?:=(\S*))?", line, re.I)
+        if m:
+            args[m.group(1)] = m.group(2) or ""
+    return args
+
+
+def stage_base(stages: list[Stage], name: str) -> str:
+    """The stage a stage name stands for, through `FROM ${ARG}` and `FROM <stage> AS <alias>`."""
+    args = dockerfile_args()
+    by_name = {s.name: s for s in stages if s.name}
+    seen = set()
+    while name in by_name and name not in seen:
+        seen.add(name)
+        base = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: args.get(m.group(1) or m.group(2), ""),
+                      by_name[name].base)
+        if base not in by_name:
+            return name
+        name = base
+    return name
+
+
+def runtime_sources(stages: list[Stage]) -> set[str]:
+    """The stages the runtime stage takes files from (COPY --from=, RUN --mount=...,from=), each
+    followed to the stage that makes them with the ARG defaults."""
+    runtime = stages[-1]
+    names = {m for a in runtime.get("COPY") for m in re.findall(r"--from=(\S+)", a)}
+    names |= {m for a in runtime.get("RUN") for m in re.findall(r"--mount=\S*\bfrom=([^,\s]+)", a)}
+    return {stage_base(stages, n) for n in names}
+
+
+def build_commands(stage: Stage) -> str:
+    """What the build stage runs: its RUN lines, and scripts/package when it calls that."""
+    run = " ".join(stage.get("RUN"))
+    if "scripts/package" in run:
+        run += "\n" + (REPO / "scripts" / "package").read_text()
+    return run
 
 
 def exec_form(args: str) -> list[str]:
@@ -588,7 +635,7 @@ def test_dockerfile_stages():
     build, runtime = stages[0], stages[-1]
     assert build.base == "debian:bookworm" and build.name
     assert runtime.base == "debian:bookworm-slim"
-    assert any(f"--from={build.name}" in a for a in runtime.get("COPY")), "runtime copies nothing from the build"
+    assert build.name in runtime_sources(stages), "runtime takes nothing from the build"
     image_user(runtime)
     healthcheck_cmd(runtime)
     assert runtime.last("STOPSIGNAL") == "SIGTERM"
@@ -608,6 +655,52 @@ def test_dockerfile_stages():
     uid, gid = image_user(runtime)
     assert data_dir_owner(runtime)[:2] == (uid, gid)
     assert data_dir_owner(runtime)[2] & 0o077 == 0
+
+
+def test_dockerfile_takes_the_release_tarball(binary, tmp_path):
+    """The runtime stage unpacks the tarball scripts/package makes: built in the build stage by
+    default, or from the context's dist/ with --build-arg WAGBOT_FROM=prebuilt. Its unpacking
+    command is run here on a tarball of that layout."""
+    stages = parse_dockerfile()
+    by_name = {s.name: s for s in stages if s.name}
+    build, runtime = stages[0], stages[-1]
+    default = dockerfile_args().get("WAGBOT_FROM")
+    assert default == build.name, f"WAGBOT_FROM defaults to {default!r}, not the build stage"
+    assert "prebuilt" in by_name and stage_base(stages, "prebuilt") == "prebuilt"
+    assert any(re.fullmatch(r"dist/wagbot-\*-linux-\*\.tar\.gz\s+/dist/?", a)
+               for a in by_name["prebuilt"].get("COPY")), by_name["prebuilt"].get("COPY")
+    # The build stage packs into /dist, where the prebuilt stage puts its tarball.
+    assert re.search(r"WAGBOT_DIST_DIR=/dist\s+(\S+/)?scripts/package", " ".join(build.get("RUN")))
+
+    unpack = [r for r in runtime.get("RUN") if "--mount=" in r]
+    assert len(unpack) == 1, unpack
+    m = re.match(r"--mount=(\S+)\s+(.*)", unpack[0], re.S)
+    mount = dict(o.split("=", 1) for o in m.group(1).split(","))
+    assert mount["type"] == "bind" and mount["source"] == mount["target"] == "/dist", mount
+    assert stage_base(stages, mount["from"]) == build.name
+
+    # Where it runs: /dist holds one tarball of scripts/package's layout, /usr/local/bin is empty.
+    version = re.search(r"^project\(wagbot VERSION ([0-9.]+)", (REPO / "CMakeLists.txt").read_text(),
+                        re.M).group(1)
+    dist, bin_dir, tree = tmp_path / "dist", tmp_path / "bin", tmp_path / "tree"
+    for d in (dist, bin_dir, tree / f"wagbot-{version}" / "bin"):
+        d.mkdir(parents=True)
+    shutil.copy2(binary, tree / f"wagbot-{version}" / "bin" / "wagbot")
+    (tree / f"wagbot-{version}" / "INSTALL.txt").write_text("not wanted in the image\n")
+    tarball = dist / f"wagbot-{version}-linux-{os.uname().machine}.tar.gz"
+    subprocess.run(["tar", "-czf", str(tarball), "-C", str(tree), f"wagbot-{version}"], check=True)
+    command = m.group(2).replace("/usr/local/bin", str(bin_dir)).replace("/dist", str(dist))
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    r = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == f"wagbot {version}"
+    assert [p.name for p in bin_dir.iterdir()] == ["wagbot"]
+    assert mode(bin_dir / "wagbot") == 0o755
+
+    # Two tarballs for this machine (an old one left in dist/): refused, not a guess.
+    shutil.copy2(tarball, dist / f"wagbot-0.0.1-linux-{os.uname().machine}.tar.gz")
+    r = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode != 0 and "one wagbot tarball" in r.stderr, r.stdout + r.stderr
 
 
 def test_dockerignore_keeps_the_context_small():
@@ -662,7 +755,7 @@ def test_dockerfile_build_stage_has_the_build_dependencies():
         if need and need not in pkgs:
             missing[name] = need
     assert not missing, f"the build stage lacks {missing}"
-    run = " ".join(build.get("RUN"))
+    run = build_commands(build)
     assert "-DWAGBOT_TESTS=OFF" in run and "-DCMAKE_BUILD_TYPE=Release" in run
     assert "-DWAGBOT_STATIC=ON" in run
 
@@ -671,7 +764,7 @@ def test_runtime_stage_provides_every_shared_library(binary):
     stages = parse_dockerfile()
     runtime = stages[-1]
     pkgs = runtime.apt_packages() | BASE_IMAGE_PACKAGES
-    if "-DWAGBOT_STATIC=ON" in " ".join(stages[0].get("RUN")):
+    if "-DWAGBOT_STATIC=ON" in build_commands(stages[0]):
         pkgs |= STATIC_LINKED_PACKAGES
     out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True).stdout
     libs = {}
