@@ -1,5 +1,7 @@
 #include "wagbot/discord/render.hpp"
 
+#include <algorithm>
+
 namespace wagbot::discord {
 
 namespace {
@@ -23,6 +25,85 @@ std::size_t utf8_cut(const std::string& s, std::size_t max) {
   if (s.size() <= max) return s.size();
   while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
   return max;
+}
+
+/// Markdown's marks in a cell (a container's name, an image tag) shown as themselves; inline
+/// code (`nginx`) stays code, as in the text around it.
+std::string escape_markdown(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '*' || c == '_' || c == '~' || c == '|') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+int tone_colour(core::tone mood) {
+  switch (mood) {
+    case core::tone::success:
+      return 0x2ECC71;
+    case core::tone::warning:
+      return 0xF1C40F;
+    case core::tone::error:
+      return 0xE74C3C;
+    case core::tone::info:
+      break;
+  }
+  return 0x5865F2;  // blurple: information
+}
+
+// A Components V2 message holds at most 4000 characters of text and 40 components: what is
+// left is room for pings and for a row of buttons or a select menu.
+constexpr std::size_t layout_text_limit = 3800;
+constexpr std::size_t layout_component_limit = 34;
+
+/// One text display of a layout; `new_section` when it starts a new part after a list.
+struct layout_item {
+  std::string text;
+  bool new_section = false;
+};
+
+/// Text longer than one display, cut between lines (within a line when it has to).
+void add_split(std::vector<layout_item>& items, std::string text, bool new_section) {
+  while (text.size() > layout_text_limit) {
+    auto cut = text.rfind('\n', layout_text_limit);
+    const bool at_line = cut != std::string::npos && cut > 0;
+    if (!at_line) cut = utf8_cut(text, layout_text_limit);
+    items.push_back({text.substr(0, cut), new_section});
+    text.erase(0, at_line ? cut + 1 : cut);
+    new_section = false;
+  }
+  if (!text.empty()) items.push_back({std::move(text), new_section});
+}
+
+/// A reply's blocks as text displays: text as it is, code fenced (logs keep their newest
+/// lines), tables as lists; a text after a list starts a new section (ps of several hosts).
+std::vector<layout_item> layout_pieces(const core::chat_reply& reply) {
+  std::vector<layout_item> items;
+  bool first = true, after_table = false;
+  for (const auto& b : reply.blocks) {
+    switch (b.type) {
+      case core::block::kind::text:
+        add_split(items, (first ? core::mood_marker(reply.mood) : "") + b.text, after_table);
+        break;
+      case core::block::kind::code: {
+        std::string body = b.text;
+        if (body.size() > layout_text_limit - 16) {
+          body = body.substr(body.size() - (layout_text_limit - 16));
+          if (auto nl = body.find('\n'); nl != std::string::npos) body.erase(0, nl + 1);
+        }
+        add_split(items, fence(body, b.lang), false);
+        break;
+      }
+      case core::block::kind::table:
+        add_split(items, table_list(b.grid), false);
+        break;
+    }
+    first = false;
+    after_table = b.type == core::block::kind::table;
+  }
+  if (items.empty()) items.push_back({core::mood_marker(reply.mood) + "(nothing to show)", false});
+  return items;
 }
 }  // namespace
 
@@ -68,33 +149,72 @@ std::string markdown(const core::chat_reply& reply, std::size_t limit) {
 
 nlohmann::json alert_body(const core::chat_reply& reply,
                           const std::vector<std::pair<std::string, std::string>>& buttons) {
-  int colour = 0x5865F2;  // blurple: information
-  switch (reply.mood) {
-    case core::tone::success:
-      colour = 0x2ECC71;
-      break;
-    case core::tone::warning:
-      colour = 0xF1C40F;
-      break;
-    case core::tone::error:
-      colour = 0xE74C3C;
-      break;
-    case core::tone::info:
-      break;
-  }
   core::chat_reply plain = reply;
-  plain.mood = core::tone::info;  // the colour says it; no emoji marker inside the embed
-  nlohmann::json embed = {{"description", markdown(plain, 4000)}, {"color", colour}};
-  nlohmann::json body = {{"embeds", nlohmann::json::array({embed})},
-                         {"allowed_mentions", {{"parse", nlohmann::json::array()}}},
-                         {"components", nlohmann::json::array()}};
+  plain.mood = core::tone::info;  // the colour says it; no emoji marker inside the container
+  auto body = layout_bodies(plain, {}, tone_colour(reply.mood)).front();
   if (!buttons.empty()) {
     nlohmann::json row = {{"type", 1}, {"components", nlohmann::json::array()}};
     for (const auto& [label, id] : buttons)
       row["components"].push_back({{"type", 2}, {"style", 2}, {"label", label}, {"custom_id", id}});
-    body["components"].push_back(row);
+    body["components"][0]["components"].push_back(row);
   }
   return body;
+}
+
+std::string table_list(const core::table& t) {
+  std::string out;
+  for (const auto& row : t.rows) {
+    if (row.empty()) continue;
+    out += (out.empty() ? "- **" : "\n- **") + escape_markdown(row[0]) + "**";
+    std::size_t shown = 0;
+    for (std::size_t k = 1; k < row.size(); ++k) {
+      if (row[k].empty()) continue;
+      out +=
+          (shown++ == 0 ? (t.headers.size() == 2 ? ": " : " — ") : " · ") + escape_markdown(row[k]);
+    }
+  }
+  return out;
+}
+
+bool as_layout(const core::chat_reply& reply) {
+  return reply.confirmation_id.empty() &&
+         std::any_of(reply.blocks.begin(), reply.blocks.end(),
+                     [](const core::block& b) { return b.type == core::block::kind::table; });
+}
+
+std::vector<nlohmann::json> layout_bodies(const core::chat_reply& reply,
+                                          const std::vector<std::string>& ping_user_ids,
+                                          std::optional<int> accent) {
+  auto items = layout_pieces(reply);
+  std::string pings;
+  for (const auto& id : ping_user_ids) pings += "<@" + id + "> ";
+  if (!pings.empty() && !items.empty()) items.front().text = pings + items.front().text;
+  std::vector<nlohmann::json> out;
+  nlohmann::json shown = nlohmann::json::array();
+  std::size_t chars = 0;
+  auto flush = [&] {
+    if (shown.empty()) return;
+    nlohmann::json container{{"type", 17}, {"components", std::move(shown)}};
+    if (accent) container["accent_color"] = *accent;
+    nlohmann::json body{{"flags", components_v2_flag | (reply.is_private ? ephemeral_flag : 0)},
+                        {"components", nlohmann::json::array({std::move(container)})},
+                        {"allowed_mentions",
+                         {{"parse", nlohmann::json::array()},
+                          {"users", out.empty() ? ping_user_ids : std::vector<std::string>{}}}}};
+    out.push_back(std::move(body));
+    shown = nlohmann::json::array();
+    chars = 0;
+  };
+  for (auto& item : items) {
+    if (chars + item.text.size() > layout_text_limit || shown.size() + 2 > layout_component_limit)
+      flush();
+    if (item.new_section && !shown.empty())
+      shown.push_back({{"type", 14}, {"divider", true}, {"spacing", 1}});
+    chars += item.text.size();
+    shown.push_back({{"type", 10}, {"content", std::move(item.text)}});
+  }
+  flush();
+  return out;
 }
 
 std::vector<std::string> pages(const core::chat_reply& reply, std::size_t limit) {
@@ -145,6 +265,7 @@ std::vector<std::string> pages(const core::chat_reply& reply, std::size_t limit)
 
 std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply,
                                            const std::vector<std::string>& ping_user_ids) {
+  if (as_layout(reply)) return layout_bodies(reply, ping_user_ids, std::nullopt);
   std::vector<nlohmann::json> out;
   auto texts = pages(reply);
   for (std::size_t i = 0; i < texts.size(); ++i) {

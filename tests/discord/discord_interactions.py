@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import time
 
-from discord_state import (ADMINISTRATOR, FLAG_EPHEMERAL, FLAG_LOADING, FLAG_SUPPRESS_EMBEDS,
+from discord_state import (ADMINISTRATOR, FLAG_COMPONENTS_V2, FLAG_EPHEMERAL, FLAG_LOADING, FLAG_SUPPRESS_EMBEDS,
                            FLAG_SUPPRESS_NOTIFICATIONS, MEMBER_PERMISSIONS, Interaction,
                            control_message, interaction_invoker, is_snowflake, new_token,
                            public_message)
@@ -440,7 +440,8 @@ class Interactions:
         cid = inter.payload["channel_id"]
         mtype = 20 if inter.type == 2 else 0
         if ctype == 4:
-            flags = (data.get("flags") or 0) & (FLAG_EPHEMERAL | FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS)
+            flags = (data.get("flags") or 0) & (FLAG_EPHEMERAL | FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS
+                                                | FLAG_COMPONENTS_V2)
             rec = st.new_message(cid, st.bot_user(), data, mtype=mtype, flags=flags,
                                  webhook_id=st.app_id, interaction=inter)
             inter.original_id = rec["id"]
@@ -518,6 +519,7 @@ class Interactions:
             return self._reject(inter, "edit message", 404, UNKNOWN_MESSAGE)
         errs = FormErrors()
         validate_message_body(errs, body, (), edit=True)
+        legacy_on_layout(errs, rec, body)
         if errs:
             return self._reject(inter, "edit message", 400, errs.body())
         was_loading = bool(rec.get("flags", 0) & FLAG_LOADING)
@@ -562,7 +564,8 @@ class Interactions:
             rec = original
             self.sim.gateway.message_update(rec)
         else:
-            flags = (body.get("flags") or 0) & (FLAG_EPHEMERAL | FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS)
+            flags = (body.get("flags") or 0) & (FLAG_EPHEMERAL | FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS
+                                                | FLAG_COMPONENTS_V2)
             rec = st.new_message(inter.payload["channel_id"], st.bot_user(), body, mtype=0, flags=flags,
                                  webhook_id=st.app_id, interaction=inter)
             self.sim.gateway.message_create(rec)
@@ -591,6 +594,16 @@ class Interactions:
         }
 
 
+def legacy_on_layout(errs: FormErrors, rec: dict, body: dict):
+    """A Components V2 message keeps its flag: an edit cannot give it content or embeds."""
+    if rec.get("flags", 0) & FLAG_COMPONENTS_V2:
+        for legacy in ("content", "embeds"):
+            if body.get(legacy):
+                errs.add((legacy,), "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                         "The 'content' and 'embeds' fields cannot be used on a message with "
+                         "MessageFlags.IS_COMPONENTS_V2")
+
+
 def apply_edit(st, rec: dict, body: dict):
     """Apply an edit body to a stored message (content, embeds, components, flags)."""
     from discord_state import _mentioned_ids, iso
@@ -609,7 +622,8 @@ def apply_edit(st, rec: dict, body: dict):
         flags &= ~FLAG_LOADING
         changed = True
     if isinstance(body.get("flags"), int):
-        flags = (flags & ~FLAG_SUPPRESS_EMBEDS) | (body["flags"] & FLAG_SUPPRESS_EMBEDS)
+        # IS_COMPONENTS_V2 can be set by an edit (a deferred answer's), never taken away.
+        flags = (flags & ~FLAG_SUPPRESS_EMBEDS) | (body["flags"] & (FLAG_SUPPRESS_EMBEDS | FLAG_COMPONENTS_V2))
     rec["flags"] = flags
     if changed:
         rec["edited_timestamp"] = iso()

@@ -28,8 +28,8 @@ import urllib.parse
 from aiohttp import web
 
 from discord_ratelimit import normalise_route
-from discord_state import (FLAG_EPHEMERAL, FLAG_SUPPRESS_EMBEDS, FLAG_SUPPRESS_NOTIFICATIONS,
-                           public_message)
+from discord_state import (FLAG_COMPONENTS_V2, FLAG_EPHEMERAL, FLAG_SUPPRESS_EMBEDS,
+                           FLAG_SUPPRESS_NOTIFICATIONS, public_message)
 from discord_validate import FormErrors, message_is_empty, validate_commands, validate_message_body
 
 UA_RE = re.compile(r"^DiscordBot \((\S+?),? +([^)]+)\)")
@@ -379,8 +379,9 @@ class Rest:
             prev = st.nonces.get((cid, str(nonce)))
             if prev and time.time() - prev[1] < 300 and prev[0] in st.messages:
                 return 200, public_message(st.messages[prev[0]])
-        # CHOICE: flags other than SUPPRESS_EMBEDS / SUPPRESS_NOTIFICATIONS (e.g. 64) are dropped.
-        flags = (body.get("flags") or 0) & (FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS)
+        # CHOICE: flags other than SUPPRESS_EMBEDS / SUPPRESS_NOTIFICATIONS / IS_COMPONENTS_V2
+        # (e.g. 64) are dropped.
+        flags = (body.get("flags") or 0) & (FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_COMPONENTS_V2)
         mtype = 19 if body.get("message_reference") else 0
         rec = st.new_message(cid, st.bot_user(), body, mtype=mtype, flags=flags)
         if nonce is not None and body.get("enforce_nonce"):
@@ -397,7 +398,7 @@ class Rest:
         return 200, public_message(rec)
 
     def h_message_edit(self, p, body, q):
-        from discord_interactions import apply_edit
+        from discord_interactions import apply_edit, legacy_on_layout
         if self._channel(p["channel_id"]) is None:
             return 404, UNKNOWN_CHANNEL
         rec = self._message(p["channel_id"], p["message_id"])
@@ -407,6 +408,7 @@ class Rest:
             return 403, NOT_AUTHOR
         errs = FormErrors()
         validate_message_body(errs, body if body is not None else {}, edit=True)
+        legacy_on_layout(errs, rec, body or {})
         if errs:
             return 400, errs.body()
         merged = {k: (body or {}).get(k, rec.get(k)) for k in ("content", "embeds", "components")}

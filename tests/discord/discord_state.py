@@ -379,7 +379,8 @@ class SimState:
         mid = self.snow.next()
         content = body.get("content") or ""
         mentions = []
-        for uid in _mentioned_ids(content):
+        # A Components V2 message mentions in its text displays.
+        for uid in _mentioned_ids(content + "\n" + layout_text(body.get("components"))):
             u = self.users.get(uid) or (self.bot_user() if uid == self.bot_user_id else None)
             if u is not None:
                 mentions.append(u)
@@ -442,6 +443,17 @@ class SimState:
                 if cmd["name"] == name and cmd.get("type", 1) == ctype:
                     return cmd
         return None
+
+
+def layout_text(components) -> str:
+    """The text displays (type 10) of a Components V2 layout, however deep."""
+    out = []
+    for c in components or []:
+        if isinstance(c, dict):
+            if c.get("type") == 10:
+                out.append(str(c.get("content") or ""))
+            out.append(layout_text(c.get("components")))
+    return "\n".join(t for t in out if t)
 
 
 def _mentioned_ids(content: str) -> list[str]:

@@ -137,6 +137,92 @@ def validate_components(errs: FormErrors, components, path=("components",), cust
                      "The specified component exceeds the maximum width")
 
 
+# Components V2 (message flag IS_COMPONENTS_V2, 1 << 15): layout components at the top level,
+# at most 40 components in all (nested ones counted), at most 4000 characters of text.
+LAYOUT_TOP = {1, 9, 10, 12, 13, 14, 17}
+LAYOUT_IN_CONTAINER = {1, 9, 10, 12, 13, 14}
+MAX_LAYOUT_COMPONENTS = 40
+MAX_LAYOUT_TEXT = 4000
+
+
+def validate_layout(errs: FormErrors, components, path=("components",)):
+    """The components of a Components V2 message: containers (17), text displays (10),
+    separators (14), sections (9) and action rows (1)."""
+    if not errs.list_len(path, components, 1, MAX_LAYOUT_COMPONENTS, required=True):
+        return
+    count = [0]
+    text = [0]
+    custom_ids: set = set()
+    for i, comp in enumerate(components):
+        _layout_component(errs, comp, path + (i,), LAYOUT_TOP, count, text, custom_ids)
+    if count[0] > MAX_LAYOUT_COMPONENTS:
+        errs.add(path, "COMPONENT_MAX_TOTAL_COMPONENTS_EXCEEDED",
+                 f"The message has {count[0]} components; the maximum is {MAX_LAYOUT_COMPONENTS}")
+    if text[0] > MAX_LAYOUT_TEXT:
+        errs.add(path, "COMPONENT_MAX_TOTAL_TEXT_EXCEEDED",
+                 f"The message has {text[0]} characters of text; the maximum is {MAX_LAYOUT_TEXT}")
+
+
+def _layout_component(errs, comp, cp, allowed: set, count: list, text: list, custom_ids: set):
+    if not isinstance(comp, dict):
+        errs.add(cp, "MODEL_TYPE_CONVERT", "Only dictionaries may be used in a ModelType")
+        return
+    count[0] += 1
+    ctype = comp.get("type")
+    if ctype not in allowed:
+        errs.add(cp + ("type",), "UNION_TYPE_CHOICES",
+                 f"Value of field \"type\" must be one of {tuple(sorted(allowed))}.")
+        return
+    if ctype == 17:
+        if comp.get("accent_color") is not None and not (
+                isinstance(comp["accent_color"], int) and 0 <= comp["accent_color"] <= 0xFFFFFF):
+            errs.add(cp + ("accent_color",), "NUMBER_TYPE_MAX", "int value should be between 0 and 16777215.")
+        children = comp.get("components")
+        if errs.list_len(cp + ("components",), children, 1, MAX_LAYOUT_COMPONENTS, required=True):
+            for j, child in enumerate(children):
+                _layout_component(errs, child, cp + ("components", j), LAYOUT_IN_CONTAINER, count,
+                                  text, custom_ids)
+    elif ctype == 10:
+        content = comp.get("content")
+        if errs.length(cp + ("content",), content, 1, MAX_LAYOUT_TEXT, required=True):
+            text[0] += len(content)
+    elif ctype == 14:
+        if comp.get("spacing", 1) not in (1, 2):
+            errs.add(cp + ("spacing",), "BASE_TYPE_CHOICES", "Value must be one of (1, 2).")
+        if not isinstance(comp.get("divider", True), bool):
+            errs.add(cp + ("divider",), "BASE_TYPE_BOOLEAN", "Must be either true or false.")
+    elif ctype == 9:
+        children = comp.get("components")
+        if errs.list_len(cp + ("components",), children, 1, 3, required=True):
+            for j, child in enumerate(children):
+                _layout_component(errs, child, cp + ("components", j), {10}, count, text, custom_ids)
+        accessory = comp.get("accessory")
+        if not isinstance(accessory, dict) or accessory.get("type") not in (2, 11):
+            errs.add(cp + ("accessory",), "BASE_TYPE_REQUIRED", "A button or a thumbnail is required")
+        else:
+            count[0] += 1
+            if accessory.get("type") == 2:
+                _validate_button(errs, accessory, cp + ("accessory",), custom_ids)
+    elif ctype == 1:
+        # An action row is checked as in a classic message: validated as a list of one row,
+        # its errors moved under this row's own path.
+        sub = FormErrors()
+        validate_components(sub, [comp], (), custom_ids)
+        _merge(errs, cp, sub.tree.get("0", {}))
+        count[0] += len(comp.get("components") or [])
+    # media galleries and files (12, 13) are accepted as they are: wagbot sends none.
+
+
+def _merge(errs: FormErrors, path, node: dict):
+    """Adds the errors of a sub-tree (from a nested validation) under `path`."""
+    for key, value in node.items():
+        if key == "_errors":
+            for e in value:
+                errs.add(path, e["code"], e["message"])
+        else:
+            _merge(errs, path + (key,), value)
+
+
 def _custom_id(errs: FormErrors, comp: dict, cp, custom_ids: set, required: bool = True):
     cid = comp.get("custom_id")
     if cid is None and not required:
@@ -197,12 +283,17 @@ def _validate_select(errs: FormErrors, comp: dict, cp, custom_ids: set):
 
 
 def walk_components(components):
-    """Yield every leaf component of a message or modal (rows and labels unwrapped)."""
+    """Yield every leaf component of a message or modal (rows, labels, containers and
+    sections unwrapped)."""
     for c in components or []:
         if not isinstance(c, dict):
             continue
-        if c.get("type") == 1:
+        if c.get("type") in (1, 17):
             yield from walk_components(c.get("components"))
+        elif c.get("type") == 9:
+            yield from walk_components(c.get("components"))
+            if isinstance(c.get("accessory"), dict):
+                yield c["accessory"]
         elif c.get("type") == 18 and isinstance(c.get("component"), dict):
             yield c["component"]
         else:
@@ -277,11 +368,14 @@ def validate_message_body(errs: FormErrors, body, path=(), edit: bool = False):
     if flags is not None and not isinstance(flags, int):
         errs.add(path + ("flags",), "NUMBER_TYPE_COERCE", "Value is not int.")
     elif isinstance(flags, int) and flags & FLAG_COMPONENTS_V2:
-        # CHOICE: components v2 are outside the reference; refuse them loudly.
-        errs.add(path + ("flags",), "SIMULATOR_UNSUPPORTED",
-                 "IS_COMPONENTS_V2 is not supported by the simulator")
-        return
-    validate_components(errs, body.get("components"), path + ("components",))
+        for legacy in ("content", "embeds", "poll", "sticker_ids"):
+            if body.get(legacy):
+                errs.add(path + (legacy,), "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                         "The 'content', 'embeds', 'stickers' and 'poll' fields cannot be used "
+                         "when using MessageFlags.IS_COMPONENTS_V2")
+        validate_layout(errs, body.get("components"), path + ("components",))
+    else:
+        validate_components(errs, body.get("components"), path + ("components",))
     am = body.get("allowed_mentions")
     if am is not None:
         if not isinstance(am, dict):

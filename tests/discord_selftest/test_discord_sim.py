@@ -392,6 +392,90 @@ def test_discordpy_select_menu_and_message_command(sim, ctl):
     assert e.value.status == 404
 
 
+def test_discordpy_components_v2_layout(sim, ctl):
+    """Components V2 (flag 1 << 15): a layout discord.py builds (container, text displays, a
+    separator, an action row) is accepted and kept with its flag; a message shaped as wagbot's
+    listings and alerts are reads back in discord.py's own component model; content beside the
+    flag, or a text display over 4000 characters, is refused as Discord refuses it."""
+    discord = _discordpy_env(sim)
+    tok = token(ctl)
+    out: dict = {}
+
+    async def main():
+        client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.3)
+        ready = asyncio.Event()
+
+        class Layout(discord.ui.LayoutView):
+            box = discord.ui.Container(
+                discord.ui.TextDisplay("Containers on @nas:"),
+                discord.ui.TextDisplay("- **nginx** — running · nginx:1.25"),
+                discord.ui.Separator(),
+                discord.ui.ActionRow(discord.ui.Button(label="Restart", custom_id="act:1")),
+                accent_colour=discord.Colour(0xE74C3C))
+
+        @client.event
+        async def on_ready():
+            ready.set()
+
+        task = asyncio.create_task(client.start(tok))
+        try:
+            await asyncio.wait_for(ready.wait(), 15)
+            channel = client.get_channel(int(CHANNEL))
+            sent = await channel.send(view=Layout())
+            out["sent"] = sent.id
+            # wagbot's own shape, posted as it posts it, read back by discord.py
+            raw = {"flags": 1 << 15, "allowed_mentions": {"parse": [], "users": []},
+                   "components": [{"type": 17, "accent_color": 0x5865F2, "components": [
+                       {"type": 10, "content": "Containers on @nas:"},
+                       {"type": 10, "content": "- **web\\_1** — running"},
+                       {"type": 14, "divider": True, "spacing": 1},
+                       {"type": 10, "content": "Containers on @media:"},
+                       {"type": 1, "components": [{"type": 2, "style": 2, "label": "Logs",
+                                                    "custom_id": "wagbot:act:2"}]}]},
+                       {"type": 1, "components": [{"type": 3, "custom_id": "wagbot:pick",
+                                                    "options": [{"label": "@nas", "value": "1"}],
+                                                    "min_values": 1, "max_values": 1}]}]}
+            posted = await asyncio.to_thread(api, sim, "POST", f"/channels/{CHANNEL}/messages", raw)
+            out["posted"] = posted
+            read = await channel.fetch_message(int(posted[2]["id"]))
+            out["read"] = read
+        finally:
+            await client.close()
+            await asyncio.wait_for(task, 10)
+
+    run(main())
+    stored = ctl.get_message(out["sent"])
+    assert stored["flags"] & (1 << 15) and not stored["content"]
+    (box,) = stored["components"]
+    assert box["type"] == 17 and box["accent_color"] == 0xE74C3C
+    assert [c["type"] for c in box["components"]] == [10, 10, 14, 1]
+
+    status, _, _ = out["posted"]
+    assert status == 200
+    read = out["read"]
+    assert read.flags.components_v2
+    container, row = read.components
+    assert isinstance(container, discord.components.Container)
+    assert container.accent_colour == discord.Colour(0x5865F2)
+    kinds = [type(c).__name__ for c in container.children]
+    assert kinds == ["TextDisplay", "TextDisplay", "SeparatorComponent", "TextDisplay", "ActionRow"], kinds
+    assert container.children[1].content == "- **web\\_1** — running"
+    assert isinstance(row.children[0], discord.components.SelectMenu)
+
+    # What Discord refuses, the simulator refuses too.
+    bad = {"flags": 1 << 15, "content": "hello",
+           "components": [{"type": 10, "content": "x"}]}
+    status, _, body = api(sim, "POST", f"/channels/{CHANNEL}/messages", bad)
+    assert status == 400 and "content" in body["errors"], body
+    long = {"flags": 1 << 15, "components": [{"type": 10, "content": "x" * 4001}]}
+    status, _, body = api(sim, "POST", f"/channels/{CHANNEL}/messages", long)
+    assert status == 400, body
+    too_many = {"flags": 1 << 15, "components": [
+        {"type": 17, "components": [{"type": 10, "content": "x"}] * 40}]}
+    status, _, body = api(sim, "POST", f"/channels/{CHANNEL}/messages", too_many)
+    assert status == 400, body
+
+
 # ====================================================================== REST basics
 
 def test_rest_auth_user_agent_and_not_found(sim, ctl):

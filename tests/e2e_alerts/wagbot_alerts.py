@@ -307,12 +307,12 @@ class Alert:
     network: str
     id: str                 # Matrix event id / Discord message id
     room: str               # Matrix room id / Discord channel id
-    text: str               # Matrix body without its tone marker / Discord embed description
+    text: str               # Matrix body without its tone marker / Discord layout's text
     actions: list[str]      # action labels: Matrix reactions by the bot, Discord buttons
     raw: dict = field(repr=False)
     html: str = ""          # Matrix formatted_body
     marker: str = ""        # Matrix: the tone marker the body starts with
-    colour: int | None = None  # Discord embed colour
+    colour: int | None = None  # Discord layout's accent colour
 
 
 class MatrixSide:
@@ -453,11 +453,8 @@ class DiscordSide:
         for m in self.dctl.channel_messages(room):
             if m["author"]["id"] != wd.APP_ID or m.get("webhook_id") or m.get("interaction_metadata"):
                 continue
-            embeds = m.get("embeds") or []
-            out.append(Alert("discord", m["id"], room,
-                             "\n".join((e.get("description") or "") for e in embeds) or wd.text(m),
-                             [b.get("label") for b in wd.buttons(m)], m,
-                             colour=embeds[0].get("color") if embeds else None))
+            out.append(Alert("discord", m["id"], room, wd.text(m),
+                             [b.get("label") for b in wd.buttons(m)], m, colour=wd.accent(m)))
         return out
 
     def bot_events(self, room: str) -> list[dict]:
@@ -487,14 +484,18 @@ class DiscordSide:
         return wd.visible_text(d)
 
     def check_native(self, alert: Alert, tone: str) -> None:
-        """One embed coloured by the alert's tone, no plain content, no pings."""
+        """A Components V2 container accented by the alert's tone, its buttons inside it; no
+        plain content, no embeds, no pings."""
         m = alert.raw
-        assert len(m["embeds"]) == 1, m
-        assert alert.colour == COLOUR[tone], (hex(alert.colour or 0), tone)
-        assert not wd.text(m) and m["mentions"] == [], m
+        assert wd.flags(m) & wd.COMPONENTS_V2, m
+        assert not m.get("content") and not m.get("embeds") and m["mentions"] == [], m
+        (box,) = m["components"]
+        assert box["type"] == 17 and alert.colour == COLOUR[tone], (hex(alert.colour or 0), tone)
+        assert [b.get("label") for b in wd.buttons({"components": [box]})] == alert.actions, m
         (sent,) = [r for r in self.dctl.requests(method="POST", path_contains=f"/channels/{alert.room}/messages")
                    if (r.get("response") or {}).get("id") == alert.id]
-        assert sent["body"]["allowed_mentions"] == {"parse": []}, sent["body"]
+        mentions = sent["body"]["allowed_mentions"]
+        assert mentions["parse"] == [] and not mentions.get("users"), sent["body"]
 
 
 def wait_alert(side, room: str, contains: str, deadline: float, since: int = 0) -> Alert:

@@ -62,6 +62,13 @@ def test_ps_with_host_option(bot, dctl, wctl):
     d = bot.ask("ps", {"host": "nas"})
     original = deferred_public(d)
     assert "nginx" in text(original) and "postgres" in text(original) and "@nas" in text(original)
+    # A listing is a Components V2 layout: a container of text displays, one line a container,
+    # as discord.py's own model reads it.
+    assert wd.flags(original) & wd.COMPONENTS_V2 and not original["content"]
+    from discord.components import Container, TextDisplay, _component_factory
+    (box,) = [_component_factory(c) for c in original["components"]]
+    assert isinstance(box, Container) and all(isinstance(c, TextDisplay) for c in box.children)
+    assert any("- **nginx** — " in c.content for c in box.children), box.children
     assert "GET /api/containers" in reads_with(wctl, "nas", bot.keys[("alice", "nas")])
     assert calls(wctl, "media") == []
 
@@ -223,7 +230,8 @@ def test_help_lists_the_commands(bot, dctl, wctl):
     assert first.startswith("Commands"), first[:200]
 
     def mentions(shown: str, name: str) -> bool:
-        return f"\n{name} " in shown or f"`{name}" in shown or f"/{name}" in shown
+        return (f"\n{name} " in shown or f"`{name}" in shown or f"/{name}" in shown
+                or f"**{name} " in shown or f"**{name}**" in shown)
 
     # every command must reach the user (in one message or several, each within Discord's 2000)
     names = ("ps", "logs", "restart", "stop", "rm", "run", "pull", "images", "apps", "install",
@@ -235,7 +243,8 @@ def test_help_lists_the_commands(bot, dctl, wctl):
         missing = [n for n in names if not mentions(shown, n)]
         raise AssertionError(f"/help does not mention {missing}:\n{shown}") from None
     for m in [d["original"], *d["followups"]]:
-        assert len(text(m)) <= 2000
+        # a Components V2 layout holds up to 4000 characters of text, a message's content 2000
+        assert len(text(m)) <= (4000 if wd.flags(m) & wd.COMPONENTS_V2 else 2000)
     assert calls(wctl, "nas") == []
 
 

@@ -56,7 +56,7 @@ def test_system_activity_and_health(make_world, wctl):
     assert re.search(r"@nas has been up \d+ days? \d+ h\.", system), system
     answer(bot, "restart", {"container": "nginx", "host": "nas"})
     activity = answer(bot, "activity", {"host": "nas"})
-    assert re.search(r"alice\s+restart `nginx`\s+ok", activity), activity
+    assert re.search(r"alice(\s+| · )restart `nginx`(\s+| · )ok", activity), activity
     health = answer(bot, "health", {"host": "nas"})
     assert re.search(r"@nas answers \(\d+ ms\)", health) and "is accepted" in health, health
     assert "lacks the `system:read` scope" in answer(bot, "system", {"host": "media"}, user_id=BOB)

@@ -90,15 +90,44 @@ def is_ephemeral(message: dict | None) -> bool:
     return bool(flags(message) & EPHEMERAL)
 
 
+COMPONENTS_V2 = 1 << 15
+
+
+def _leaves(components) -> list[dict]:
+    """Every component inside rows, containers and sections (a section's accessory too)."""
+    out = []
+    for c in components or []:
+        if c.get("type") in (1, 9, 17):
+            out.extend(_leaves(c.get("components")))
+            if isinstance(c.get("accessory"), dict):
+                out.append(c["accessory"])
+        else:
+            out.append(c)
+    return out
+
+
 def text(message: dict | None) -> str:
-    return (message or {}).get("content") or ""
+    """What a message says: its content, or a Components V2 layout's text displays."""
+    message = message or {}
+    if flags(message) & COMPONENTS_V2:
+        # As Discord shows it: markdown's backslash escapes (ngin\* in a list) undone.
+        shown = "\n".join(c.get("content") or "" for c in _leaves(message.get("components"))
+                          if c.get("type") == 10)
+        return re.sub(r"\\([\\*_~|`])", r"\1", shown)
+    return message.get("content") or ""
 
 
 def buttons(message: dict | None) -> list[dict]:
-    out = []
-    for row in (message or {}).get("components") or []:
-        out.extend(row.get("components") or [])
-    return out
+    """Its interactive components (buttons and select menus), wherever the layout puts them."""
+    return [c for c in _leaves((message or {}).get("components")) if c.get("type") in (2, 3, 5, 6, 7, 8)]
+
+
+def accent(message: dict | None) -> int | None:
+    """A Components V2 layout's accent colour (its first container's)."""
+    for c in (message or {}).get("components") or []:
+        if c.get("type") == 17:
+            return c.get("accent_color")
+    return None
 
 
 def custom_ids(message: dict | None) -> list[str]:

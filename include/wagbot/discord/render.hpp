@@ -1,6 +1,7 @@
 #pragma once
 // chat_reply → a Discord message body: markdown within the 2000-character limit (tables and
 // logs as code blocks), no pings unless meant, private replies ephemeral, confirmation buttons.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@ std::string markdown(const core::chat_reply& reply, std::size_t limit = 2000);
 std::vector<std::string> pages(const core::chat_reply& reply, std::size_t limit = 2000);
 
 /// The message bodies of a long reply: the first carries the buttons; every one the flags.
+/// A listing is a Components V2 layout (as_layout).
 std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply,
                                            const std::vector<std::string>& ping_user_ids = {});
 
@@ -29,7 +31,25 @@ std::vector<nlohmann::json> message_bodies(const core::chat_reply& reply,
 nlohmann::json message_body(const core::chat_reply& reply,
                             const std::vector<std::string>& ping_user_ids = {});
 
-/// An alert: one embed coloured by its tone, and a row of buttons (custom ids given).
+/// Message flag IS_COMPONENTS_V2: the message is a layout of components (no content, no embeds).
+constexpr int components_v2_flag = 1 << 15;
+
+/// A table as a markdown list, one line a row: "- **first cell** — the others · …".
+std::string table_list(const core::table& t);
+
+/// Whether a reply is shown as a Components V2 layout: a listing (it holds a table) that asks
+/// nothing; such a list reads better than a monospace table, on a phone above all.
+bool as_layout(const core::chat_reply& reply);
+
+/// A reply as Components V2 messages: a container (accented when `accent` is given) of text
+/// displays, tables as lists; split into several messages past 4000 characters or 40
+/// components. The first pings `ping_user_ids`.
+std::vector<nlohmann::json> layout_bodies(const core::chat_reply& reply,
+                                          const std::vector<std::string>& ping_user_ids,
+                                          std::optional<int> accent);
+
+/// An alert: a Components V2 container accented by its tone, its text, and a row of buttons
+/// (custom ids given).
 nlohmann::json alert_body(const core::chat_reply& reply,
                           const std::vector<std::pair<std::string, std::string>>& buttons);
 

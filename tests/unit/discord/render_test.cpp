@@ -51,6 +51,76 @@ TEST_SUITE("discord") {
     CHECK_FALSE(discord::parse_button("wagbot:confirm:").has_value());
   }
 
+  TEST_CASE("a listing is a Components V2 layout: tables as lists, cells' markdown escaped") {
+    core::chat_reply r;
+    r.text("Containers on @nas:");
+    r.add_table({{"name", "state", "image"},
+                 {{"web_1", "running", "nginx:1.25"}, {"db", "exited", ""}, {"x*y", "", ""}}});
+    r.text("Containers on @media:");
+    r.add_table({{"name", "state"}, {{"plex", "running"}}});
+    CHECK(discord::table_list(r.blocks[1].grid) ==
+          "- **web\\_1** — running · nginx:1.25\n- **db** — exited\n- **x\\*y**");
+    CHECK(discord::table_list(r.blocks[3].grid) == "- **plex**: running");
+    const auto bodies = discord::message_bodies(r, {"42"});
+    REQUIRE(bodies.size() == 1);
+    const auto& body = bodies.front();
+    CHECK(body["flags"] == discord::components_v2_flag);
+    CHECK_FALSE(body.contains("content"));
+    CHECK_FALSE(body.contains("embeds"));
+    CHECK(body["allowed_mentions"]["users"][0] == "42");
+    const auto& parts = body["components"][0]["components"];
+    CHECK(body["components"][0]["type"] == 17);
+    REQUIRE(parts.size() == 5);  // text, list, separator, text, list
+    CHECK(parts[0]["content"] == "<@42> Containers on @nas:");
+    CHECK(parts[2]["type"] == 14);
+    CHECK(parts[3]["content"] == "Containers on @media:");
+
+    // A confirmation is never a layout: its prompt is edited as plain text later.
+    r.confirmation_id = "k3x9p2";
+    CHECK_FALSE(discord::as_layout(r));
+    CHECK(discord::message_bodies(r).front().contains("content"));
+  }
+
+  TEST_CASE("a long listing is split into messages within 4000 characters and 40 components") {
+    core::table t{{"name", "state"}, {}};
+    for (int i = 0; i < 400; ++i) t.rows.push_back({"container-" + std::to_string(i), "running"});
+    core::chat_reply r;
+    for (int host = 0; host < 30; ++host) {
+      r.text("Containers on @h" + std::to_string(host) + ":");
+      r.add_table(host == 0 ? t : core::table{{"name"}, {{"one"}}});
+    }
+    const auto bodies = discord::message_bodies(r);
+    CHECK(bodies.size() > 3);
+    std::string all;
+    for (const auto& body : bodies) {
+      std::size_t chars = 0, count = 1;
+      for (const auto& part : body["components"][0]["components"]) {
+        ++count;
+        if (part["type"] == 10) {
+          chars += part["content"].get<std::string>().size();
+          all += part["content"].get<std::string>() + "\n";
+        }
+      }
+      CHECK(chars <= 4000);
+      CHECK(count <= 40);
+    }
+    CHECK(all.find("container-0**") != std::string::npos);
+    CHECK(all.find("container-399**") != std::string::npos);  // nothing lost between pages
+    CHECK(all.find("@h29") != std::string::npos);
+  }
+
+  TEST_CASE("an alert is an accented container with its buttons inside") {
+    auto r = core::say(core::tone::error, "`nginx` on @nas stopped unexpectedly (exited).");
+    const auto body =
+        discord::alert_body(r, {{"Restart", "wagbot:act:7"}, {"Logs", "wagbot:act:8"}});
+    CHECK(body["flags"] == discord::components_v2_flag);
+    const auto& box = body["components"][0];
+    CHECK(box["accent_color"] == 0xE74C3C);
+    CHECK(box["components"][0]["content"] == "`nginx` on @nas stopped unexpectedly (exited).");
+    CHECK(box["components"][1]["components"][1]["custom_id"] == "wagbot:act:8");
+    CHECK(body["allowed_mentions"]["parse"].empty());
+  }
+
   TEST_CASE("rate-limit routes keep only the major parameter") {
     using discord::rest;
     CHECK(rest::route_of("POST", "/channels/123/messages") == "POST /channels/123/messages");
