@@ -6,6 +6,8 @@ into a clean folder and run from there.
   newer than Debian 12's 2.36 (objdump -T), and answers `version` and `check-config` (the
   example config honestly names the secrets it wants; with them set, and a minimal config,
   it passes; a broken one is refused with exit 2) with an empty environment.
+- scripts/package itself (--no-build, on a build folder made here): packs that binary, and
+  refuses one needing a newer glibc, one loading OpenSSL from the system, a non-static build.
 - The same binary in fresh Debian 12 and Ubuntu 24.04 userlands (debootstrap --variant=minbase,
   kept in $WAGBOT_DISTRO_ROOTS, default /var/cache/wagbot-roots, made on first use; root only).
 
@@ -297,3 +299,49 @@ def test_runs_in_a_fresh_userland(name, unpacked, tmp_path):
     r = in_root("/mnt/bin/wagbot", "check-config", "/mnt/wagbot.example.yaml", env=secrets)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith("config ok: 2 host(s), 2 user(s), data in /mnt/./data"), r.stdout
+
+
+# ---------------------------------------------------------------------------- the script's guards
+
+
+def package(build_dir: Path, dist: Path, **env: str):
+    """scripts/package --no-build on a build folder of this test's making."""
+    return subprocess.run([str(REPO / "scripts" / "package"), "--no-build"], cwd=REPO,
+                          env={**os.environ, "WAGBOT_BUILD_DIR": str(build_dir),
+                               "WAGBOT_DIST_DIR": str(dist), **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def fake_build(where: Path, binary: Path, static: bool = True) -> Path:
+    where.mkdir()
+    (where / "CMakeCache.txt").write_text(f"WAGBOT_STATIC:BOOL={'ON' if static else 'OFF'}\n")
+    shutil.copy2(binary, where / "wagbot")
+    return where
+
+
+def test_script_packs_a_good_binary_and_refuses_bad_ones(unpacked, tmp_path):
+    good = fake_build(tmp_path / "good", unpacked / "bin" / "wagbot")
+    dist = tmp_path / "dist"
+    r = package(good, dist)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [p.name for p in dist.iterdir()] == [f"{NAME}-linux-{ARCH}.tar.gz"]
+    assert re.search(r"sha256  [0-9a-f]{64}$", r.stdout, re.M), r.stdout
+    made = dist / f"{NAME}-linux-{ARCH}.tar.gz"
+    with tarfile.open(made) as tar:
+        assert {m.name + ("/" if m.isdir() else "") for m in tar.getmembers()} == set(expected_members())
+
+    def refused(build_dir: Path, why: str, **env: str):
+        out = tmp_path / f"dist-{build_dir.name}-{len(env)}"
+        r = package(build_dir, out, **env)
+        assert r.returncode != 0 and why in r.stderr, r.stdout + r.stderr
+        assert not out.exists() or not list(out.iterdir()), "a refused binary was packed"
+
+    # A glibc ceiling below what the binary needs (as if built on a newer distribution).
+    refused(good, "newer than 2.35", WAGBOT_GLIBC_MAX="2.35")
+    # A binary that loads OpenSSL from the system (here: the openssl tool itself).
+    openssl = shutil.which("openssl")
+    if openssl:
+        refused(fake_build(tmp_path / "dynamic", Path(openssl)), "besides glibc: libssl.so.3")
+    # A build folder configured without WAGBOT_STATIC.
+    refused(fake_build(tmp_path / "shared", unpacked / "bin" / "wagbot", static=False),
+            "is not a WAGBOT_STATIC build")
