@@ -9,7 +9,8 @@ into a clean folder and run from there.
 - scripts/package itself (--no-build, on a build folder made here): packs that binary, and
   refuses one needing a newer glibc, one loading OpenSSL from the system, a non-static build.
 - The same binary in fresh Debian 12 and Ubuntu 24.04 userlands (debootstrap --variant=minbase,
-  kept in $WAGBOT_DISTRO_ROOTS, default /var/cache/wagbot-roots, made on first use; root only).
+  kept in $WAGBOT_DISTRO_ROOTS, default /var/cache/wagbot-roots, made on first use; root only):
+  version, check-config, and the terminal shell answering `help` with its store made.
 
 The tarball is $WAGBOT_PACKAGE, or else the newest dist/wagbot-<version>-linux-<arch>.tar.gz
 for this checkout's version; when there is none, scripts/package makes one (about 10 minutes).
@@ -281,12 +282,12 @@ def test_runs_in_a_fresh_userland(name, unpacked, tmp_path):
     example = work / "wagbot.example.yaml"
     secrets = {n: fake_secret(n) for n in secrets_of(example)}
 
-    def in_root(*argv, env=None):
+    def in_root(*argv, env=None, stdin=None):
         script = 'mount --make-rprivate / && mount --bind "$1" "$2/mnt" && shift 2 && exec chroot "$@"'
         envs = [f"{k}={v}" for k, v in (env or {}).items()]
         return subprocess.run(["unshare", "--mount", "--", "sh", "-c", script, "sh", str(work), str(root),
                                str(root), "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", *envs, *argv],
-                              capture_output=True, text=True, timeout=60)
+                              input=stdin, capture_output=True, text=True, timeout=60)
 
     r = in_root("/usr/bin/ldd", "--version")
     assert r.returncode == 0, r.stderr
@@ -299,6 +300,16 @@ def test_runs_in_a_fresh_userland(name, unpacked, tmp_path):
     r = in_root("/mnt/bin/wagbot", "check-config", "/mnt/wagbot.example.yaml", env=secrets)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith("config ok: 2 host(s), 2 user(s), data in /mnt/./data"), r.stdout
+    # The terminal shell: the config read (yaml-cpp), the store made (SQLite, the master key
+    # from OpenSSL's random source), an answer printed; all linked in, on this glibc.
+    (work / "shell.yaml").write_text(yaml.safe_dump({
+        "data_dir": "./state", "hosts": [{"alias": "nas", "url": "http://127.0.0.1:9"}],
+        "users": [{"name": "alice", "shell": "alice"}]}))
+    r = in_root("/mnt/bin/wagbot", "shell", "-c", "/mnt/shell.yaml", "--as", "alice", stdin="help\n")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "List commands" in r.stdout, r.stdout
+    assert {p.name for p in (work / "state").iterdir()} >= {"wagbot.db", "master.key"}
+    assert stat.S_IMODE((work / "state" / "master.key").stat().st_mode) == 0o600
 
 
 # ---------------------------------------------------------------------------- the script's guards
