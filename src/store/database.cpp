@@ -58,6 +58,35 @@ database::database(const std::string& path)
   migrate();
 }
 
+statement::statement(statement&& other) noexcept
+    : stmt_(other.stmt_), own_(std::move(other.own_)), busy_(other.busy_) {
+  other.stmt_ = nullptr;
+  other.busy_ = nullptr;
+}
+
+statement::~statement() {
+  if (!stmt_ || !busy_) return;  // moved from, or a one-off that finalizes itself
+  stmt_->tryReset();
+  try {
+    stmt_->clearBindings();  // sqlite3_clear_bindings cannot fail; SQLiteCpp still checks
+  } catch (const SQLite::Exception&) {
+  }
+  *busy_ = false;
+}
+
+statement database::prepare(const std::string& text) {
+  // Bounded by the statements this code holds (all literals); the cap is a backstop.
+  constexpr std::size_t max_cached = 64;
+  auto it = cache_.find(text);
+  if (it == cache_.end() && cache_.size() < max_cached)
+    it = cache_.emplace(text, cached{std::make_unique<SQLite::Statement>(db_, text)}).first;
+  // In use (a loop over one query running the same query inside) or past the cap: a one-off.
+  if (it == cache_.end() || it->second.busy)
+    return statement(std::make_unique<SQLite::Statement>(db_, text));
+  it->second.busy = true;
+  return statement(*it->second.stmt, it->second.busy);
+}
+
 SQLite::Database& database::sql() {
   return db_;
 }

@@ -1,11 +1,40 @@
 #pragma once
 // The one SQLite state file: opening it safely and bringing its schema up to date.
+#include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <SQLiteCpp/VariadicBind.h>
 
 namespace wagbot::store {
+
+/// A prepared statement lent out by database::query: reset and unbound when the lease ends, so
+/// no read stays open and the next use starts clean. Moves, never copies.
+class statement {
+ public:
+  statement(statement&& other) noexcept;
+  statement& operator=(statement&&) = delete;
+  ~statement();
+
+  /// The SQLiteCpp statement, for code that takes one.
+  SQLite::Statement& get() { return *stmt_; }
+  operator SQLite::Statement&() { return *stmt_; }
+
+  bool executeStep() { return stmt_->executeStep(); }
+  int exec() { return stmt_->exec(); }
+  SQLite::Column getColumn(int index) const { return stmt_->getColumn(index); }
+
+ private:
+  friend class database;
+  statement(SQLite::Statement& cached, bool& busy) : stmt_(&cached), busy_(&busy) {}
+  explicit statement(std::unique_ptr<SQLite::Statement> own)
+      : stmt_(own.get()), own_(std::move(own)) {}
+
+  SQLite::Statement* stmt_;
+  std::unique_ptr<SQLite::Statement> own_;  ///< set when the cached one was in use
+  bool* busy_ = nullptr;                    ///< the cache slot's flag, when borrowed from it
+};
 
 /// Opens (creating) the SQLite file, WAL mode, foreign keys on, busy timeout 5 s, and runs the
 /// numbered migrations of migrations.hpp, each once, in its own transaction. ":memory:" works for
@@ -22,15 +51,16 @@ class database {
 
   /// Runs one statement with `args` bound to its parameters in order; the rows it changed.
   template <class... Args>
-  int run(const std::string& statement, const Args&... args) {
-    return query(statement, args...).exec();
+  int run(const std::string& text, const Args&... args) {
+    return query(text, args...).exec();
   }
 
-  /// A query with `args` bound to its parameters in order, ready for executeStep().
+  /// A query with `args` bound to its parameters in order, ready for executeStep(). Statements
+  /// are prepared once and kept: parsing the SQL cost more than running it (issue 15).
   template <class... Args>
-  SQLite::Statement query(const std::string& statement, const Args&... args) {
-    SQLite::Statement q(db_, statement);
-    SQLite::bind(q, args...);
+  statement query(const std::string& text, const Args&... args) {
+    auto q = prepare(text);
+    SQLite::bind(q.get(), args...);
     return q;
   }
 
@@ -38,9 +68,17 @@ class database {
   int schema_version();
 
  private:
+  struct cached {
+    std::unique_ptr<SQLite::Statement> stmt;
+    bool busy = false;
+  };
+
+  statement prepare(const std::string& text);
   void migrate();
 
   SQLite::Database db_;
+  /// Declared after db_: the statements are finalized before the connection closes.
+  std::unordered_map<std::string, cached> cache_;
 };
 
 }  // namespace wagbot::store

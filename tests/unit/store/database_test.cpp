@@ -78,4 +78,44 @@ TEST_SUITE("store") {
                              " approver) VALUES ('nope', 0, 'alice')");
     CHECK_THROWS_AS(orphan.exec(), SQLite::Exception);
   }
+
+  TEST_CASE("a kept statement is reused with fresh values, and nests inside itself") {
+    wagbot::store::test::temp_dir dir;
+    database db((dir / "reuse.db").string());
+    for (const char* name : {"a", "b", "c"})
+      CHECK(db.run("INSERT INTO kv (name, value) VALUES (?, ?)", std::string(name),
+                   std::string(name) + "!") == 1);
+    const std::string one = "SELECT value FROM kv WHERE name = ?";
+    {
+      auto first = db.query(one, std::string("a"));
+      REQUIRE(first.executeStep());
+      // The same text while the first is still being read: a statement of its own.
+      auto inner = db.query(one, std::string("b"));
+      REQUIRE(inner.executeStep());
+      CHECK(inner.getColumn(0).getString() == "b!");
+      CHECK(first.getColumn(0).getString() == "a!");
+    }
+    {
+      auto all = db.query("SELECT name FROM kv ORDER BY name");
+      int n = 0;
+      while (all.executeStep()) {
+        auto again = db.query(one, all.getColumn(0).getString());
+        REQUIRE(again.executeStep());
+        CHECK(again.getColumn(0).getString() == all.getColumn(0).getString() + "!");
+        ++n;
+      }
+      CHECK(n == 3);
+    }
+    // Once a lease ends its statement is reset: read to the end or not, no read stays open, and
+    // a write from another connection is not blocked by it (a checkpoint could not run past it).
+    {
+      auto half = db.query("SELECT name FROM kv ORDER BY name");
+      REQUIRE(half.executeStep());
+    }
+    SQLite::Database other((dir / "reuse.db").string(), SQLite::OPEN_READWRITE);
+    other.exec("INSERT INTO kv (name, value) VALUES ('d', 'd!')");
+    auto d = db.query(one, std::string("d"));
+    REQUIRE(d.executeStep());
+    CHECK(d.getColumn(0).getString() == "d!");
+  }
 }
