@@ -63,14 +63,21 @@ struct layout_item {
   bool new_section = false;
 };
 
-/// Text longer than one display, cut between lines (within a line when it has to).
+/// The first part of `text` that fits in `room` bytes: cut between lines (within a line when
+/// no line ends in time); the rest is left in `text`.
+std::string take_fitting(std::string& text, std::size_t room) {
+  auto cut = text.rfind('\n', room);
+  const bool at_line = cut != std::string::npos && cut > 0;
+  if (!at_line) cut = utf8_cut(text, room);
+  std::string head = text.substr(0, cut);
+  text.erase(0, at_line ? cut + 1 : cut);
+  return head;
+}
+
+/// Text longer than one display, cut between lines.
 void add_split(std::vector<layout_item>& items, std::string text, bool new_section) {
   while (text.size() > layout_text_limit) {
-    auto cut = text.rfind('\n', layout_text_limit);
-    const bool at_line = cut != std::string::npos && cut > 0;
-    if (!at_line) cut = utf8_cut(text, layout_text_limit);
-    items.push_back({text.substr(0, cut), new_section});
-    text.erase(0, at_line ? cut + 1 : cut);
+    items.push_back({take_fitting(text, layout_text_limit), new_section});
     new_section = false;
   }
   if (!text.empty()) items.push_back({std::move(text), new_section});
@@ -206,8 +213,17 @@ std::vector<nlohmann::json> layout_bodies(const core::chat_reply& reply,
     chars = 0;
   };
   for (auto& item : items) {
-    if (chars + item.text.size() > layout_text_limit || shown.size() + 2 > layout_component_limit)
+    if (shown.size() + 2 > layout_component_limit) flush();
+    // A list that does not fit in what is left of this message fills it, then goes on in the
+    // next (a page is never a heading alone).
+    if (chars + item.text.size() > layout_text_limit) {
+      const std::size_t room = layout_text_limit - chars;
+      if (room >= 200 && item.text.find('\n') < room) {
+        shown.push_back({{"type", 10}, {"content", take_fitting(item.text, room)}});
+        item.new_section = false;
+      }
       flush();
+    }
     if (item.new_section && !shown.empty())
       shown.push_back({{"type", 14}, {"divider", true}, {"spacing", 1}});
     chars += item.text.size();

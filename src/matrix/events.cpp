@@ -1,4 +1,5 @@
 // What the bot does with each kind of event: invites, messages, reactions.
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -339,12 +340,23 @@ asio::awaitable<void> bot::on_reaction(const pm::event& e) {
   if (!accept) co_return;
   core::chat_event actor{"matrix", e.room_id, e.sender, {}, false, e.event_id};
   core::message_ref prompt{e.room_id, rel.event_id};  // named: see the note in shell.cpp
+  choosing_.insert(rel.event_id);
   auto answer = co_await talk_.choose(actor, prompt, *accept);
-  if (answer) co_await reply(on, *answer);
+  choosing_.erase(rel.event_id);
+  // The prompt, edited, says how it ended: no second message says it again, unless what ran
+  // asks something new (a prompt of its own, for its own reactions) or an agent waits for its
+  // result block, which it reads in a reply.
+  const bool shown = settled_prompts_.erase(rel.event_id) > 0;
+  const bool for_agent =
+      answer && std::any_of(answer->blocks.begin(), answer->blocks.end(),
+                            [](const core::block& b) { return b.lang == "wagmios-result"; });
+  if (answer && (!shown || !answer->confirmation_id.empty() || for_agent))
+    co_await reply(on, *answer);
 }
 
 void bot::update(const core::message_ref& where, core::chat_reply reply) {
   if (where.id.empty()) return;
+  if (choosing_.count(where.id)) settled_prompts_.insert(where.id);
   auto fresh = render(reply);
   pm::json content = fresh;
   content["body"] = "* " + fresh["body"].get<std::string>();

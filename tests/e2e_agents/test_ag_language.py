@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import wagbot_agents as wa
-from wagbot_agents import body, calls, content, edit_of, posts, reaction, reply_to, suffix
+from wagbot_agents import body, calls, content, edit_of, outcome, posts, reaction, reply_to, suffix
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -39,10 +39,9 @@ def test_a_compound_sentence_in_a_direct_chat_runs_both_actions_on_the_right_hos
 
     wait_prompt_reactions(w, room, reply)
     w.alice.react(room, reply["event_id"], "✅")
-    done = w.alice.wait_for(reply_to(w.bot, room, reply["event_id"]))
-    assert "is installing on @media" in body(done), body(done)
     edit = w.alice.wait_for(edit_of(w.bot, room, reply["event_id"]))
     assert content(edit)["m.new_content"]["body"].startswith("✅ Confirmed by alice: install `jellyfin` on @media.")
+    assert "is installing on @media" in body(outcome(edit)), body(outcome(edit))
 
     # The install went to @media only, with alice's @media key; @nas saw no marketplace call.
     alice_media = suffix(w.key("alice", "media"))
@@ -74,8 +73,8 @@ def test_a_compound_sentence_in_a_group_room_when_nginx_already_runs(world):
     w.bob.react(room, reply["event_id"], "✅")
     w.bot.wait_log(r"ignored bob's reaction on alice's confirmation", since=mark)
     w.alice.react(room, reply["event_id"], "❌")
-    cancelled = w.alice.wait_for(reply_to(w.bot, room, reply["event_id"]))
-    assert "Cancelled: install `jellyfin` on @media. Nothing was done." in body(cancelled)
+    cancelled = outcome(w.alice.wait_for(edit_of(w.bot, room, reply["event_id"])))
+    assert "Cancelled by alice: install `jellyfin` on @media. Nothing was done." in body(cancelled)
     assert posts(w.ctl, "media") == [] and posts(w.ctl, "nas") == []
     assert w.ctl.state("media")["installed"] == []
 

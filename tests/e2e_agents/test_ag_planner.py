@@ -55,7 +55,7 @@ def test_an_agents_prose_planned_by_the_model_waits_for_its_approver(planner_wor
     for key in ("✅", "❌"):
         w.alice.wait_for(reaction(room, target=prompt["event_id"], key=key, sender=w.bot.user_id))
     w.alice.react(room, prompt["event_id"], "✅")
-    done = w.alice.wait_for(reply_to(w.bot, room, prompt["event_id"]))
+    done = wa.outcome(w.alice.wait_for(wa.edit_of(w.bot, room, prompt["event_id"])))
     assert "`redis` deleted from @nas." in body(done), body(done)
     assert posts(w.ctl, "nas") == [("POST /api/containers/redis/delete", suffix(w.key("robo", "nas")))]
 

@@ -40,6 +40,7 @@ REPLY_TIMEOUT = wm.REPLY_TIMEOUT
 body, html, content = wm.body, wm.html, wm.content
 calls, action_calls, writes, container = wm.calls, wm.action_calls, wm.writes, wm.container
 reply_to, edit_of, any_bot_event, from_bot = wm.reply_to, wm.edit_of, wm.any_bot_event, wm.from_bot
+outcome = wm.outcome
 
 # How wagbot describes the hosts (natural language): `hosts[].description`.
 DESCRIPTIONS = {"nas": ["the nas"], "media": ["media server"]}

@@ -86,9 +86,8 @@ def test_encrypted_dm_ps_and_a_confirmation_by_encrypted_reaction(e2ee):
         w.alice.wait_for(reaction(room, target=prompt["event_id"], key=key, sender=w.bot.user_id))
     assert STOP not in calls(w.ctl, "nas")
     w.alice.react(room, prompt["event_id"], "✅")  # encrypted, as Element sends it
-    done = w.alice.wait_for(reply_to(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
-    assert "`nginx` stopped on @nas" in body(done)
     edit = w.alice.wait_for(edit_of(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
+    assert "`nginx` stopped on @nas" in body(wm.outcome(edit))
     assert edit["_encrypted"]
     assert content(edit)["m.new_content"]["body"].startswith("✅ Confirmed by alice")
     assert calls(w.ctl, "nas").count(STOP) == 1
@@ -124,13 +123,13 @@ def test_group_room_with_two_users_and_the_confirmation_rules(e2ee):
     assert STOP not in calls(w.ctl, "nas")
     # …bob's runs it.
     w.bob.react(room, prompt["event_id"], "✅")
-    done = w.bob.wait_for(reply_to(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
+    done = wm.outcome(w.bob.wait_for(wm.edit_of(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT))
     assert "stopped" in body(done)
     (req,) = [r for r in w.ctl.requests("nas") if r["method"] == "POST"]
     assert req["key_suffix"] == w.bob_key[-8:]
-    # alice, in the same room, reads the bot's encrypted replies too.
-    seen = w.alice.wait_for(reply_to(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
-    assert seen["_encrypted"]
+    # alice, in the same room, reads the bot's encrypted edit too.
+    seen = w.alice.wait_for(wm.edit_of(w.bot, room, prompt["event_id"]), wm.REPLY_TIMEOUT)
+    assert seen["_encrypted"] and "stopped" in body(wm.outcome(seen))
     assert_all_encrypted(w, w.alice, room)
     assert_nowhere_in_clear(w, chatter)
 

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+import wagbot_matrix as wm
 from wagbot_matrix import body, confirmation_id, container, reaction, reply_to
 
 pytestmark = pytest.mark.timeout(120)
@@ -47,7 +48,7 @@ def test_a_failed_install_offers_the_rm_of_what_it_left(world):
     # The offer is an ordinary prompt: the bot's ✅ on it, and alice's ✅ removes the leftover.
     w.alice.wait_for(reaction(room, target=failed["event_id"], key="✅", sender=w.bot.user_id))
     w.alice.react(room, failed["event_id"], "✅")
-    done = w.alice.wait_for(reply_to(w.bot, room, failed["event_id"]))
+    done = wm.outcome(w.alice.wait_for(wm.edit_of(w.bot, room, failed["event_id"])))
     assert f"`{left[0]}` deleted from @nas." in body(done)
     assert container(w.ctl, "nas", left[0]) is None
 

@@ -93,6 +93,12 @@ def reply_to(bot: "Wagbot", room: str, event_id: str) -> Callable[[dict], bool]:
     return pred
 
 
+def outcome(edit: dict) -> dict:
+    """A prompt's edit as the message it now is (its m.new_content), for body() and html(): how
+    a confirmation ended is told there, in one message, not in a reply beside it."""
+    return {**edit, "content": content(edit)["m.new_content"]}
+
+
 def edit_of(bot: "Wagbot", room: str, target: str) -> Callable[[dict], bool]:
     """The bot's m.replace edit of `target`."""
     def pred(e: dict) -> bool:

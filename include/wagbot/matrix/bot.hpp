@@ -135,6 +135,9 @@ class bot : public core::chat_transport {
   std::set<std::string> notices_;       ///< encryption notices being sent
   /// The bot's own ✅/❌ reactions on each prompt it sent, removed when the prompt resolves.
   std::map<std::string, std::vector<std::string>> prompt_reactions_;
+  /// Prompts a reaction is being resolved on, and those of them edited to show how their
+  /// confirmation ended: that edit is the reaction's answer (one message per outcome).
+  std::set<std::string> choosing_, settled_prompts_;
   bool stopping_ = false;
   bool connected_ = false;
   bool session_ready_ = false;    ///< logged in: alerts may be posted

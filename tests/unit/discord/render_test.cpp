@@ -91,6 +91,8 @@ TEST_SUITE("discord") {
     }
     const auto bodies = discord::message_bodies(r);
     CHECK(bodies.size() > 3);
+    // The first page holds the heading and the start of its list, not the heading alone.
+    CHECK(bodies.front()["components"][0]["components"].size() > 1);
     std::string all;
     for (const auto& body : bodies) {
       std::size_t chars = 0, count = 1;
