@@ -26,6 +26,8 @@ using namespace asio::experimental::awaitable_operators;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_body = 16 * 1024 * 1024;
 constexpr auto max_idle = std::chrono::seconds(30);
+// One read takes a typical answer (a /sync with a command, a container list) whole.
+constexpr std::size_t read_chunk = 8 * 1024;
 // Idle keep-alive connections kept per origin: enough for steady traffic, while a burst of
 // requests in flight does not leave one open connection (fd and buffers) per request behind.
 constexpr std::size_t max_idle_per_origin = 16;
@@ -132,6 +134,13 @@ struct http_client::impl {
     conn->lowest().expires_at(deadline);
     auto [cec, endpoint] = co_await conn->lowest().async_connect(endpoints, use_tuple);
     if (cec) co_return cec;
+    // A request is written whole and waits for its answer: Nagle's algorithm could only hold
+    // back a segment (until a delayed ACK, 40 ms on Linux) and never saves one here.
+    error_code ignored;
+    conn->lowest().socket().set_option(tcp::no_delay(true), ignored);
+    // Beast reads max(512, free capacity) at a time and its parser empties the buffer as it
+    // goes: without room reserved, every answer is read 512 bytes per recvmsg.
+    conn->buffer.reserve(read_chunk);
     if (conn->secure) {
       auto [hec] =
           co_await conn->secure->async_handshake(asio::ssl::stream_base::client, use_tuple);

@@ -112,6 +112,9 @@ asio::awaitable<error_code> websocket::connect(const url& where, std::string tar
   s.lowest().expires_at(deadline);
   auto [cec, ep] = co_await s.lowest().async_connect(endpoints, use_tuple);
   if (cec) co_return cec;
+  // Frames are small and each is wanted at once (a heartbeat, a resume): no Nagle delay.
+  error_code ignored;
+  s.lowest().socket().set_option(tcp::no_delay(true), ignored);
   if (s.secure) {
     auto [hec] =
         co_await s.secure->next_layer().async_handshake(asio::ssl::stream_base::client, use_tuple);

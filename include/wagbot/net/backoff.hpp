@@ -3,6 +3,7 @@
 // ("full jitter" between half and all of the step), reset once a link has lived.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <random>
 
 namespace wagbot::net {
@@ -15,10 +16,12 @@ struct backoff_policy {
   double jitter = 0.5;                     ///< each wait is drawn from [step*(1-jitter), step]
 };
 
-/// Successive waits after failures. Deterministic for a given seed (tests pass one).
+/// Successive waits after failures. Deterministic for a given seed (tests pass one); without
+/// one, the generator is seeded from std::random_device at the first failure, so that a retry
+/// loop around a call that succeeds (every Matrix send) costs nothing.
 class backoff {
  public:
-  explicit backoff(backoff_policy policy = {}, std::uint64_t seed = std::random_device{}());
+  explicit backoff(backoff_policy policy = {}, std::optional<std::uint64_t> seed = std::nullopt);
 
   /// The wait before the next attempt; each call grows the step up to the cap.
   std::chrono::milliseconds next();
@@ -35,7 +38,8 @@ class backoff {
   backoff_policy policy_;
   std::chrono::milliseconds step_;
   unsigned failures_ = 0;
-  std::mt19937_64 random_;
+  std::optional<std::uint64_t> seed_;
+  std::optional<std::mt19937_64> random_;
 };
 
 }  // namespace wagbot::net
