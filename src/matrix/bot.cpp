@@ -179,9 +179,14 @@ asio::awaitable<int> bot::sync_batches(sync_fsm& fsm) {
     }
     if (next.step == sync_step::exit) co_return next.exit_code;
     if (fsm.just_connected()) log_.info("syncing with {}", cfg_.homeserver);
-    co_await handle_batch(*batch, since.empty() && first_ever);
+    const bool initial = since.empty() && first_ever;
+    co_await handle_batch(*batch, initial);
     since = batch->next_batch;
-    kv_.set(next_batch_key, since);
+    // A batch of nothing (a long poll that ran out) or of the bot's own events only (its reply
+    // coming back, once per command) would be ignored again if a restart redelivered it: not
+    // worth a write. With E2EE every position is kept, as the crypto machine saw it.
+    if (initial || crypto_ || !pm::only_own_events(*batch, user_id_))
+      kv_.set(next_batch_key, since);
   }
   co_return 0;
 }
@@ -300,7 +305,9 @@ pm::json replay_content(const std::string& type, const pm::json& content) {
 std::string bot::journal_text(const pm::json& payload) const {
   // The journal never holds a secret: keys are cut down to their last characters (a `key add`
   // replayed after a crash asks for the key again) and the rest is sealed with the master key.
-  pm::json kept = payload;
+  pm::json kept = pm::json::object();  // built field by field: the content is cut, not copied
+  for (auto it = payload.begin(); it != payload.end(); ++it)
+    if (it.key() != "content") kept[it.key()] = it.value();
   kept["content"] = replay_content(payload.value("type", ""), payload["content"]);
   return vault_.seal(core::redact(kept.dump()), journal_aad);
 }

@@ -84,7 +84,7 @@ task<pm::sync_response> client::sync(std::string_view since, std::string_view fi
       co_await call("GET", std::move(target), std::nullopt, timeout + std::chrono::seconds(15));
   if (!doc) co_return doc.error();
   try {
-    co_return pm::parse_sync(*doc);
+    co_return pm::parse_sync(std::move(*doc));
   } catch (const json::exception&) {
     wagbot::error e;
     e.kind = errc::bad_response;

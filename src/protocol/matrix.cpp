@@ -66,27 +66,51 @@ void from_json(const json& j, event& e) {
 }
 
 namespace {
-std::vector<event> events_at(const json& parent, const char* key, const std::string& room_id) {
+/// Moves what an event holds out of `j` (a parsed /sync body that is thrown away afterwards).
+event take_event(json& j) {
+  event e;
+  e.event_id = string_at(j, "event_id");
+  e.type = string_at(j, "type");
+  e.sender = string_at(j, "sender");
+  e.room_id = string_at(j, "room_id");
+  if (auto it = j.find("origin_server_ts"); it != j.end() && it->is_number_integer())
+    e.origin_server_ts = it->get<std::int64_t>();
+  if (auto it = j.find("content"); it != j.end() && it->is_object()) e.content = std::move(*it);
+  if (auto it = j.find("state_key"); it != j.end() && it->is_string())
+    e.state_key = std::move(it->get_ref<std::string&>());
+  if (auto it = j.find("unsigned"); it != j.end() && it->is_object())
+    e.unsigned_data = std::move(*it);
+  return e;
+}
+
+std::vector<event> events_at(json& parent, const char* key, const std::string& room_id) {
   std::vector<event> out;
   auto it = parent.find(key);
   if (it == parent.end() || !it->is_object()) return out;
   auto list = it->find("events");
   if (list == it->end() || !list->is_array()) return out;
-  for (const auto& raw : *list) {
+  out.reserve(list->size());
+  for (auto& raw : *list) {
     if (!raw.is_object()) continue;
-    auto e = raw.get<event>();
+    auto e = take_event(raw);
     if (e.room_id.empty()) e.room_id = room_id;
     out.push_back(std::move(e));
   }
   return out;
 }
+
+bool empty_list_at(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it == object.end() || !it->is_array() || it->empty();
+}
 }  // namespace
 
-sync_response parse_sync(const json& body) {
+sync_response parse_sync(json&& body) {
   sync_response out;
   out.next_batch = body.at("next_batch").get<std::string>();
   if (auto rooms = body.find("rooms"); rooms != body.end() && rooms->is_object()) {
-    if (auto join = rooms->find("join"); join != rooms->end() && join->is_object())
+    if (auto join = rooms->find("join"); join != rooms->end() && join->is_object()) {
+      out.joined.reserve(join->size());
       for (auto it = join->begin(); it != join->end(); ++it) {
         joined_room r;
         r.room_id = it.key();
@@ -95,6 +119,7 @@ sync_response parse_sync(const json& body) {
         if (auto t = it->find("timeline"); t != it->end()) r.limited = bool_at(*t, "limited");
         out.joined.push_back(std::move(r));
       }
+    }
     if (auto invite = rooms->find("invite"); invite != rooms->end() && invite->is_object())
       for (auto it = invite->begin(); it != invite->end(); ++it)
         out.invited.push_back({it.key(), events_at(*it, "invite_state", it.key())});
@@ -103,17 +128,33 @@ sync_response parse_sync(const json& body) {
   }
   if (auto data = body.find("account_data"); data != body.end() && data->is_object())
     if (auto list = data->find("events"); list != data->end() && list->is_array())
-      for (const auto& e : *list)
-        if (string_at(e, "type") == "m.direct") out.direct = e.value("content", json::object());
+      for (auto& e : *list)
+        if (string_at(e, "type") == "m.direct") {
+          auto content = e.find("content");
+          out.direct = content != e.end() ? std::move(*content) : json::object();
+        }
   if (auto td = body.find("to_device"); td != body.end() && td->is_object())
     if (auto list = td->find("events"); list != td->end() && list->is_array())
-      out.to_device = *list;
-  if (auto d = body.find("device_lists"); d != body.end() && d->is_object()) out.device_lists = *d;
+      out.to_device = std::move(*list);
+  if (auto d = body.find("device_lists"); d != body.end() && d->is_object())
+    out.device_lists = std::move(*d);
   if (auto n = body.find("device_one_time_keys_count"); n != body.end() && n->is_object())
-    out.one_time_keys_count = *n;
+    out.one_time_keys_count = std::move(*n);
   if (auto f = body.find("device_unused_fallback_key_types"); f != body.end() && f->is_array())
-    out.unused_fallback_key_types = *f;
+    out.unused_fallback_key_types = std::move(*f);
   return out;
+}
+
+bool only_own_events(const sync_response& batch, std::string_view user) {
+  if (!batch.invited.empty() || !batch.left.empty() || !batch.direct.is_null() ||
+      !batch.to_device.empty() || !empty_list_at(batch.device_lists, "changed") ||
+      !empty_list_at(batch.device_lists, "left"))
+    return false;
+  for (const auto& room : batch.joined)
+    for (const auto* list : {&room.state, &room.timeline})
+      for (const auto& e : *list)
+        if (e.sender != user) return false;
+  return true;
 }
 
 relation relation_of(const json& content) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -62,8 +63,13 @@ struct sync_response {
   json unused_fallback_key_types = json();    ///< device_unused_fallback_key_types
 };
 
-/// Parses a /sync body; throws json::exception on a body that is not one.
-sync_response parse_sync(const json& body);
+/// Parses a /sync body; throws json::exception on a body that is not one. The events' content
+/// is moved out of `body`, not copied.
+sync_response parse_sync(json&& body);
+
+/// True when a batch holds room events from `user` alone (or none at all) and nothing else a
+/// client acts on: no invite, no leave, no m.direct, no to-device message, no device change.
+bool only_own_events(const sync_response& batch, std::string_view user);
 
 /// The relation of a message: reply target, thread root, annotation key, replacement.
 struct relation {

@@ -37,6 +37,37 @@ TEST_SUITE("protocol") {
     CHECK(s.direct["@alice:localhost"][0] == "!dm:localhost");
   }
 
+  TEST_CASE("matrix: a batch of the bot's own echoes is told apart from one with news") {
+    const auto batch = [](const char* text) { return pm::parse_sync(pm::json::parse(text)); };
+    const std::string me = "@wagbot:x";
+    CHECK(pm::only_own_events(batch(R"({"next_batch": "s1"})"), me));
+    CHECK(pm::only_own_events(
+        batch(R"({"next_batch": "s2", "device_lists": {"changed": [], "left": []},
+                  "rooms": {"join": {"!r:x": {"timeline": {"events": [
+                    {"event_id": "$1", "type": "m.room.message", "sender": "@wagbot:x"}]}}}}})"),
+        me));
+    CHECK_FALSE(pm::only_own_events(
+        batch(R"({"next_batch": "s3", "rooms": {"join": {"!r:x": {"timeline": {"events": [
+                    {"event_id": "$1", "type": "m.room.message", "sender": "@wagbot:x"},
+                    {"event_id": "$2", "type": "m.room.message", "sender": "@alice:x"}]}}}}})"),
+        me));
+    CHECK_FALSE(pm::only_own_events(
+        batch(R"({"next_batch": "s4", "rooms": {"join": {"!r:x": {"state": {"events": [
+                    {"event_id": "$3", "type": "m.room.encryption", "sender": "@alice:x",
+                     "state_key": ""}]}}}}})"),
+        me));
+    CHECK_FALSE(pm::only_own_events(batch(R"({"next_batch": "s5", "rooms": {"invite": {"!i:x": {}}}})"), me));
+    CHECK_FALSE(pm::only_own_events(batch(R"({"next_batch": "s6", "rooms": {"leave": {"!l:x": {}}}})"), me));
+    CHECK_FALSE(pm::only_own_events(
+        batch(R"({"next_batch": "s7", "to_device": {"events": [{"type": "m.room_key"}]}})"), me));
+    CHECK_FALSE(pm::only_own_events(
+        batch(R"({"next_batch": "s8", "device_lists": {"changed": ["@alice:x"]}})"), me));
+    CHECK_FALSE(pm::only_own_events(
+        batch(R"({"next_batch": "s9", "account_data": {"events": [
+                    {"type": "m.direct", "content": {}}]}})"),
+        me));
+  }
+
   TEST_CASE("matrix: relations, mentions and the reply fallback") {
     auto s = pm::parse_sync(fixture("sync.json"));
     const auto& msg = s.joined[0].timeline[0];
