@@ -109,6 +109,7 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
   std::string body;
   bool first = true;
   bool truncated = false;
+  bool after_text = false;  // a block element (pre, ul) breaks the line itself: no <br> after it
   for (const auto& b : reply.blocks) {
     std::string piece_html;
     std::string piece_body;
@@ -116,15 +117,19 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
       case core::block::kind::text:
         piece_html = (first ? mood_marker(reply.mood) : "") + inline_html(b.text);
         piece_body = (first ? mood_marker(reply.mood) : "") + b.text;
-        if (!first) piece_html = "<br>" + piece_html;
+        if (after_text) piece_html = "<br>" + piece_html;
         break;
-      case core::block::kind::code:
+      case core::block::kind::code: {
+        // A last newline would show as an empty last line inside the block.
+        std::string_view text = b.text;
+        while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
         piece_html =
             (b.lang.empty() ? "<pre><code>"
                             : "<pre><code class=\"language-" + html_escape(b.lang) + "\">") +
-            html_escape(b.text) + "</code></pre>";
+            html_escape(text) + "</code></pre>";
         piece_body = b.lang.empty() ? b.text : "```" + b.lang + "\n" + b.text + "\n```";
         break;
+      }
       case core::block::kind::table:
         piece_html = table_list_html(b.grid);
         piece_body = table_list_plain(b.grid);
@@ -148,6 +153,7 @@ nlohmann::json render(const core::chat_reply& reply, const std::vector<std::stri
     html += piece_html;
     body += piece_body;
     first = false;
+    after_text = b.type == core::block::kind::text;
   }
   while (!body.empty() && body.back() == '\n') body.pop_back();
   if (truncated) {
