@@ -7,7 +7,7 @@ namespace wagbot::store {
 namespace {
 
 // Column names avoid SQL keywords (user, key, action, time) so no statement needs quoting.
-constexpr std::array<std::string_view, 4> all_migrations{
+constexpr std::array<std::string_view, 5> all_migrations{
     // 1: host keys, confirmations, audit log, room settings, small named values.
     R"sql(
 CREATE TABLE host_keys (
@@ -110,6 +110,26 @@ CREATE TABLE alert_actions (
 );
 CREATE INDEX alert_actions_by_message ON alert_actions (network, message);
 CREATE INDEX alert_actions_by_age ON alert_actions (created_at);
+)sql",
+    // 5: the inbox's state CHECK as comparisons: SQLite checks an IN list of three or more
+    // values through a temporary b-tree it builds on every write, and the inbox is written three
+    // times per command (a third of the journal's cost, issue 15). A CHECK cannot be altered,
+    // so the table is rebuilt; rows keep their order.
+    R"sql(
+CREATE TABLE inbox_v5 (
+  network     TEXT    NOT NULL,
+  event_id    TEXT    NOT NULL,
+  room        TEXT    NOT NULL,
+  payload     TEXT    NOT NULL,
+  state       TEXT    NOT NULL CHECK (state = 'queued' OR state = 'started' OR state = 'done'),
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (network, event_id)
+);
+INSERT INTO inbox_v5 (network, event_id, room, payload, state, received_at)
+  SELECT network, event_id, room, payload, state, received_at FROM inbox ORDER BY rowid;
+DROP TABLE inbox;
+ALTER TABLE inbox_v5 RENAME TO inbox;
+CREATE INDEX inbox_by_state ON inbox (network, state, received_at);
 )sql",
 };
 

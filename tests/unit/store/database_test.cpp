@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "temp_dir.hpp"
+#include "wagbot/store/inbox.hpp"
 #include "wagbot/store/kv_store.hpp"
 #include "wagbot/store/migrations.hpp"
 
@@ -117,5 +118,34 @@ TEST_SUITE("store") {
     auto d = db.query(one, std::string("d"));
     REQUIRE(d.executeStep());
     CHECK(d.getColumn(0).getString() == "d!");
+  }
+
+  TEST_CASE("migration 5 rebuilds the inbox and keeps its rows, their order and its check") {
+    wagbot::store::test::temp_dir dir;
+    const auto path = (dir / "v4.db").string();
+    {
+      // A file as wagbot left it at schema version 4, with events in its inbox.
+      SQLite::Database old(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      old.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER)");
+      const auto all = wagbot::store::migrations();
+      for (int v = 1; v <= 4; ++v) {
+        old.exec(std::string(all[static_cast<std::size_t>(v - 1)]));
+        old.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+      }
+      old.exec("INSERT INTO inbox VALUES ('matrix', '$b', '!r', 'second', 'queued', 7)");
+      old.exec("INSERT INTO inbox VALUES ('matrix', '$a', '!r', 'first', 'queued', 7)");
+      old.exec("INSERT INTO inbox VALUES ('matrix', '$c', '!r', 'ran', 'started', 5)");
+    }
+    database db(path);
+    CHECK(db.schema_version() >= 5);
+    wagbot::store::inbox inbox(db);
+    const auto queued = inbox.queued("matrix");
+    REQUIRE(queued.size() == 2);
+    CHECK(queued[0].event_id == "$b");  // same received_at: the older row first, as before
+    CHECK(queued[1].event_id == "$a");
+    REQUIRE(inbox.interrupted("matrix").size() == 1);
+    CHECK(inbox.start("matrix", "$b"));
+    CHECK_THROWS_AS(db.run("UPDATE inbox SET state = 'lost' WHERE event_id = '$a'"),
+                    SQLite::Exception);
   }
 }
