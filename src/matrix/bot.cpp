@@ -16,14 +16,19 @@ namespace asio = boost::asio;
 namespace {
 constexpr const char* next_batch_key = "matrix.next_batch";
 
-/// Only what the bot reads: no presence, no typing or receipts, members loaded lazily.
-const pm::json sync_filter = {{"room",
-                               {{"state", {{"lazy_load_members", true}}},
-                                {"timeline", {{"limit", 50}}},
-                                {"ephemeral", {{"not_types", {"*"}}}},
-                                {"account_data", {{"not_types", {"*"}}}}}},
-                              {"presence", {{"not_types", {"*"}}}},
-                              {"account_data", {{"types", {"m.direct"}}}}};
+/// Only what the bot reads: no presence, no typing or receipts, members loaded lazily, and
+/// none of its own room messages in the timeline: each reply (and each ✅/❌ under a prompt)
+/// would come back in a /sync of its own, to be read, parsed and ignored (issue 15). Its own
+/// member events still come, in `state`.
+pm::json sync_filter(const std::string& user_id) {
+  return {{"room",
+           {{"state", {{"lazy_load_members", true}}},
+            {"timeline", {{"limit", 50}, {"not_senders", {user_id}}}},
+            {"ephemeral", {{"not_types", {"*"}}}},
+            {"account_data", {{"not_types", {"*"}}}}}},
+          {"presence", {{"not_types", {"*"}}}},
+          {"account_data", {{"types", {"m.direct"}}}}};
+}
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -115,7 +120,8 @@ asio::awaitable<int> bot::sync_loop() {
 
 asio::awaitable<int> bot::upload_filter(sync_fsm& fsm) {
   while (filter_id_.empty() && !stopping_) {
-    auto id = co_await api_.upload_filter(user_id_, sync_filter);
+    const auto filter = sync_filter(user_id_);
+    auto id = co_await api_.upload_filter(user_id_, filter);
     if (id) {
       filter_id_ = *id;
       break;
@@ -264,23 +270,14 @@ asio::awaitable<void> bot::handle_batch(const pm::sync_response& batch, bool ini
     if (state.encrypted && !was_encrypted && !crypto_)
       spawn(encryption_notice(joined.room_id), "encryption notice");
     if (initial) continue;  // the backlog of the first ever sync is never executed
-    // A room just joined shows history from before the join: only what follows the bot's own
-    // join event is meant for it.
-    std::size_t first = 0;
-    for (std::size_t k = 0; k < joined.timeline.size(); ++k) {
-      const auto& e = joined.timeline[k];
-      if (e.type == "m.room.member" && e.state_key == user_id_ &&
-          pm::string_at(e.content, "membership") == "join")
-        first = k + 1;
-    }
-    // (A join hidden by a limited timeline leaves history older than max_command_age as the
-    // backstop: a bot's own member event in `state` also appears after a plain restart.)
-    for (std::size_t k = first; k < joined.timeline.size(); ++k) {
-      const auto& e = joined.timeline[k];
-      if (e.type == "m.room.encrypted" && crypto_)
-        co_await take_encrypted(e);
+    // A room just joined shows history from before the join: only what was sent while the bot
+    // was in the room is meant for it. (Where the server gives no way to tell, history older
+    // than max_command_age is the backstop: it gets a notice, not a run.)
+    for (const auto* e : pm::sent_while_joined(joined, user_id_)) {
+      if (e->type == "m.room.encrypted" && crypto_)
+        co_await take_encrypted(*e);
       else
-        take(e);
+        take(*e);
     }
   }
   if (crypto_) {

@@ -145,6 +145,33 @@ sync_response parse_sync(json&& body) {
   return out;
 }
 
+namespace {
+bool own_join(const event& e, std::string_view user) {
+  return e.type == "m.room.member" && e.state_key && *e.state_key == user &&
+         string_at(e.content, "membership") == "join";
+}
+}  // namespace
+
+std::vector<const event*> sent_while_joined(const joined_room& room, std::string_view user) {
+  std::size_t first = 0;
+  for (std::size_t k = 0; k < room.timeline.size(); ++k)
+    if (own_join(room.timeline[k], user)) first = k + 1;
+  std::optional<std::int64_t> joined_at;
+  if (first == 0)
+    for (const auto& e : room.state)
+      if (own_join(e, user)) joined_at = e.origin_server_ts;
+  std::vector<const event*> out;
+  for (std::size_t k = first; k < room.timeline.size(); ++k) {
+    const auto& e = room.timeline[k];
+    const auto membership = string_at(e.unsigned_data, "membership");
+    if (!membership.empty() ? membership != "join"
+                            : joined_at && e.origin_server_ts < *joined_at)
+      continue;
+    out.push_back(&e);
+  }
+  return out;
+}
+
 bool only_own_events(const sync_response& batch, std::string_view user) {
   if (!batch.invited.empty() || !batch.left.empty() || !batch.direct.is_null() ||
       !batch.to_device.empty() || !empty_list_at(batch.device_lists, "changed") ||

@@ -67,6 +67,13 @@ struct sync_response {
 /// is moved out of `body`, not copied.
 sync_response parse_sync(json&& body);
 
+/// The timeline events of a joined room that were sent while `user` was in it, in order: what
+/// came before its join is history, not meant for it. Each event's unsigned.membership (Matrix
+/// 1.11: the user's membership when it was sent) decides; on a server that does not send it,
+/// the user's own join does: what follows it in the timeline, or, when the join is in `state`
+/// (a sync filter that leaves the user's own events out of the timeline), what is not older.
+std::vector<const event*> sent_while_joined(const joined_room& room, std::string_view user);
+
 /// True when a batch holds room events from `user` alone (or none at all) and nothing else a
 /// client acts on: no invite, no leave, no m.direct, no to-device message, no device change.
 bool only_own_events(const sync_response& batch, std::string_view user);

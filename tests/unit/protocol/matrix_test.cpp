@@ -68,6 +68,49 @@ TEST_SUITE("protocol") {
         me));
   }
 
+  TEST_CASE("matrix: history from before the bot's join is told apart from what follows") {
+    const std::string me = "@wagbot:x";
+    const auto room = [](const char* text) {
+      return pm::parse_sync(pm::json::parse(text)).joined.at(0);
+    };
+    const auto ids = [&](const pm::joined_room& r) {
+      std::vector<std::string> out;
+      for (const auto* e : pm::sent_while_joined(r, me)) out.push_back(e->event_id);
+      return out;
+    };
+    // The server says, per event, what the bot's membership was (Synapse does).
+    CHECK(ids(room(R"({"next_batch": "s", "rooms": {"join": {"!r:x": {
+        "state": {"events": [{"event_id": "$j", "type": "m.room.member", "sender": "@wagbot:x",
+                              "state_key": "@wagbot:x", "origin_server_ts": 50,
+                              "content": {"membership": "join"}}]},
+        "timeline": {"events": [
+          {"event_id": "$old", "type": "m.room.message", "sender": "@a:x", "origin_server_ts": 10,
+           "unsigned": {"membership": "invite"}},
+          {"event_id": "$new", "type": "m.room.message", "sender": "@a:x", "origin_server_ts": 60,
+           "unsigned": {"membership": "join"}}]}}}}})")) == std::vector<std::string>{"$new"});
+    // No membership per event: the bot's join in the timeline splits it …
+    CHECK(ids(room(R"({"next_batch": "s", "rooms": {"join": {"!r:x": {"timeline": {"events": [
+          {"event_id": "$old", "type": "m.room.message", "sender": "@a:x", "origin_server_ts": 99},
+          {"event_id": "$j", "type": "m.room.member", "sender": "@wagbot:x",
+           "state_key": "@wagbot:x", "origin_server_ts": 50, "content": {"membership": "join"}},
+          {"event_id": "$new", "type": "m.room.message", "sender": "@a:x",
+           "origin_server_ts": 60}]}}}}})")) == std::vector<std::string>{"$new"});
+    // … and a join in state (own events filtered out of the timeline) by time.
+    CHECK(ids(room(R"({"next_batch": "s", "rooms": {"join": {"!r:x": {
+        "state": {"events": [{"event_id": "$j", "type": "m.room.member", "sender": "@wagbot:x",
+                              "state_key": "@wagbot:x", "origin_server_ts": 50,
+                              "content": {"membership": "join"}}]},
+        "timeline": {"events": [
+          {"event_id": "$old", "type": "m.room.message", "sender": "@a:x", "origin_server_ts": 10},
+          {"event_id": "$new", "type": "m.room.message", "sender": "@a:x",
+           "origin_server_ts": 60}]}}}}})")) == std::vector<std::string>{"$new"});
+    // A room the bot has long been in: everything.
+    CHECK(ids(room(R"({"next_batch": "s", "rooms": {"join": {"!r:x": {"timeline": {"events": [
+          {"event_id": "$1", "type": "m.room.message", "sender": "@a:x", "origin_server_ts": 1},
+          {"event_id": "$2", "type": "m.room.message", "sender": "@a:x",
+           "origin_server_ts": 2}]}}}}})")) == std::vector<std::string>{"$1", "$2"});
+  }
+
   TEST_CASE("matrix: relations, mentions and the reply fallback") {
     auto s = pm::parse_sync(fixture("sync.json"));
     const auto& msg = s.joined[0].timeline[0];
