@@ -2,9 +2,11 @@
 
 namespace wagbot::matrix {
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+namespace {
+
+/// Appends `text` HTML-escaped; with `breaks`, a newline becomes <br>. Rendering appends into
+/// one string rather than joining temporaries: it runs for every reply (issue 15).
+void append_escaped(std::string& out, std::string_view text, bool breaks) {
   for (char c : text) {
     switch (c) {
       case '&':
@@ -22,40 +24,33 @@ std::string html_escape(std::string_view text) {
       case '\'':
         out += "&#39;";
         break;
+      case '\n':
+        if (breaks) {
+          out += "<br>";
+          break;
+        }
+        out.push_back(c);
+        break;
       default:
         out.push_back(c);
     }
   }
-  return out;
 }
 
-std::string inline_html(std::string_view text) {
-  std::string out;
+/// inline_html, appended to `out`.
+void append_inline_html(std::string& out, std::string_view text) {
   bool in_code = false;
   std::size_t start = 0;
   for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '`') {
-      auto piece = html_escape(text.substr(start, i - start));
-      if (in_code)
-        out += "<code>" + piece + "</code>";
-      else
-        out += piece;
-      if (i < text.size()) in_code = !in_code;
-      start = i + 1;
-    }
+    if (i < text.size() && text[i] != '`') continue;
+    // An unmatched backtick: the last piece is emitted as code; acceptable for display.
+    if (in_code) out += "<code>";
+    append_escaped(out, text.substr(start, i - start), true);
+    if (in_code) out += "</code>";
+    if (i < text.size()) in_code = !in_code;
+    start = i + 1;
   }
-  // An unmatched backtick: the last piece was emitted as code; acceptable for display.
-  std::string with_breaks;
-  for (char c : out) {
-    if (c == '\n')
-      with_breaks += "<br>";
-    else
-      with_breaks.push_back(c);
-  }
-  return with_breaks;
 }
-
-namespace {
 
 /// Cuts at a UTF-8 boundary.
 std::string cut(const std::string& s, std::size_t max) {
@@ -67,24 +62,40 @@ std::string cut(const std::string& s, std::size_t max) {
 
 using core::mood_marker;
 
-/// A row's cells after the first, the empty ones left out.
-std::vector<std::string> rest_of(const std::vector<std::string>& row) {
-  std::vector<std::string> out;
-  for (std::size_t k = 1; k < row.size(); ++k)
-    if (!row[k].empty()) out.push_back(row[k]);
-  return out;
+/// Between a row's shown cells: the first after its name, then the others.
+const char* separator(const core::table& t, std::size_t shown) {
+  return shown == 0 ? (t.headers.size() == 2 ? ": " : " — ") : " · ";
 }
 
 }  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_escaped(out, text, false);
+  return out;
+}
+
+std::string inline_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  append_inline_html(out, text);
+  return out;
+}
 
 std::string table_list_html(const core::table& t) {
   std::string out = "<ul>";
   for (const auto& row : t.rows) {
     if (row.empty()) continue;
-    out += "<li><b>" + inline_html(row[0]) + "</b>";
-    const auto rest = rest_of(row);
-    for (std::size_t k = 0; k < rest.size(); ++k)
-      out += (k == 0 ? (t.headers.size() == 2 ? ": " : " — ") : " · ") + inline_html(rest[k]);
+    out += "<li><b>";
+    append_inline_html(out, row[0]);
+    out += "</b>";
+    std::size_t shown = 0;  // the empty cells are left out
+    for (std::size_t k = 1; k < row.size(); ++k) {
+      if (row[k].empty()) continue;
+      out += separator(t, shown++);
+      append_inline_html(out, row[k]);
+    }
     out += "</li>";
   }
   return out + "</ul>";
@@ -94,10 +105,14 @@ std::string table_list_plain(const core::table& t) {
   std::string out;
   for (const auto& row : t.rows) {
     if (row.empty()) continue;
-    out += "• " + row[0];
-    const auto rest = rest_of(row);
-    for (std::size_t k = 0; k < rest.size(); ++k)
-      out += (k == 0 ? (t.headers.size() == 2 ? ": " : " — ") : " · ") + rest[k];
+    out += "• ";
+    out += row[0];
+    std::size_t shown = 0;
+    for (std::size_t k = 1; k < row.size(); ++k) {
+      if (row[k].empty()) continue;
+      out += separator(t, shown++);
+      out += row[k];
+    }
     out += "\n";
   }
   return out;

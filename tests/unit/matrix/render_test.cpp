@@ -58,4 +58,14 @@ TEST_SUITE("matrix") {
     CHECK(html.find("log line number 0\n") == std::string::npos);
     CHECK(body.find("output cut to fit one message") != std::string::npos);
   }
+
+  TEST_CASE("inline text: code spans, an unmatched backtick, line breaks, escapes") {
+    using wagbot::matrix::inline_html;
+    CHECK(inline_html("a`b") == "a<code>b</code>");
+    CHECK(inline_html("a`") == "a<code></code>");
+    CHECK(inline_html("``") == "<code></code>");
+    CHECK(inline_html("x\n`y\nz` w") == "x<br><code>y<br>z</code> w");
+    CHECK(inline_html("<&>'\"") == "&lt;&amp;&gt;&#39;&quot;");
+    CHECK(wagbot::matrix::html_escape("a\n<b>") == "a\n&lt;b&gt;");
+  }
 }
