@@ -88,14 +88,18 @@ async function scenario() {
   }
   await ask(roomId, "ps", (ev) => body(ev).includes("nginx"), "ps");
   const prompt = await ask(roomId, "stop nginx", (ev) => body(ev).includes("stop `nginx` on @nas"), "prompt");
-  const edited = awaitBot(roomId, (ev) => ev.getContent()["m.relates_to"]?.rel_type === "m.replace"
+  // Decrypted (its relation is readable before, in the clear part of the encrypted event).
+  const edited = awaitBot(roomId, (ev) => ev.getType() === "m.room.message"
+      && ev.getContent()["m.relates_to"]?.rel_type === "m.replace"
       && ev.getContent()["m.relates_to"]?.event_id === prompt.getId(), "prompt edit");
-  const done = awaitBot(roomId, repliesTo(prompt.getId()), "stop result");
   await client.sendEvent(roomId, "m.reaction", {
     "m.relates_to": { rel_type: "m.annotation", event_id: prompt.getId(), key: "✅" },
   });
-  say({ step: "stop result", body: body(await done) });
-  say({ step: "prompt edit", body: (await edited).getContent()["m.new_content"]?.body });
+  // The prompt's edit is the outcome: it holds the action's result (one message per outcome).
+  const edit = await edited;
+  const outcome = edit.getContent()["m.new_content"]?.body;
+  say({ step: "stop result", body: outcome });
+  say({ step: "prompt edit", body: outcome });
   await ask(roomId, `key add media ${env.NEW_KEY}`, (ev) => body(ev).includes("media"), "key add");
   say({ step: "done", roomId });
 }
