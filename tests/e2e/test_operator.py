@@ -48,7 +48,7 @@ def test_check_config_reports_every_problem_in_one_run(tmp_path):
                  "hosts:\n  - {alias: nas, url: \"ftp://nas\"}\n  - {alias: media, url: \"http://m\", uri: x}\n"
                  "users:\n  - {name: alice, matrix: \"alice:example.org\"}\n"
                  "  - {name: robo, agent: true}\n"
-                 "alerts: {poll_interval: 1}\n")
+                 "alerts: {poll_interval: 0}\n")
     r = wagbot("check-config", str(p))
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert errors(r.stderr, p) == ["log_level", "hosts[0].url", "hosts[1].uri", "users[0].matrix[0]",
