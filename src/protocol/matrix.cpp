@@ -164,8 +164,7 @@ std::vector<const event*> sent_while_joined(const joined_room& room, std::string
   for (std::size_t k = first; k < room.timeline.size(); ++k) {
     const auto& e = room.timeline[k];
     const auto membership = string_at(e.unsigned_data, "membership");
-    if (!membership.empty() ? membership != "join"
-                            : joined_at && e.origin_server_ts < *joined_at)
+    if (!membership.empty() ? membership != "join" : joined_at && e.origin_server_ts < *joined_at)
       continue;
     out.push_back(&e);
   }

@@ -56,16 +56,17 @@ TEST_SUITE("protocol") {
                     {"event_id": "$3", "type": "m.room.encryption", "sender": "@alice:x",
                      "state_key": ""}]}}}}})"),
         me));
-    CHECK_FALSE(pm::only_own_events(batch(R"({"next_batch": "s5", "rooms": {"invite": {"!i:x": {}}}})"), me));
-    CHECK_FALSE(pm::only_own_events(batch(R"({"next_batch": "s6", "rooms": {"leave": {"!l:x": {}}}})"), me));
+    CHECK_FALSE(pm::only_own_events(
+        batch(R"({"next_batch": "s5", "rooms": {"invite": {"!i:x": {}}}})"), me));
+    CHECK_FALSE(pm::only_own_events(
+        batch(R"({"next_batch": "s6", "rooms": {"leave": {"!l:x": {}}}})"), me));
     CHECK_FALSE(pm::only_own_events(
         batch(R"({"next_batch": "s7", "to_device": {"events": [{"type": "m.room_key"}]}})"), me));
     CHECK_FALSE(pm::only_own_events(
         batch(R"({"next_batch": "s8", "device_lists": {"changed": ["@alice:x"]}})"), me));
-    CHECK_FALSE(pm::only_own_events(
-        batch(R"({"next_batch": "s9", "account_data": {"events": [
+    CHECK_FALSE(pm::only_own_events(batch(R"({"next_batch": "s9", "account_data": {"events": [
                     {"type": "m.direct", "content": {}}]}})"),
-        me));
+                                    me));
   }
 
   TEST_CASE("matrix: history from before the bot's join is told apart from what follows") {
