@@ -1,5 +1,6 @@
 #include "wagbot/app/app.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -170,19 +171,71 @@ void application::start_housekeeping() {
 
 void application::start_watchers() {
   // Every host with a monitor key is watched; rooms get what they subscribed to.
-  for (const auto& host : cfg_.hosts) {
-    if (host.monitor_key.empty()) continue;
-    watchers_.push_back(std::make_unique<alerts::watcher>(io_.get_executor(), host, cfg_.alerts,
-                                                          *http_, *router_, *kv_, *keys_,
-                                                          log_.child("alerts." + host.alias)));
-    watchers_.back()->observe(wagmios_observer(engine_->metrics(), host.alias, "alerts"));
-    watchers_.back()->listen(
-        {[this, alias = host.alias](const protocol::activity_event& e) {
-           engine_->heard(alias, e);
-         },
-         [this, alias = host.alias](bool live) { engine_->following(alias, live); }});
-    asio::co_spawn(io_, watchers_.back()->run(), log_failure(log_, "watching @" + host.alias));
+  for (const auto& host : cfg_.hosts)
+    if (!host.monitor_key.empty()) start_watcher(host);
+}
+
+void application::start_watcher(const wagmios::host_config& host) {
+  watchers_.push_back(std::make_unique<alerts::watcher>(io_.get_executor(), host, cfg_.alerts,
+                                                        *http_, *router_, *kv_, *keys_,
+                                                        log_.child("alerts." + host.alias)));
+  watchers_.back()->observe(wagmios_observer(engine_->metrics(), host.alias, "alerts"));
+  watchers_.back()->listen(
+      {[this, alias = host.alias](const protocol::activity_event& e) { engine_->heard(alias, e); },
+       [this, alias = host.alias](bool live) { engine_->following(alias, live); }});
+  asio::co_spawn(io_, watchers_.back()->run(), log_failure(log_, "watching @" + host.alias));
+}
+
+namespace {
+bool same_watch(const wagmios::host_config& a, const wagmios::host_config& b) {
+  return a.alias == b.alias && a.url == b.url && a.monitor_key == b.monitor_key && a.tls == b.tls;
+}
+}  // namespace
+
+void application::reload() {
+  config fresh;
+  try {
+    fresh = load_config(cfg_.path);
+  } catch (const config_error& e) {
+    const auto* many = dynamic_cast<const config_errors*>(&e);
+    log_.error("SIGHUP: {} has {} problem(s); still running the config loaded before: {}",
+               cfg_.path.string(), many ? many->all().size() : 1, e.what());
+    return;
   }
+  // Watchers of hosts whose address or monitor key changed, or that are gone, stop; new or
+  // changed monitored hosts get one. What they pointed into is kept (retired_*).
+  std::vector<std::unique_ptr<alerts::watcher>> kept;
+  for (auto& w : watchers_) {
+    const auto* now = fresh.find_host(w->alias());
+    const auto* was = cfg_.find_host(w->alias());
+    if (now && was && same_watch(*now, *was)) {
+      kept.push_back(std::move(w));
+    } else {
+      w->stop();
+      retired_watchers_.push_back(std::move(w));
+    }
+  }
+  watchers_ = std::move(kept);
+  retired_hosts_.push_back(std::move(cfg_.hosts));
+  retired_users_.push_back(std::move(cfg_.users));
+  cfg_.hosts = std::move(fresh.hosts);
+  cfg_.users = std::move(fresh.users);
+  for (const auto& host : cfg_.hosts) {
+    const bool watched = std::any_of(watchers_.begin(), watchers_.end(),
+                                     [&](const auto& w) { return w->alias() == host.alias; });
+    if (!host.monitor_key.empty() && !watched) start_watcher(host);
+  }
+  import_preset_keys();
+  log_.info("SIGHUP: reloaded {}: {} host(s), {} user(s), {} watched; connections kept",
+            cfg_.path.string(), cfg_.hosts.size(), cfg_.users.size(), watchers_.size());
+}
+
+void application::wait_for_reload() {
+  hangup_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec || stopping_) return;
+    reload();
+    wait_for_reload();
+  });
 }
 
 void application::start_transport(core::chat_transport& t, int& code) {
@@ -232,8 +285,11 @@ int application::run() {
   signals.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log_.info("signal {}: finishing in-flight commands, then stopping", sig);
+    if (hangup_) hangup_->cancel();
     finish();
   });
+  hangup_ = std::make_unique<asio::signal_set>(io_, SIGHUP);
+  wait_for_reload();
   io_.run();
   return code;
 }

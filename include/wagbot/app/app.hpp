@@ -6,6 +6,7 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include "wagbot/alerts/router.hpp"
 #include "wagbot/alerts/watcher.hpp"
@@ -58,6 +59,12 @@ class application {
   void start_housekeeping();
   /// Starts watching every host with a monitor key.
   void start_watchers();
+  /// Watches `host` for alerts (it has a monitor key).
+  void start_watcher(const wagmios::host_config& host);
+  /// SIGHUP: reads the config file again and applies its users (their preset keys imported)
+  /// and hosts in place, connections kept; a file with problems changes nothing.
+  void reload();
+  void wait_for_reload();
   /// Runs `t`; a fatal exit code ends the process with it.
   void start_transport(core::chat_transport& t, int& code);
   /// Graceful stop: no new work; what was taken finishes, up to a deadline.
@@ -83,6 +90,12 @@ class application {
   std::unique_ptr<sealer_port> sealer_port_;
   std::unique_ptr<alerts::router> router_;
   std::vector<std::unique_ptr<alerts::watcher>> watchers_;
+  /// What a reload replaced, kept: a command under way may still point into it, and a stopped
+  /// watcher runs until its next tick.
+  std::vector<std::vector<wagmios::host_config>> retired_hosts_;
+  std::vector<std::vector<user_config>> retired_users_;
+  std::vector<std::unique_ptr<alerts::watcher>> retired_watchers_;
+  std::unique_ptr<boost::asio::signal_set> hangup_;
   std::unique_ptr<engine> engine_;
   std::unique_ptr<dispatcher> dispatcher_;
   std::unique_ptr<conversation> conversation_;
