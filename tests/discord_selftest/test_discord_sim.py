@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import urllib.error
@@ -163,6 +164,18 @@ def _discordpy_env(sim):
     return discord
 
 
+@contextlib.asynccontextmanager
+async def started(client, tok: str):
+    """`client` connected and READY for the body of the `async with`; closed after it."""
+    task = asyncio.create_task(client.start(tok))
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), 15)
+        yield client
+    finally:
+        await client.close()
+        await asyncio.wait_for(task, 10)
+
+
 def test_discordpy_ready_interaction_and_answer(sim, ctl):
     discord = _discordpy_env(sim)
     from discord import app_commands
@@ -247,7 +260,6 @@ def test_discordpy_button_and_modal(sim, ctl):
 
     async def main():
         client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.3)
-        ready = asyncio.Event()
         done = asyncio.Event()
 
         class KeyModal(discord.ui.Modal, title="Add a WAGMIOS key"):
@@ -272,13 +284,7 @@ def test_discordpy_button_and_modal(sim, ctl):
             async def key(self, interaction: discord.Interaction, button):
                 await interaction.response.send_modal(KeyModal())
 
-        @client.event
-        async def on_ready():
-            ready.set()
-
-        task = asyncio.create_task(client.start(tok))
-        try:
-            await asyncio.wait_for(ready.wait(), 15)
+        async with started(client, tok):
             channel = client.get_channel(int(CHANNEL))
             msg = await channel.send("Restart nginx?", view=Confirm())
             log.append(("sent", msg.id))
@@ -292,9 +298,6 @@ def test_discordpy_button_and_modal(sim, ctl):
             log.append(("modal_shown", detail["modal"]["title"]))
             await asyncio.to_thread(lambda: ctl.submit_modal(modal_id, {"key": "wag_live_secret123"}))
             await asyncio.wait_for(done.wait(), 10)
-        finally:
-            await client.close()
-            await asyncio.wait_for(task, 10)
 
     run(main())
     sent_id = log[0][1]
@@ -324,7 +327,6 @@ def test_discordpy_select_menu_and_message_command(sim, ctl):
         client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.3)
         tree = app_commands.CommandTree(client)
         guild = discord.Object(id=int(GUILD))
-        ready = asyncio.Event()
         picked = asyncio.Event()
         used = asyncio.Event()
 
@@ -352,13 +354,7 @@ def test_discordpy_select_menu_and_message_command(sim, ctl):
         restart.__annotations__ = {"interaction": discord.Interaction, "message": discord.Message}
         tree.context_menu(name="Restart", guild=guild)(restart)
 
-        @client.event
-        async def on_ready():
-            ready.set()
-
-        task = asyncio.create_task(client.start(tok))
-        try:
-            await asyncio.wait_for(ready.wait(), 15)
+        async with started(client, tok):
             synced = await tree.sync(guild=guild)
             log.append(("synced", [(c.name, c.type.value) for c in synced]))
             channel = client.get_channel(int(CHANNEL))
@@ -372,9 +368,6 @@ def test_discordpy_select_menu_and_message_command(sim, ctl):
                                                         target_id=str(alert.id)))
             await asyncio.wait_for(used.wait(), 10)
             log.append(("alert", alert.id))
-        finally:
-            await client.close()
-            await asyncio.wait_for(task, 10)
 
     run(main())
     events = dict((e[0], e[1:]) for e in log)
@@ -403,7 +396,6 @@ def test_discordpy_components_v2_layout(sim, ctl):
 
     async def main():
         client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.3)
-        ready = asyncio.Event()
 
         class Layout(discord.ui.LayoutView):
             box = discord.ui.Container(
@@ -413,13 +405,7 @@ def test_discordpy_components_v2_layout(sim, ctl):
                 discord.ui.ActionRow(discord.ui.Button(label="Restart", custom_id="act:1")),
                 accent_colour=discord.Colour(0xE74C3C))
 
-        @client.event
-        async def on_ready():
-            ready.set()
-
-        task = asyncio.create_task(client.start(tok))
-        try:
-            await asyncio.wait_for(ready.wait(), 15)
+        async with started(client, tok):
             channel = client.get_channel(int(CHANNEL))
             sent = await channel.send(view=Layout())
             out["sent"] = sent.id
@@ -439,9 +425,6 @@ def test_discordpy_components_v2_layout(sim, ctl):
             out["posted"] = posted
             read = await channel.fetch_message(int(posted[2]["id"]))
             out["read"] = read
-        finally:
-            await client.close()
-            await asyncio.wait_for(task, 10)
 
     run(main())
     stored = ctl.get_message(out["sent"])
