@@ -28,6 +28,10 @@ bool journal_port::add(const core::journal_entry& e, std::int64_t now) {
   return inbox_.add({e.network, e.event_id, e.room, e.payload}, now);
 }
 
+bool journal_port::add_started(const core::journal_entry& e, std::int64_t now) {
+  return inbox_.add({e.network, e.event_id, e.room, e.payload}, now, "started");
+}
+
 std::vector<core::journal_entry> journal_port::queued(const std::string& network) {
   return entries(inbox_.queued(network));
 }

@@ -181,9 +181,8 @@ asio::awaitable<void> bot::on_message(pd::message m) {
 bool bot::journal(const std::string& id, const std::string& channel, const pd::json& payload) {
   pd::json entry = payload;
   entry["at"] = unix_now();
-  if (!inbox_.add({"discord", id, channel, entry.dump()}, unix_now())) return false;
-  inbox_.start("discord", id);
-  return true;
+  // One write: an interaction runs the moment it is journalled.
+  return inbox_.add_started({"discord", id, channel, entry.dump()}, unix_now());
 }
 
 asio::awaitable<void> bot::tell_interrupted() {

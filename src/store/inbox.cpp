@@ -6,11 +6,12 @@ namespace wagbot::store {
 
 inbox::inbox(database& db) : db_(db) {}
 
-bool inbox::add(const inbox_entry& e, std::int64_t now) {
+bool inbox::add(const inbox_entry& e, std::int64_t now, const char* state) {
   return db_.run(
              "INSERT OR IGNORE INTO inbox (network, event_id, room, payload, state, received_at) "
-             "VALUES (?, ?, ?, ?, 'queued', ?)",
-             e.network, e.event_id, e.room, e.payload, static_cast<std::int64_t>(now)) == 1;
+             "VALUES (?, ?, ?, ?, ?, ?)",
+             e.network, e.event_id, e.room, e.payload, std::string(state),
+             static_cast<std::int64_t>(now)) == 1;
 }
 
 bool inbox::start(const std::string& network, const std::string& event_id) {

@@ -25,6 +25,7 @@ class journal_port final : public core::journal {
  public:
   explicit journal_port(store::inbox& inbox) : inbox_(inbox) {}
   bool add(const core::journal_entry& e, std::int64_t now) override;
+  bool add_started(const core::journal_entry& e, std::int64_t now) override;
   bool start(const std::string& network, const std::string& event_id) override {
     return inbox_.start(network, event_id);
   }

@@ -33,6 +33,8 @@ class journal {
   virtual bool add(const journal_entry& e, std::int64_t now) = 0;
   /// False when it had already started.
   virtual bool start(const std::string& network, const std::string& event_id) = 0;
+  /// add() and start() in one write, for what runs the moment it arrives (an interaction).
+  virtual bool add_started(const journal_entry& e, std::int64_t now) = 0;
   virtual void finish(const std::string& network, const std::string& event_id) = 0;
   /// Journalled, never started, oldest first.
   virtual std::vector<journal_entry> queued(const std::string& network) = 0;

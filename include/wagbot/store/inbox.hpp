@@ -19,7 +19,9 @@ class inbox {
   explicit inbox(database& db);
 
   /// Journals an event; false when it was seen before (a duplicate delivery).
-  bool add(const inbox_entry& e, std::int64_t now);
+  /// Journals `e` as `state` ('queued', or 'started' for what runs at once); false when it
+  /// was seen before.
+  bool add(const inbox_entry& e, std::int64_t now, const char* state = "queued");
   /// Marks it started; false when it had already started (never run it twice).
   bool start(const std::string& network, const std::string& event_id);
   void finish(const std::string& network, const std::string& event_id);

@@ -27,4 +27,16 @@ TEST_SUITE("store") {
     CHECK(box.add({"matrix", "$a", "!r", "{}"}, 1001));  // forgotten once pruned
     CHECK(box.queued("matrix").size() == 2);             // $b is still waiting
   }
+
+  TEST_CASE("inbox: what runs at once is journalled started in one write, and only once") {
+    database db(":memory:");
+    inbox box(db);
+    CHECK(box.add({"discord", "1", "c", "{}"}, 100, "started"));
+    CHECK_FALSE(box.add({"discord", "1", "c", "{}"}, 101, "started"));  // a redelivery
+    CHECK(box.queued("discord").empty());
+    CHECK_FALSE(box.start("discord", "1"));           // already started
+    REQUIRE(box.interrupted("discord").size() == 1);  // a crash now: told, never run again
+    box.finish("discord", "1");
+    CHECK(box.interrupted("discord").empty());
+  }
 }
