@@ -48,11 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     WAGBOT_FUZZ_CHECK(e.transient() == (status != 401 || e.code == "M_LIMIT_EXCEEDED"));
   }
 
-  const auto doc = pm::json::parse(body, nullptr, false);
+  auto doc = pm::json::parse(body, nullptr, false);
   if (doc.is_discarded()) return 0;
   pm::sync_response sync;
   try {
-    sync = pm::parse_sync(doc);
+    sync = pm::parse_sync(std::move(doc));
   } catch (const pm::json::exception&) {
     return 0;
   }
