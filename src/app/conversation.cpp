@@ -259,7 +259,7 @@ chat_reply conversation::cancelled(const requester& actor, const store::confirma
                           {"status", "cancelled"},
                           {"data", {{"text", reply.plain()}}},
                           {"error", nullptr}};
-    reply.code(result.dump(), "wagmios-result");
+    reply.code(result.dump(), std::string(core::result_lang));
   }
   settle(*done, actor.user, reply);
   return reply;
@@ -290,7 +290,7 @@ asio::awaitable<chat_reply> conversation::confirmed(const requester& actor,
   settle(*won, actor.user, reply);
   // An agent's request, approved: the agent gets its result block now.
   if (!act.request_id.empty())
-    reply.code(core::result_of(act.request_id, reply).dump(), "wagmios-result");
+    reply.code(core::result_of(act.request_id, reply).dump(), std::string(core::result_lang));
   co_return reply;
 }
 

@@ -136,7 +136,7 @@ asio::awaitable<chat_reply> dispatcher::run_agent(const requester& who,
       for (auto& b : r.blocks) out.blocks.push_back(b);  // the prompt, for humans
     const auto line = core::result_block(result);
     out.text(line.substr(0, line.find('\n')));
-    out.code(result.dump(), "wagmios-result");
+    out.code(result.dump(), std::string(core::result_lang));
     if (r.mood == tone::error && out.error_code == core::reply_code::none)
       out.error_code = r.error_code;
   }

@@ -1,5 +1,7 @@
 #include "wagbot/core/agent_request.hpp"
 
+#include <algorithm>
+
 namespace wagbot::core {
 
 using nlohmann::json;
@@ -191,6 +193,11 @@ json result_of(const std::string& id, const chat_reply& reply) {
   return out;
 }
 
+bool carries_result(const chat_reply& reply) {
+  return std::any_of(reply.blocks.begin(), reply.blocks.end(),
+                     [](const block& b) { return b.lang == result_lang; });
+}
+
 std::string result_block(const json& result) {
   const auto status = result.value("status", "");
   std::string line;
@@ -203,7 +210,7 @@ std::string result_block(const json& result) {
     line = "⏳ " + (id.empty() ? "" : id + ": ") + "waiting for a human to confirm.";
   else
     line = "❌ " + (id.empty() ? "" : id + ": ") + result["error"].value("message", "failed");
-  return line + "\n```wagmios-result\n" + result.dump() + "\n```";
+  return line + "\n```" + std::string(result_lang) + "\n" + result.dump() + "\n```";
 }
 
 }  // namespace wagbot::core

@@ -1,5 +1,6 @@
 // Interactions must be answered within 3 s, once: commands that call a host are deferred and
 // edited later; buttons, autocomplete and modals are answered at once.
+#include <algorithm>
 #include <charconv>
 
 #include <boost/asio/as_tuple.hpp>
@@ -206,7 +207,7 @@ void bot::offer_picks(const std::string& channel, const core::chat_reply& reply,
                        .count();
   std::vector<std::pair<std::string, std::string>> options;
   for (const auto& p : reply.picks) {
-    if (options.size() == 25) break;
+    if (options.size() == max_select_options) break;  // the rest are not stored either
     const auto id = alert_actions_.add("discord", channel, p.label, {}, p.command, now);
     options.emplace_back(p.label, std::to_string(id));
   }
@@ -252,19 +253,18 @@ asio::awaitable<void> bot::run_offered(const pd::interaction& i,
 
 asio::awaitable<void> bot::on_message_command(const pd::interaction& i) {
   // The alert's own button of that name says what to run: no second store to keep.
-  std::vector<std::string> ids;
-  if (i.target_author_id == bot_user_id_)
-    for (const auto& b : i.target_buttons)
-      if (b.label == i.command_name && b.custom_id.starts_with(action_prefix))
-        ids.push_back(b.custom_id.substr(action_prefix.size()));
-  if (ids.empty()) {
+  const auto button =
+      std::find_if(i.target_buttons.begin(), i.target_buttons.end(), [&](const pd::button_ref& b) {
+        return b.label == i.command_name && b.custom_id.starts_with(action_prefix);
+      });
+  if (i.target_author_id != bot_user_id_ || button == i.target_buttons.end()) {
     co_await respond(i, reply_now,
                      message_body(private_error("“" + i.command_name +
                                                 "” works on my container alerts, and this "
                                                 "message is not one with that action.")));
     co_return;
   }
-  ids.resize(1);
+  const std::vector<std::string> ids{button->custom_id.substr(action_prefix.size())};
   co_await run_offered(i, ids);
 }
 

@@ -304,7 +304,6 @@ nlohmann::json pick_menu(const std::vector<std::pair<std::string, std::string>>&
                       {"placeholder", many ? "Pick one or more" : "Pick one"},
                       {"options", nlohmann::json::array()}};
   for (const auto& [label, value] : options) {
-    if (menu["options"].size() == 25) break;
     menu["options"].push_back({{"label", label.substr(0, utf8_cut(label, 100))}, {"value", value}});
   }
   menu["min_values"] = 1;

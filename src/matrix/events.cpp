@@ -1,5 +1,4 @@
 // What the bot does with each kind of event: invites, messages, reactions.
-#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -347,10 +346,7 @@ asio::awaitable<void> bot::on_reaction(const pm::event& e) {
   // asks something new (a prompt of its own, for its own reactions) or an agent waits for its
   // result block, which it reads in a reply.
   const bool shown = settled_prompts_.erase(rel.event_id) > 0;
-  const bool for_agent =
-      answer && std::any_of(answer->blocks.begin(), answer->blocks.end(),
-                            [](const core::block& b) { return b.lang == "wagmios-result"; });
-  if (answer && (!shown || !answer->confirmation_id.empty() || for_agent))
+  if (answer && (!shown || !answer->confirmation_id.empty() || core::carries_result(*answer)))
     co_await reply(on, *answer);
 }
 

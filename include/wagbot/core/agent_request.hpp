@@ -5,6 +5,7 @@
 // ```wagmios-result block the agent can parse.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,12 @@ std::vector<agent_request> parse_agent_json(const nlohmann::json& value, const g
 /// The machine-readable result of one request: {id, status, data, error}.
 /// status: ok | error | pending_confirmation.
 nlohmann::json result_of(const std::string& id, const chat_reply& reply);
+
+/// The language tag of the code block that carries an agent's result.
+constexpr std::string_view result_lang = "wagmios-result";
+
+/// Whether `reply` carries an agent's result block (an agent reads it in a reply of its own).
+bool carries_result(const chat_reply& reply);
 
 /// A ```wagmios-result block plus the short human line.
 std::string result_block(const nlohmann::json& result);

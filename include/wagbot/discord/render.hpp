@@ -1,6 +1,7 @@
 #pragma once
 // chat_reply → a Discord message body: markdown within the 2000-character limit (tables and
 // logs as code blocks), no pings unless meant, private replies ephemeral, confirmation buttons.
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,8 +57,11 @@ nlohmann::json alert_body(const core::chat_reply& reply,
 /// The custom id of the select menu that offers a question's answers (core::chat_reply::picks).
 constexpr std::string_view pick_menu_id = "wagbot:pick";
 
-/// The action row of a select menu of a question's answers, (label, value) each (25 at most);
-/// several may be picked at once when `many`.
+/// How many options a select menu may hold.
+constexpr std::size_t max_select_options = 25;
+
+/// The action row of a select menu of a question's answers, (label, value) each (at most
+/// max_select_options, which the caller keeps to); several may be picked at once when `many`.
 nlohmann::json pick_menu(const std::vector<std::pair<std::string, std::string>>& options,
                          bool many);
 

@@ -98,4 +98,13 @@ TEST_SUITE("core") {
     CHECK(block.rfind("❌ r2: ", 0) == 0);
     CHECK(block.find("```wagmios-result\n{") != std::string::npos);
   }
+
+  TEST_CASE("agent results: a reply carries one when it holds a wagmios-result code block") {
+    chat_reply r = say(tone::success, "`redis` deleted from @nas.");
+    CHECK_FALSE(carries_result(r));
+    r.code("{}", "json");
+    CHECK_FALSE(carries_result(r));  // another language is not a result
+    r.code("{\"id\":\"d1\"}", std::string(result_lang));
+    CHECK(carries_result(r));
+  }
 }
