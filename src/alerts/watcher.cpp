@@ -1,5 +1,6 @@
 #include "wagbot/alerts/watcher.hpp"
 
+#include <ctime>
 #include <random>
 
 #include <boost/asio/as_tuple.hpp>
@@ -28,9 +29,7 @@ core::alert_settings from_config(const alerts::config& c) {
 }
 
 std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::time(nullptr);
 }
 }  // namespace
 

@@ -56,12 +56,7 @@ void read_alias(const YAML::Node& h, const std::string& where, const config& c, 
 
 /// The host's URL and its TLS settings, which only an https:// URL may have.
 void read_host_url(const YAML::Node& h, const std::string& where, context& ctx, host_config& hc) {
-  if (!h["url"]) throw config_error(where + ".url", "is required");
-  hc.url = scalar<std::string>(h["url"], where + ".url", "a string");
-  auto parsed = net::parse_url(hc.url);
-  if (!parsed || parsed->websocket())
-    throw config_error(where + ".url", "must be an http:// or https:// URL");
-  hc.base = *parsed;
+  hc.base = http_url(h["url"], where + ".url", hc.url);
   ctx.check([&] {
     if (h["ca_file"])
       hc.tls.ca_file = existing_file(h["ca_file"], where + ".ca_file", ctx.base).string();

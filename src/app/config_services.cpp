@@ -61,30 +61,14 @@ void read_matrix_options(const YAML::Node& m, context& ctx, matrix_config& mc) {
 }
 
 void read_discord_options(const YAML::Node& d, context& ctx, discord_config& dc) {
-  ctx.check([&] {
-    if (d["global_commands"])
-      dc.global_commands =
-          scalar<bool>(d["global_commands"], "discord.global_commands", "true or false");
-  });
-  ctx.check([&] {
-    if (d["text_commands"])
-      dc.text_commands = scalar<bool>(d["text_commands"], "discord.text_commands", "true or false");
-  });
+  for (auto [key, flag] : {std::pair{"global_commands", &dc.global_commands},
+                           {"text_commands", &dc.text_commands},
+                           {"compress", &dc.compress},
+                           {"restrict_destructive", &dc.restrict_destructive},
+                           {"user_install", &dc.user_install}})
+    optional_flag(d, "discord", key, *flag, ctx);
   ctx.check([&] {
     if (d["prefix"]) dc.prefix = scalar<std::string>(d["prefix"], "discord.prefix", "a string");
-  });
-  ctx.check([&] {
-    if (d["compress"])
-      dc.compress = scalar<bool>(d["compress"], "discord.compress", "true or false");
-  });
-  ctx.check([&] {
-    if (d["restrict_destructive"])
-      dc.restrict_destructive =
-          scalar<bool>(d["restrict_destructive"], "discord.restrict_destructive", "true or false");
-  });
-  ctx.check([&] {
-    if (d["user_install"])
-      dc.user_install = scalar<bool>(d["user_install"], "discord.user_install", "true or false");
   });
   ctx.check([&] {
     const auto shard = d["shard"];
@@ -108,14 +92,7 @@ void read_matrix(const YAML::Node& m, context& ctx, matrix_config& mc) {
              "recovery_key", "recovery_key_env", "recovery_key_file"},
             ctx);
   mc.enabled = true;
-  ctx.check([&] {
-    if (!m["homeserver"]) throw config_error("matrix.homeserver", "is required");
-    mc.homeserver = scalar<std::string>(m["homeserver"], "matrix.homeserver", "a URL");
-    auto parsed = net::parse_url(mc.homeserver);
-    if (!parsed || parsed->websocket())
-      throw config_error("matrix.homeserver", "must be an http:// or https:// URL");
-    mc.base = *parsed;
-  });
+  ctx.check([&] { mc.base = http_url(m["homeserver"], "matrix.homeserver", mc.homeserver); });
   ctx.check([&] {
     if (m["ca_file"])
       mc.tls.ca_file = existing_file(m["ca_file"], "matrix.ca_file", ctx.base).string();
@@ -210,13 +187,8 @@ void read_planner(const YAML::Node& p, context& ctx, planner_config& pc) {
             ctx);
   pc.enabled = true;
   ctx.check([&] {
-    if (!p["base_url"])
-      throw config_error("planner.base_url", "is required (e.g. http://127.0.0.1:11434/v1)");
-    pc.base_url = scalar<std::string>(p["base_url"], "planner.base_url", "a URL");
-    auto parsed = net::parse_url(pc.base_url);
-    if (!parsed || parsed->websocket())
-      throw config_error("planner.base_url", "must be an http:// or https:// URL");
-    pc.base = *parsed;
+    pc.base = http_url(p["base_url"], "planner.base_url", pc.base_url,
+                       " (e.g. http://127.0.0.1:11434/v1)");
   });
   ctx.check([&] {
     if (!p["model"]) throw config_error("planner.model", "is required");

@@ -23,6 +23,22 @@ void only_keys(const YAML::Node& node, const std::string& where,
   }
 }
 
+void optional_flag(const YAML::Node& section, const std::string& where, const char* key, bool& out,
+                   context& ctx) {
+  ctx.check([&] {
+    if (section[key]) out = scalar<bool>(section[key], where + "." + key, "true or false");
+  });
+}
+
+net::url http_url(const YAML::Node& node, const std::string& key, std::string& text,
+                  const char* hint) {
+  if (!node) throw config_error(key, std::string("is required") + hint);
+  text = scalar<std::string>(node, key, "a URL");
+  auto parsed = net::parse_url(text);
+  if (!parsed || parsed->websocket()) throw config_error(key, "must be an http:// or https:// URL");
+  return *parsed;
+}
+
 std::vector<std::string> strings(const YAML::Node& node, const std::string& key) {
   if (!node) return {};
   if (node.IsScalar()) return {node.as<std::string>()};

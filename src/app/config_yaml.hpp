@@ -46,6 +46,16 @@ T scalar(const YAML::Node& node, const std::string& key, const char* what) {
   }
 }
 
+/// `section[key]` into `out` when it is given: true or false (else a problem noted in `ctx`,
+/// named `where`.`key`).
+void optional_flag(const YAML::Node& section, const std::string& where, const char* key, bool& out,
+                   context& ctx);
+
+/// The http:// or https:// URL at `node` (named `key`), its text kept in `text`; "is required"
+/// followed by `hint` when absent.
+net::url http_url(const YAML::Node& node, const std::string& key, std::string& text,
+                  const char* hint = "");
+
 /// One string or a list of them; empty when the key is absent.
 std::vector<std::string> strings(const YAML::Node& node, const std::string& key);
 

@@ -1,38 +1,19 @@
 #include "wagbot/core/alerts.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 namespace wagbot::core {
 
 std::string_view to_string(alert_kind k) {
-  switch (k) {
-    case alert_kind::exited:
-      return "exited";
-    case alert_kind::restart_loop:
-      return "restart_loop";
-    case alert_kind::unhealthy:
-      return "unhealthy";
-    case alert_kind::recovered:
-      return "recovered";
-    case alert_kind::created:
-      return "created";
-    case alert_kind::removed:
-      return "removed";
-    case alert_kind::api_action:
-      return "api_action";
-    case alert_kind::pull_done:
-      return "pull_done";
-    case alert_kind::pull_failed:
-      return "pull_failed";
-    case alert_kind::host_down:
-      return "host_down";
-    case alert_kind::host_up:
-      return "host_up";
-    case alert_kind::digest:
-      return "digest";
-  }
-  return "alert";
+  // In the order of the enum; the stored and logged names.
+  static constexpr std::array<std::string_view, 12> names{
+      "exited",     "restart_loop", "unhealthy",   "recovered", "created", "removed",
+      "api_action", "pull_done",    "pull_failed", "host_down", "host_up", "digest"};
+  static_assert(names.size() == static_cast<std::size_t>(alert_kind::digest) + 1);
+  const auto i = static_cast<std::size_t>(k);
+  return i < names.size() ? names[i] : "alert";
 }
 
 host_watch::host_watch(std::string host, alert_settings settings)

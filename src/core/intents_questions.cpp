@@ -39,11 +39,20 @@ std::optional<clause_result> missing_target(const std::string& verb, const std::
   return std::nullopt;
 }
 
-/// Sets `host` to the host the clause names (cut out of it) or else the previous clause's;
-
 bool any_of(const std::string& clause, std::initializer_list<std::string_view> phrases) {
   return std::any_of(phrases.begin(), phrases.end(), [&](auto p) { return has(clause, p); });
 }
+
+namespace {
+/// `command` when the clause says one of `phrases`.
+std::optional<clause_result> named_by(const std::string& clause,
+                                      std::initializer_list<std::string_view> phrases,
+                                      const char* command, action a) {
+  if (!any_of(clause, phrases)) return std::nullopt;
+  a.command = command;
+  return done(std::move(a));
+}
+}  // namespace
 
 // Alerts: "turn on alerts for the nas", "stop alerts here", "what alerts does this room get".
 std::optional<clause_result> read_alerts(const std::string& clause, std::string_view, action a) {
@@ -67,12 +76,11 @@ std::optional<clause_result> read_alerts(const std::string& clause, std::string_
 }
 
 std::optional<clause_result> read_help(const std::string& clause, std::string_view, action a) {
-  if (!any_of(clause, {" what can you do ", " what do you do ", " how do i use you ",
-                       " what are you ", " what commands "}))
-    return std::nullopt;
-  a.command = "help";
-  a.host.clear();
-  return done(std::move(a));
+  a.host.clear();  // help is the same everywhere
+  return named_by(clause,
+                  {" what can you do ", " what do you do ", " how do i use you ", " what are you ",
+                   " what commands "},
+                  "help", std::move(a));
 }
 
 // "add my key for the nas": keys are added by the exact command, in a direct chat.
@@ -105,12 +113,11 @@ std::optional<clause_result> read_template(const std::string& clause, std::strin
 }
 
 std::optional<clause_result> read_audit(const std::string& clause, std::string_view, action a) {
-  if (!any_of(clause, {" audit ", " who did ", " who has done ", " who changed ", " who restarted ",
-                       " who stopped ", " who started ", " who deleted ", " who removed ",
-                       " who installed ", " who pulled "}))
-    return std::nullopt;
-  a.command = "audit";
-  return done(std::move(a));
+  return named_by(clause,
+                  {" audit ", " who did ", " who has done ", " who changed ", " who restarted ",
+                   " who stopped ", " who started ", " who deleted ", " who removed ",
+                   " who installed ", " who pulled "},
+                  "audit", std::move(a));
 }
 
 // The hosts themselves: "which machines are there?", "list my hosts", "how are my servers".

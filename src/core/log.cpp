@@ -1,5 +1,7 @@
 #include "wagbot/core/log.hpp"
 
+#include <array>
+
 #include "wagbot/core/redact.hpp"
 
 namespace wagbot::core {
@@ -12,17 +14,10 @@ log_level parse_log_level(std::string_view text) {
 }
 
 std::string_view to_string(log_level level) {
-  switch (level) {
-    case log_level::debug:
-      return "debug";
-    case log_level::info:
-      return "info";
-    case log_level::warn:
-      return "warn";
-    case log_level::error:
-      return "error";
-  }
-  return "info";
+  static constexpr std::array<std::string_view, 4> names{"debug", "info", "warn", "error"};
+  static_assert(names.size() == static_cast<std::size_t>(log_level::error) + 1);
+  const auto i = static_cast<std::size_t>(level);
+  return i < names.size() ? names[i] : "info";
 }
 
 void logger::emit(log_level level, const std::string& line) const {

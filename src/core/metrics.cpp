@@ -22,33 +22,24 @@ std::string number(double v) {
   return fmt::format("{}", v);
 }
 
-std::string escape_value(std::string_view s) {
+/// Prometheus text escaping: backslash and newline, and the double quote in label values
+/// (`quotes`), not in HELP lines.
+std::string escaped(std::string_view s, bool quotes) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
+    if (c == '\\' || c == '\n' || (quotes && c == '"')) out += '\\';
+    out += c == '\n' ? 'n' : c;
   }
   return out;
 }
 
+std::string escape_value(std::string_view s) {
+  return escaped(s, true);
+}
+
 std::string escape_help(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
+  return escaped(s, false);
 }
 
 // `{a="1"}` + extra label → `{a="1",le="0.5"}`.

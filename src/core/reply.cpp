@@ -153,16 +153,9 @@ std::string chat_reply::plain() const {
 }
 
 std::string mood_marker(tone mood) {
-  switch (mood) {
-    case tone::success:
-      return "✅ ";
-    case tone::warning:
-      return "⚠️ ";
-    case tone::error:
-      return "❌ ";
-    case tone::info:
-      break;
-  }
+  if (mood == tone::success) return "✅ ";
+  if (mood == tone::warning) return "⚠️ ";
+  if (mood == tone::error) return "❌ ";
   return "";
 }
 

@@ -3,11 +3,10 @@
 
 #include <algorithm>
 
-#include <boost/asio/co_spawn.hpp>
-
 #include "wagbot/core/redact.hpp"
 #include "wagbot/discord/render.hpp"
 #include "wagbot/discord/slash.hpp"
+#include "wagbot/net/tasks.hpp"
 
 namespace wagbot::discord {
 
@@ -74,16 +73,8 @@ void bot::stop() {
 }
 
 void bot::spawn(asio::awaitable<void> work, const char* what) {
-  ++running_;
-  asio::co_spawn(executor_, std::move(work), [this, what](std::exception_ptr e) {
-    --running_;
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log_.error("{} failed: {}", what, ex.what());
-    }
-  });
+  net::spawn_counted(executor_, std::move(work), running_,
+                     [this, what](const char* why) { log_.error("{} failed: {}", what, why); });
 }
 
 void bot::on_dispatch(const std::string& type, const pd::json& data) {

@@ -137,22 +137,11 @@ asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply rep
 
 asio::awaitable<void> bot::on_interaction(pd::interaction i) {
   if (application_id_.empty()) application_id_ = i.application_id;
-  switch (i.type) {
-    case pd::interaction_type::command:
-      co_await on_command(i);
-      break;
-    case pd::interaction_type::component:
-      co_await on_component(i);
-      break;
-    case pd::interaction_type::autocomplete:
-      co_await on_autocomplete(i);
-      break;
-    case pd::interaction_type::modal:
-      co_await on_modal(i);
-      break;
-    default:
-      break;
-  }
+  using kind = pd::interaction_type;
+  if (i.type == kind::command) co_await on_command(i);
+  if (i.type == kind::component) co_await on_component(i);
+  if (i.type == kind::autocomplete) co_await on_autocomplete(i);
+  if (i.type == kind::modal) co_await on_modal(i);
 }
 
 asio::awaitable<void> bot::on_command(const pd::interaction& i) {

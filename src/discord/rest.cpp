@@ -168,7 +168,6 @@ net::http_request rest::request_for(const std::string& method, const std::string
 }
 
 asio::awaitable<result<pd::json>> rest::call(std::string method, std::string path, pd::json body) {
-  const auto route = route_of(method, path);
   const auto limit = limit_of(method, path);
   struct in_queue {
     std::size_t& n;
@@ -185,18 +184,19 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
       co_return failure(429, "too many invalid requests in 10 minutes; holding off");
 
     co_await take_slot(limit, path);
-    const auto req = request_for(method, path, body);
+    auto req = request_for(method, path, body);
     ++requests_;
     // A named object: g++ 12 destroys a braced temporary in a co_await expression twice.
     const net::tls_options system_trust;
-    auto response = co_await http_.send(base_, system_trust, req);
+    auto response = co_await http_.send(base_, system_trust, std::move(req));
     if (!response) co_return failure(0, response.error().message());
     learn(limit, *response);
     const int status = response->status;
     auto doc = pd::json::parse(response->body, nullptr, false);
-    if (status == 204 || (status >= 200 && status < 300))
-      co_return result<pd::json>{boost::system::in_place_value,
-                                 doc.is_discarded() ? pd::json() : doc};
+    if (status == 204 || (status >= 200 && status < 300)) {
+      if (doc.is_discarded()) doc = pd::json();
+      co_return result<pd::json>{boost::system::in_place_value, std::move(doc)};  // not copied
+    }
 
     auto e =
         failure(status, doc.is_object() ? doc.value("message", "") : response->body.substr(0, 200));
@@ -223,6 +223,8 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
       global_until_ = until;
     else
       buckets_[bucket_key(limit)] = bucket_state{0, until};
+    // The route (ids folded) is only for these lines: not built on every call.
+    const auto route = route_of(method, path);
     log_.debug("429 on {}: waiting {:.3f} s", route, retry_after);
     if (until - started > max_429_wait) {
       log_.warn("giving up {} after {} s of 429s", route,

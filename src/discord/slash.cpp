@@ -30,15 +30,6 @@ bool completes(core::value_kind k) {
          k == value_kind::host || k == value_kind::template_name;
 }
 
-std::string quote_value(const std::string& value) {
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 std::string text_of(const pd::json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_number_integer()) return std::to_string(value.get<long long>());
@@ -186,7 +177,7 @@ std::string to_command_line(const invoked& call) {
     else if (spec.args[i].variadic)
       line += " " + *v;  // several words, as typed
     else
-      line += " " + quote_value(*v);
+      line += " " + core::quote(*v);
   }
   for (const auto& opt : spec.options) {
     auto v = value(opt.name);
@@ -196,11 +187,11 @@ std::string to_command_line(const invoked& call) {
       while (pos < v->size()) {
         auto end = v->find_first_of(" ,", pos);
         if (end == std::string::npos) end = v->size();
-        if (end > pos) line += " --" + opt.name + " " + quote_value(v->substr(pos, end - pos));
+        if (end > pos) line += " --" + opt.name + " " + core::quote(v->substr(pos, end - pos));
         pos = end + 1;
       }
     } else {
-      line += " --" + opt.name + " " + quote_value(*v);
+      line += " --" + opt.name + " " + core::quote(*v);
     }
   }
   if (auto host = value("host"); host && !host->empty() && spec.uses_host) {

@@ -2,9 +2,9 @@
 #include "wagbot/matrix/bot.hpp"
 
 #include "wagbot/core/redact.hpp"
+#include "wagbot/net/tasks.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -83,16 +83,8 @@ bool bot::idle() const {
 }
 
 void bot::spawn(asio::awaitable<void> work, const char* what) {
-  ++tasks_;
-  asio::co_spawn(executor_, std::move(work), [this, what](std::exception_ptr e) {
-    --tasks_;
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log_.error("{} failed: {}", what, ex.what());
-    }
-  });
+  net::spawn_counted(executor_, std::move(work), tasks_,
+                     [this, what](const char* why) { log_.error("{} failed: {}", what, why); });
 }
 
 asio::awaitable<int> bot::run() {
@@ -143,11 +135,11 @@ void bot::replay_journal() {
     // Its requester hears back rather than never: it may or may not have taken effect.
     auto payload = from_journal(entry.payload);
     if (payload.is_object() && payload.value("type", "") == "m.reaction") {
-      interrupted_confirmation(payload.get<pm::event>());
+      interrupted_confirmation(pm::take_event(payload));
       continue;
     }
     if (!payload.is_object() || payload.value("type", "") != "m.room.message") continue;
-    auto e = payload.get<pm::event>();
+    auto e = pm::take_event(payload);
     spawn(
         [](bot& self, pm::event e) -> asio::awaitable<void> {
           co_await self.reply(
@@ -356,7 +348,7 @@ asio::awaitable<void> bot::room_worker(std::string room) {
     }
     auto payload = std::move(state.queue.front());
     state.queue.pop_front();
-    auto e = payload.get<pm::event>();
+    auto e = pm::take_event(payload);
     if (!inbox_.start("matrix", e.event_id)) continue;
     ++running_;
     try {

@@ -1,29 +1,19 @@
 #include "wagbot/net/http_client.hpp"
 
+#include "beast_names.hpp"
+
 #include <sys/socket.h>
 
 #include <strings.h>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <map>
 
 namespace wagbot::net {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
-using boost::system::error_code;
-using namespace asio::experimental::awaitable_operators;
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_body = 16 * 1024 * 1024;
 constexpr auto max_idle = std::chrono::seconds(30);
 // One read takes a typical answer (a /sync with a command, a container list) whole.
@@ -110,13 +100,7 @@ struct http_client::impl {
 
   asio::awaitable<boost::system::result<std::unique_ptr<connection>>> connect(
       const url& base, const tls_options& tls, std::chrono::steady_clock::time_point deadline) {
-    tcp::resolver resolver(executor);
-    asio::steady_timer timer(executor, deadline);
-    auto outcome =
-        co_await (resolver.async_resolve(base.host, std::to_string(base.port), use_tuple) ||
-                  timer.async_wait(use_tuple));
-    if (outcome.index() == 1) co_return error_code(beast::error::timeout);
-    auto [rec, endpoints] = std::get<0>(outcome);
+    auto [rec, endpoints] = co_await resolve(executor, base.host, base.port, deadline);
     if (rec) co_return rec;
 
     auto conn = std::make_unique<connection>();

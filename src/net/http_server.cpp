@@ -1,22 +1,16 @@
 #include "wagbot/net/http_server.hpp"
 
-#include <boost/asio/as_tuple.hpp>
+#include "beast_names.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 namespace wagbot::net {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 namespace {
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto io_deadline = std::chrono::seconds(5);
 constexpr std::size_t max_connections = 16;
 constexpr int max_requests_per_connection = 100;

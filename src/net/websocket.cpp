@@ -1,30 +1,19 @@
 #include "wagbot/net/websocket.hpp"
 
+#include "beast_names.hpp"
+
 #include <deque>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
 namespace wagbot::net {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace ws = beast::websocket;
-using tcp = asio::ip::tcp;
-using boost::system::error_code;
-using namespace asio::experimental::awaitable_operators;
-
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 struct websocket::impl {
   asio::any_io_executor executor;
@@ -84,13 +73,7 @@ asio::awaitable<error_code> websocket::connect(const url& where, std::string tar
   s.writing = false;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
 
-  tcp::resolver resolver(s.executor);
-  asio::steady_timer timer(s.executor, deadline);
-  auto resolved =
-      co_await (resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
-                timer.async_wait(use_tuple));
-  if (resolved.index() == 1) co_return error_code(beast::error::timeout);
-  auto [rec, endpoints] = std::get<0>(resolved);
+  auto [rec, endpoints] = co_await resolve(s.executor, where.host, where.port, deadline);
   if (rec) co_return rec;
 
   if (where.tls()) {

@@ -6,12 +6,10 @@ namespace wagbot::protocol::discord {
 
 namespace {
 std::string id_of(const json& j, const char* key) {
+  // A snowflake is a string on the wire; a number (as some libraries send) reads the same.
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_unsigned()) return std::to_string(it->get<std::uint64_t>());
-  if (it->is_number_integer()) return std::to_string(it->get<std::int64_t>());
-  return {};
+  if (it == j.end() || !(it->is_string() || it->is_number_integer())) return {};
+  return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
 /// An integer field that fits an int; `fallback` otherwise. (json::value<int> converts a float

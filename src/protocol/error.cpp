@@ -1,5 +1,7 @@
 #include "wagbot/protocol/error.hpp"
 
+#include <array>
+
 namespace wagbot {
 
 namespace {
@@ -7,35 +9,16 @@ class category final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "wagbot"; }
   std::string message(int value) const override {
-    switch (static_cast<errc>(value)) {
-      case errc::ok:
-        return "ok";
-      case errc::host_unreachable:
-        return "host unreachable";
-      case errc::timeout:
-        return "timed out";
-      case errc::tls_failure:
-        return "TLS failure";
-      case errc::bad_response:
-        return "unexpected response";
-      case errc::rate_limited:
-        return "rate limited";
-      case errc::unauthorized:
-        return "unauthorized";
-      case errc::scope_required:
-        return "scope required";
-      case errc::forbidden:
-        return "forbidden";
-      case errc::not_found:
-        return "not found";
-      case errc::invalid_input:
-        return "invalid input";
-      case errc::server_error:
-        return "server error";
-      case errc::still_running:
-        return "still running";
-    }
-    return "unknown wagbot error";
+    // In the order of errc.
+    static constexpr std::array<const char*, 13> names{
+        "ok",           "host unreachable",    "timed out",
+        "TLS failure",  "unexpected response", "rate limited",
+        "unauthorized", "scope required",      "forbidden",
+        "not found",    "invalid input",       "server error",
+        "still running"};
+    static_assert(names.size() == static_cast<std::size_t>(errc::still_running) + 1);
+    const auto i = static_cast<std::size_t>(value);
+    return i < names.size() ? names[i] : "unknown wagbot error";
   }
 };
 }  // namespace

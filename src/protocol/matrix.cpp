@@ -52,21 +52,6 @@ wagbot::error parse_error(int http_status, const std::string& body,
   return e;
 }
 
-void from_json(const json& j, event& e) {
-  e.event_id = string_at(j, "event_id");
-  e.type = string_at(j, "type");
-  e.sender = string_at(j, "sender");
-  e.room_id = string_at(j, "room_id");
-  if (auto it = j.find("origin_server_ts"); it != j.end() && it->is_number_integer())
-    e.origin_server_ts = it->get<std::int64_t>();
-  if (auto it = j.find("content"); it != j.end() && it->is_object()) e.content = *it;
-  if (auto it = j.find("state_key"); it != j.end() && it->is_string())
-    e.state_key = it->get<std::string>();
-  if (auto it = j.find("unsigned"); it != j.end() && it->is_object()) e.unsigned_data = *it;
-}
-
-namespace {
-/// Moves what an event holds out of `j` (a parsed /sync body that is thrown away afterwards).
 event take_event(json& j) {
   event e;
   e.event_id = string_at(j, "event_id");
@@ -83,6 +68,7 @@ event take_event(json& j) {
   return e;
 }
 
+namespace {
 std::vector<event> events_at(json& parent, const char* key, const std::string& room_id) {
   std::vector<event> out;
   auto it = parent.find(key);

@@ -25,15 +25,8 @@ std::vector<audit_entry> audit_log::recent(std::size_t n) {
   std::vector<audit_entry> entries;
   while (query.executeStep()) {
     audit_entry e;
-    e.time = query.getColumn(0).getInt64();
-    e.user = query.getColumn(1).getString();
-    e.network = query.getColumn(2).getString();
-    e.room = query.getColumn(3).getString();
-    e.host = query.getColumn(4).getString();
-    e.action = query.getColumn(5).getString();
-    e.target = query.getColumn(6).getString();
-    e.outcome = query.getColumn(7).getString();
-    e.detail = query.getColumn(8).getString();
+    read_row(query, e.time, e.user, e.network, e.room, e.host, e.action, e.target, e.outcome,
+             e.detail);
     entries.push_back(std::move(e));
   }
   return entries;

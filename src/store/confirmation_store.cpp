@@ -36,17 +36,11 @@ constexpr const char* select_columns =
 }  // namespace
 
 std::string_view to_string(confirmation_state s) {
-  switch (s) {
-    case confirmation_state::pending:
-      return "pending";
-    case confirmation_state::confirmed:
-      return "confirmed";
-    case confirmation_state::cancelled:
-      return "cancelled";
-    case confirmation_state::expired:
-      return "expired";
-  }
-  return "unknown";
+  static constexpr std::array<std::string_view, 4> names{"pending", "confirmed", "cancelled",
+                                                         "expired"};
+  static_assert(names.size() == all_states.size());
+  const auto i = static_cast<std::size_t>(s);
+  return i < names.size() ? names[i] : "unknown";
 }
 
 std::optional<confirmation_state> parse_confirmation_state(std::string_view text) {
@@ -167,14 +161,8 @@ std::vector<confirmation> confirmation_store::read_all(SQLite::Statement& query)
   std::vector<confirmation> found;
   while (query.executeStep()) {
     confirmation c;
-    c.id = query.getColumn(0).getString();
-    c.requester = query.getColumn(1).getString();
-    c.network = query.getColumn(2).getString();
-    c.room = query.getColumn(3).getString();
-    c.action_json = query.getColumn(4).getString();
-    c.summary = query.getColumn(5).getString();
-    c.created_at = query.getColumn(6).getInt64();
-    c.expires_at = query.getColumn(7).getInt64();
+    read_row(query, c.id, c.requester, c.network, c.room, c.action_json, c.summary, c.created_at,
+             c.expires_at);
     // The CHECK constraint keeps the column to the four known names.
     c.state = parse_confirmation_state(query.getColumn(8).getString())
                   .value_or(confirmation_state::expired);

@@ -8,9 +8,9 @@ namespace wagbot::store {
 
 namespace {
 std::string joined(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
-  return out;
+  std::ostringstream out;
+  for (std::size_t i = 0; i < words.size(); ++i) out << (i == 0 ? "" : " ") << words[i];
+  return out.str();
 }
 
 std::vector<std::string> split(const std::string& text) {

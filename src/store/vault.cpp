@@ -149,6 +149,16 @@ std::optional<master_key> create_key_file(const std::filesystem::path& file) {
   return key;
 }
 
+/// Readies `ctx` for AES-256-GCM with `key` and `nonce`, to seal (or open), and feeds it `aad`.
+bool gcm_start(EVP_CIPHER_CTX* ctx, const master_key& key, const unsigned char* nonce,
+               std::string_view aad, bool seal) {
+  int len = 0;
+  return EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr, seal ? 1 : 0) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, nonce_size, nullptr) == 1 &&
+         EVP_CipherInit_ex(ctx, nullptr, nullptr, key.data(), nonce, -1) == 1 &&
+         EVP_CipherUpdate(ctx, nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1;
+}
+
 }  // namespace
 
 master_key load_or_create_master_key(const std::filesystem::path& file, const char* env_value) {
@@ -183,16 +193,11 @@ std::string vault::seal(std::string_view plaintext, std::string_view aad) const 
   auto ctx = new_cipher_ctx();
   int len = 0;
   int body_len = 0;
-  const bool ok =
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, nonce_size, nullptr) == 1 &&
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key_.data(), nonce) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) ==
-          1 &&
-      EVP_EncryptUpdate(ctx.get(), body, &body_len, bytes_of(plaintext),
-                        static_cast<int>(plaintext.size())) == 1 &&
-      EVP_EncryptFinal_ex(ctx.get(), body + body_len, &len) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, tag_size, tag) == 1;
+  const bool ok = gcm_start(ctx.get(), key_, nonce, aad, true) &&
+                  EVP_CipherUpdate(ctx.get(), body, &body_len, bytes_of(plaintext),
+                                   static_cast<int>(plaintext.size())) == 1 &&
+                  EVP_CipherFinal_ex(ctx.get(), body + body_len, &len) == 1 &&
+                  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, tag_size, tag) == 1;
   if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
   return std::string(sealed_prefix) + base64_encode(raw);
 }
@@ -214,14 +219,10 @@ std::optional<std::string> vault::open(std::string_view sealed, std::string_view
   int len = 0;
   int out_len = 0;
   const bool ok =
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, nonce_size, nullptr) == 1 &&
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key_.data(), nonce) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) ==
-          1 &&
-      EVP_DecryptUpdate(ctx.get(), out, &out_len, body, static_cast<int>(body_size)) == 1 &&
+      gcm_start(ctx.get(), key_, nonce, aad, false) &&
+      EVP_CipherUpdate(ctx.get(), out, &out_len, body, static_cast<int>(body_size)) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag.data()) == 1 &&
-      EVP_DecryptFinal_ex(ctx.get(), out + out_len, &len) == 1;
+      EVP_CipherFinal_ex(ctx.get(), out + out_len, &len) == 1;
   if (!ok) {
     // GCM decrypts before it verifies: do not leave unauthenticated plaintext in memory.
     OPENSSL_cleanse(plain.data(), plain.size());

@@ -37,12 +37,12 @@ class bot : public core::chat_transport {
   bool idle() const { return running_ == 0; }
   const rest& api() const { return *rest_; }
   const gateway& link() const { return *gateway_; }
-
   std::string network() const override { return "discord"; }
-  /// Posts an alert as an embed; its actions become buttons that run as whoever clicks.
+
+  // An alert's actions become buttons that run as whoever clicks; a prompt's edit turns its
+  // buttons off.
   void post(const std::string& channel, core::chat_reply reply,
             std::vector<core::alert_action> actions) override;
-  /// Edits a prompt to say how its confirmation ended, its buttons turned off.
   void update(const core::message_ref& where, core::chat_reply reply) override;
 
  private:

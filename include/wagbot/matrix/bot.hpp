@@ -43,6 +43,12 @@ class bot : public core::chat_transport {
   /// Stops syncing; queued commands still run (see idle()).
   void stop() override { stopping_ = true; }
   core::transport_status status() const override;
+  std::string network() const override { return "matrix"; }
+  /// Posts an alert; its actions become reactions that run as whoever reacts.
+  void post(const std::string& room, core::chat_reply reply,
+            std::vector<core::alert_action> actions) override;
+  void update(const core::message_ref& where, core::chat_reply reply) override;
+
   /// True when no command is queued or running.
   bool idle() const;
   /// True after the first successful /sync since the last failure.
@@ -52,13 +58,6 @@ class bot : public core::chat_transport {
   std::uint64_t reconnects() const { return reconnects_; }
   /// 429s on /sync (the outbox counts those on sends).
   std::uint64_t sync_rate_limited() const { return sync_rate_limited_; }
-
-  std::string network() const override { return "matrix"; }
-  /// Posts an alert; its actions become reactions that run as whoever reacts.
-  void post(const std::string& room, core::chat_reply reply,
-            std::vector<core::alert_action> actions) override;
-  /// Edits a prompt to say how its confirmation ended.
-  void update(const core::message_ref& where, core::chat_reply reply) override;
 
  private:
   struct room_state {

@@ -50,8 +50,6 @@ class http_client {
  public:
   http_client(boost::asio::any_io_executor executor, std::string user_agent);
   ~http_client();
-  http_client(const http_client&) = delete;
-  http_client& operator=(const http_client&) = delete;
 
   /// Sends `request` to `base`. Only an idempotent (GET/HEAD) request is retried, once, when a
   /// reused keep-alive connection turns out to be closed.

@@ -20,8 +20,6 @@ class websocket {
  public:
   websocket(boost::asio::any_io_executor executor, std::string user_agent);
   ~websocket();
-  websocket(const websocket&) = delete;
-  websocket& operator=(const websocket&) = delete;
 
   /// Connects and upgrades; `target` is the path and query ("/?v=10&encoding=json").
   boost::asio::awaitable<boost::system::error_code> connect(const url& where, std::string target,

@@ -36,7 +36,9 @@ struct event {
   std::optional<std::string> state_key;
   json unsigned_data = json::object();
 };
-void from_json(const json& j, event& e);
+/// Moves what an event holds out of `j` (a parsed /sync body or journal entry, thrown away
+/// afterwards).
+event take_event(json& j);
 
 struct joined_room {
   std::string room_id;

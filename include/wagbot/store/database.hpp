@@ -2,6 +2,7 @@
 // The one SQLite state file: opening it safely and bringing its schema up to date.
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -35,6 +36,21 @@ class statement {
   std::unique_ptr<SQLite::Statement> own_;  ///< set when the cached one was in use
   bool* busy_ = nullptr;                    ///< the cache slot's flag, when borrowed from it
 };
+
+/// Reads the current row of `query` into `out...`, column 0 first: each a std::string or an
+/// std::int64_t.
+template <class... T>
+void read_row(const SQLite::Statement& query, T&... out) {
+  int column = 0;
+  const auto take = [&](auto& field) {
+    const SQLite::Column value = query.getColumn(column++);
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>)
+      field = value.getString();
+    else
+      field = value.getInt64();
+  };
+  (take(out), ...);
+}
 
 /// Opens (creating) the SQLite file, WAL mode, foreign keys on, busy timeout 5 s, and runs the
 /// numbered migrations of migrations.hpp, each once, in its own transaction. ":memory:" works for
