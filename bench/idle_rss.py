@@ -6,10 +6,12 @@
 Set-up: a real Synapse (tests/matrix, the bot logs in with an access token and long-polls
 /sync with the default 30 s timeout), the Discord simulator (tests/discord, gateway connected,
 slash commands registered), and the WAGMIOS simulator (tests/sim) playing `nas`, for which
-alice has a key. Two configurations, each a fresh bot:
+alice has a key. Three configurations, each a fresh bot on its own Matrix account (an E2EE bot
+sets up a cross-signing identity, which a second device of the same account must not redo):
 
-  * `plain`: the transports and the host, no alert watching;
-  * `watching`: the same plus a monitor key for @nas (activity-feed WebSocket + a poll every
+  * `plain`: the transports and the host, `matrix.e2ee: false`, no alert watching;
+  * `e2ee`: the same with end-to-end encryption on (the Rust crypto machine and its store);
+  * `watching`: `plain` plus a monitor key for @nas (activity-feed WebSocket + a poll every
     10 s), as a homelab would run it.
 
 Each is left idle for `--idle` seconds after /readyz first answers 200; then, from /proc:
@@ -49,15 +51,15 @@ def breakdown(pid: int, top: int = 14) -> list[dict]:
     return out
 
 
-def run_one(name: str, tmp, hs, account, dsim, wsim, key: str, monitor: str | None, idle: float,
-            env: dict | None, show_breakdown: bool) -> dict:
+def run_one(name: str, tmp, hs, account, dsim, wsim, key: str, monitor: str | None, e2ee: bool,
+            idle: float, env: dict | None, show_breakdown: bool) -> dict:
     bot = bl.BenchBot(tmp / name, {"nas": wsim.hosts["nas"]},
                       users={"alice": {"admin": True, "discord": [bl.ALICE], "matrix": ["@alice:localhost"],
                                        "keys": {"nas": key}}},
                       monitors={"nas": monitor} if monitor else None,
                       alerts={"poll_interval": 10} if monitor else None,
                       matrix={"homeserver": hs.url, "user_id": account["user_id"],
-                              "allowed_inviters": [":localhost"]},
+                              "allowed_inviters": [":localhost"], "e2ee": e2ee},
                       discord={"api_base": dsim.api, "guilds": [bl.GUILD]}, env=env)
     bot.matrix["access_token_file"] = bot.secret("matrix-token", account["access_token"])
     bot.discord["token_file"] = bot.secret("discord.token", bl.TOKEN)
@@ -85,7 +87,7 @@ def main(argv=None) -> int:
     ap.add_argument("--idle", type=float, default=30.0)
     ap.add_argument("--json")
     ap.add_argument("--breakdown", action="store_true")
-    ap.add_argument("--only", choices=["plain", "watching"])
+    ap.add_argument("--only", choices=["plain", "e2ee", "watching"])
     args = ap.parse_args(argv)
     synapse = bl.matrix_modules()
 
@@ -93,17 +95,18 @@ def main(argv=None) -> int:
     with bl.Workdir("idle") as tmp:
         hs = synapse.start_synapse(tmp / "synapse")
         try:
-            account = hs.register("wagbot", "wagbot-bench-pw")
             with bl.dc.DiscordSim(config={"enforce_identify_concurrency": False}) as dsim, \
                     bl.wc.Simulator(hosts=["nas"]) as wsim:
                 key = wsim.control.add_key("nas", label="alice", scopes=["*"], role="admin")["key"]
                 monitor = wsim.control.add_key("nas", label="wagbot-monitor", scopes=["containers:read", "system:read"],
                                                role="agent")["key"]
-                variants = [("plain", None), ("watching", monitor)]
-                for name, mon in variants:
+                variants = [("plain", None, False), ("e2ee", None, True), ("watching", monitor, False)]
+                for name, mon, e2ee in variants:
                     if args.only and name != args.only:
                         continue
-                    r = run_one(name, tmp, hs, account, dsim, wsim, key, mon, args.idle, None, args.breakdown)
+                    account = hs.register(f"wagbot-{name}", "wagbot-bench-pw")
+                    r = run_one(name, tmp, hs, account, dsim, wsim, key, mon, e2ee, args.idle, None,
+                                args.breakdown)
                     results[name] = r
                     print(f"{name:>9}: VmRSS {r['rss_kb'] / 1024:5.1f} MB (anon {r['anon_kb'] / 1024:4.1f}, "
                           f"file {r['file_kb'] / 1024:4.1f})  Pss {r['pss_kb'] / 1024:5.1f} MB  "
