@@ -88,7 +88,6 @@ app::command make_activity() {
   auto s = listing_spec("activity", "A host's recent API actions: who did what, and how it went",
                         "system:read");
   s.aliases = {"events"};
-  s.usage = "activity [count] [@host|all]";
   s.args = {{"count", "how many (1-100, default 10)", core::value_kind::integer, false}};
   s.examples = {"activity", "activity 30 @nas"};
   return {s, run};

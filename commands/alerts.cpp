@@ -21,11 +21,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_alerts() {
-  core::command_spec s;
-  s.name = "alerts";
-  s.summary = "Which alerts this room receives";
-  s.usage = "alerts";
-  return {s, run};
+  return {local_spec("alerts", "Which alerts this room receives"), run};
 }
 
 }  // namespace wagbot::commands

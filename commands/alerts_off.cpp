@@ -13,11 +13,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_alerts_off() {
-  core::command_spec s;
-  s.name = "alerts off";
-  s.summary = "Stop this room's alerts from a host";
-  s.usage = "alerts off [@host|all]";
-  s.uses_host = true;
+  auto s = host_spec("alerts off", "Stop this room's alerts from a host", "");
   s.fans_out = true;
   s.examples = {"alerts off @nas", "alerts off all"};
   return {s, run};

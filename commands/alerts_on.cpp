@@ -23,15 +23,13 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_alerts_on() {
-  core::command_spec s;
-  s.name = "alerts on";
-  s.summary = "Send this room alerts from a host, optionally only about some containers";
-  s.usage = "alerts on [@host|all] [container patterns…]";
-  s.args = {{"containers", "name patterns such as web-* (default: all)", core::value_kind::text,
-             false, true}};
   // Holding a key that may list a host's containers is what entitles a room to its alerts.
-  s.scope = "containers:read";
-  s.uses_host = true;
+  auto s = host_spec("alerts on",
+                     "Send this room alerts from a host, optionally only about some containers",
+                     "containers:read",
+                     {{"containers", "name patterns such as web-* (default: all)",
+                       core::value_kind::text, false, true}});
+  s.usage = "alerts on [@host|all] [container patterns…]";
   s.fans_out = true;
   s.examples = {"alerts on @nas", "alerts on all", "alerts on @media jellyfin plex*"};
   return {s, run};

@@ -33,13 +33,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_app() {
-  core::command_spec s;
-  s.name = "app";
-  s.summary = "One marketplace app: image, ports and the settings it takes";
-  s.usage = "app <id> [@host]";
-  s.args = {{"id", "marketplace app id, e.g. jellyfin", core::value_kind::app}};
-  s.scope = "marketplace:read";
-  s.uses_host = true;
+  auto s = host_spec("app", "One marketplace app: image, ports and the settings it takes",
+                     "marketplace:read",
+                     {{"id", "marketplace app id, e.g. jellyfin", core::value_kind::app}});
   s.examples = {"app jellyfin", "app vaultwarden @nas"};
   return {s, run};
 }

@@ -60,14 +60,11 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_apps() {
-  core::command_spec s;
-  s.name = "apps";
+  auto s = host_spec(
+      "apps", "Browse the marketplace: all apps, a category, or a search", "marketplace:read",
+      {{"search", "a category or words to look for", core::value_kind::text, false, true}});
   s.aliases = {"marketplace", "catalogue", "catalog"};
-  s.summary = "Browse the marketplace: all apps, a category, or a search";
   s.usage = "apps [category|search words] [@host]";
-  s.args = {{"search", "a category or words to look for", core::value_kind::text, false, true}};
-  s.scope = "marketplace:read";
-  s.uses_host = true;
   s.examples = {"apps", "apps media", "apps password manager"};
   return {s, run};
 }

@@ -30,11 +30,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_audit() {
-  core::command_spec s;
-  s.name = "audit";
-  s.summary = "Who did what, where (admins only)";
-  s.usage = "audit [n]";
-  s.args = {{"n", "how many entries (default 20)", core::value_kind::integer, false}};
+  auto s = local_spec("audit", "Who did what, where (admins only)",
+                      {{"n", "how many entries (default 20)", core::value_kind::integer, false}});
   s.admin_only = true;
   return {s, run};
 }

@@ -42,13 +42,20 @@ app::command make_alerts_off();
 app::command make_confirm();
 app::command make_cancel();
 
+/// A command wagbot answers itself, on no host: `<name> <args…>`.
+core::command_spec local_spec(std::string name, std::string summary,
+                              std::vector<core::argument_spec> args = {});
+/// A command on one host: `<name> <args…> [@host]`.
+core::command_spec host_spec(std::string name, std::string summary, std::string scope,
+                             std::vector<core::argument_spec> args = {});
 /// A listing: `<name> [@host|all]`, run on every host the user holds a key for when no host
 /// is named.
 core::command_spec listing_spec(std::string name, std::string summary, std::string scope);
 /// A command on one container: `<name> <container> [@host]`, the container resolved first.
 core::command_spec container_spec(std::string name, std::string summary, std::string scope);
 
-/// All commands, in the order `help` lists them.
+/// All commands, in the order `help` lists them. A spec that leaves its usage empty gets it
+/// from its name, arguments and host: `logs <container> [lines] [@host]`.
 std::vector<app::command> all();
 
 }  // namespace wagbot::commands

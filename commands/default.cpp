@@ -29,11 +29,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_default() {
-  core::command_spec s;
-  s.name = "default";
-  s.summary = "Show or set this room's default host (`none` clears it)";
+  auto s = local_spec("default", "Show or set this room's default host (`none` clears it)",
+                      {{"host", "alias", core::value_kind::host, false}});
   s.usage = "default [host|none]";
-  s.args = {{"host", "alias", core::value_kind::host, false}};
   s.examples = {"default nas", "default none"};
   return {s, run};
 }

@@ -53,12 +53,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_help() {
-  core::command_spec s;
-  s.name = "help";
+  auto s = local_spec("help", "List commands, or explain one",
+                      {{"command", "a command name", core::value_kind::text, false, true}});
   s.aliases = {"?", "usage"};
-  s.summary = "List commands, or explain one";
-  s.usage = "help [command]";
-  s.args = {{"command", "a command name", core::value_kind::text, false, true}};
   s.examples = {"help", "help install", "help key"};
   return {s, run};
 }

@@ -34,11 +34,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_hosts() {
-  core::command_spec s;
-  s.name = "hosts";
-  s.summary = "Your WAGMIOS hosts and which of them you hold keys for";
-  s.usage = "hosts";
-  return {s, run};
+  return {local_spec("hosts", "Your WAGMIOS hosts and which of them you hold keys for"), run};
 }
 
 }  // namespace wagbot::commands

@@ -232,15 +232,14 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_install() {
-  core::command_spec s;
-  s.name = "install";
-  s.summary = "Install a marketplace app: create its compose project, then start it (asks first)";
+  auto s =
+      host_spec("install",
+                "Install a marketplace app: create its compose project, then start it (asks first)",
+                "marketplace:write",
+                {{"app", "marketplace app id", core::value_kind::app},
+                 {"settings", "as <name>, KEY=VALUE…", core::value_kind::text, false, true}});
   s.usage = "install <app> [as <name>] [KEY=VALUE…] [-p host:container]… [@host]";
-  s.args = {{"app", "marketplace app id", core::value_kind::app},
-            {"settings", "as <name>, KEY=VALUE…", core::value_kind::text, false, true}};
   s.options = {{"publish", 'p', "host:container", "map a host port to the app's port", true}};
-  s.scope = "marketplace:write";
-  s.uses_host = true;
   s.destructive = true;
   s.examples = {"install jellyfin @media",
                 "install uptime-kuma as kuma TZ=Europe/Paris -p 3002:3001"};

@@ -87,13 +87,12 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_key_add() {
-  core::command_spec s;
-  s.name = "key add";
-  s.summary = "Register your WAGMIOS key for a host (direct chat only)";
+  auto s = local_spec(
+      "key add", "Register your WAGMIOS key for a host (direct chat only)",
+      {{"host", "alias, e.g. nas", core::value_kind::host},
+       {"key", "the key (or the URL when the host is not configured)", core::value_kind::text},
+       {"key", "the key, after a URL", core::value_kind::text, false}});
   s.usage = "key add <host> [url] <wag_live_…>";
-  s.args = {{"host", "alias, e.g. nas", core::value_kind::host},
-            {"key", "the key (or the URL when the host is not configured)", core::value_kind::text},
-            {"key", "the key, after a URL", core::value_kind::text, false}};
   s.examples = {"key add nas wag_live_…", "key add pi http://192.168.1.20:5179 wag_live_…"};
   return {s, run};
 }

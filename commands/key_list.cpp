@@ -23,11 +23,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_key_list() {
-  core::command_spec s;
-  s.name = "key list";
+  auto s = local_spec("key list", "Your registered keys (only their last 8 characters)");
   s.aliases = {"keys", "key ls"};
-  s.summary = "Your registered keys (only their last 8 characters)";
-  s.usage = "key list";
   return {s, run};
 }
 

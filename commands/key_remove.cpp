@@ -20,12 +20,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_key_remove() {
-  core::command_spec s;
-  s.name = "key remove";
+  auto s = local_spec("key remove", "Forget your key for a host",
+                      {{"host", "alias", core::value_kind::host}});
   s.aliases = {"key rm", "key delete"};
-  s.summary = "Forget your key for a host";
-  s.usage = "key remove <host>";
-  s.args = {{"host", "alias", core::value_kind::host}};
   return {s, run};
 }
 

@@ -34,7 +34,6 @@ app::command make_logs() {
   auto s = container_spec("logs", "The last lines a container wrote (default 50, at most 1000)",
                           "containers:read");
   s.aliases = {"log"};
-  s.usage = "logs <container> [lines] [@host]";
   s.args[0].description = "name or id";
   s.args.push_back({"lines", "how many lines", core::value_kind::integer, false});
   s.examples = {"logs nginx", "logs postgres 200 @nas"};

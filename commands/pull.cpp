@@ -22,13 +22,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_pull() {
-  core::command_spec s;
-  s.name = "pull";
-  s.summary = "Pull an image (can take minutes)";
-  s.usage = "pull <image> [@host]";
-  s.args = {{"image", "image reference, e.g. nginx:alpine", core::value_kind::image}};
-  s.scope = "images:write";
-  s.uses_host = true;
+  auto s = host_spec("pull", "Pull an image (can take minutes)", "images:write",
+                     {{"image", "image reference, e.g. nginx:alpine", core::value_kind::image}});
   s.examples = {"pull nginx:alpine", "pull jellyfin/jellyfin:latest @media"};
   return {s, run};
 }

@@ -38,13 +38,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_rmi() {
-  core::command_spec s;
-  s.name = "rmi";
-  s.summary = "Delete an image (asks first)";
-  s.usage = "rmi <image> [@host]";
-  s.args = {{"image", "image ID or repository:tag", core::value_kind::image}};
-  s.scope = "images:write";
-  s.uses_host = true;
+  auto s = host_spec("rmi", "Delete an image (asks first)", "images:write",
+                     {{"image", "image ID or repository:tag", core::value_kind::image}});
   s.destructive = true;
   s.examples = {"rmi 4b7ac2f1e9d0", "rmi nginx:alpine @nas"};
   return {s, run};

@@ -95,17 +95,13 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_run() {
-  core::command_spec s;
-  s.name = "run";
-  s.summary = "Create a container from an image (asks first)";
+  auto s = host_spec("run", "Create a container from an image (asks first)", "containers:write",
+                     {{"image", "image reference, e.g. nginx:alpine", core::value_kind::image}});
   s.usage = "run <image> [--name n] [-p host:container]… [-e KEY=VAL]… [-v volume:/path]… [@host]";
-  s.args = {{"image", "image reference, e.g. nginx:alpine", core::value_kind::image}};
   s.options = {{"name", 'n', "name", "the container's name"},
                {"publish", 'p', "host:container", "publish a port", true},
                {"env", 'e', "KEY=VALUE", "set an environment variable", true},
                {"volume", 'v', "volume:/path", "mount a named volume", true}};
-  s.scope = "containers:write";
-  s.uses_host = true;
   s.destructive = true;
   s.examples = {"run nginx:alpine --name web -p 8080:80", "run redis:7 -e TZ=UTC @nas"};
   return {s, run, check};

@@ -20,13 +20,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_template() {
-  core::command_spec s;
-  s.name = "template";
-  s.summary = "Show one template";
-  s.usage = "template <name> [@host]";
-  s.args = {{"name", "template name", core::value_kind::template_name}};
-  s.scope = "templates:read";
-  s.uses_host = true;
+  auto s = host_spec("template", "Show one template", "templates:read",
+                     {{"name", "template name", core::value_kind::template_name}});
   s.examples = {"template web", "template save web {\"image\":\"nginx:alpine\"}"};
   return {s, run};
 }

@@ -20,14 +20,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_template_save() {
-  core::command_spec s;
-  s.name = "template save";
-  s.summary = "Save (or overwrite) a template from JSON";
-  s.usage = "template save <name> <json> [@host]";
-  s.args = {{"name", "template name", core::value_kind::template_name},
-            {"json", "the template as one JSON object", core::value_kind::json}};
-  s.scope = "templates:write";
-  s.uses_host = true;
+  auto s = host_spec("template save", "Save (or overwrite) a template from JSON", "templates:write",
+                     {{"name", "template name", core::value_kind::template_name},
+                      {"json", "the template as one JSON object", core::value_kind::json}});
   s.raw_tail = true;
   s.examples = {"template save web {\"image\":\"nginx:alpine\"}"};
   return {s, run};

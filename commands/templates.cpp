@@ -24,13 +24,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
 }  // namespace
 
 app::command make_templates() {
-  core::command_spec s;
-  s.name = "templates";
-  s.summary = "List saved container templates";
-  s.usage = "templates [@host]";
-  s.scope = "templates:read";
-  s.uses_host = true;
-  return {s, run};
+  return {host_spec("templates", "List saved container templates", "templates:read"), run};
 }
 
 }  // namespace wagbot::commands
