@@ -8,12 +8,7 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   auto app = co_await ctx.host.api->app(ctx.host.key, act.args[0]);
-  if (!app) {
-    if (app.error().kind == errc::not_found)
-      co_return core::error_reply("No app `" + act.args[0] + "` in the marketplace of @" +
-                                  ctx.host.alias + ". `apps <words>` searches it.");
-    co_return ctx.fail(app.error());
-  }
+  if (!app) co_return failed(ctx, app.error(), errc::not_found, no_such_app(ctx, act.args[0]));
   core::chat_reply r;
   r.text(app->meta.name + " (`" + app->meta.id + "`, " + app->meta.category +
          "): " + app->meta.description);

@@ -81,4 +81,19 @@ core::chat_reply count_refused(std::string_view name, int most) {
                            std::to_string(most) + ".");
 }
 
+core::chat_reply privately(core::chat_reply r) {
+  r.is_private = true;
+  return r;
+}
+
+core::chat_reply failed(const app::command_context& ctx, const error& failure, errc kind,
+                        core::chat_reply expected) {
+  return failure.kind == kind ? std::move(expected) : ctx.fail(failure);
+}
+
+core::chat_reply no_such_app(const app::command_context& ctx, const std::string& app_id) {
+  return core::error_reply("No app `" + app_id + "` in the marketplace of @" + ctx.host.alias +
+                           ". `apps <words>` searches it.");
+}
+
 }  // namespace wagbot::commands

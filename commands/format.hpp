@@ -1,11 +1,12 @@
 #pragma once
-// Small text helpers shared by the commands' replies.
+// Small helpers shared by the commands' replies.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "wagbot/app/command.hpp"
 #include "wagbot/core/action.hpp"
 #include "wagbot/core/reply.hpp"
 #include "wagbot/protocol/wagmios.hpp"
@@ -29,6 +30,14 @@ std::string duration_text(std::uint64_t seconds);
 std::optional<int> count_arg(const core::action& act, std::size_t index, int fallback, int most);
 /// The refusal for such a count: "[lines] must be between 1 and 1000."
 core::chat_reply count_refused(std::string_view name, int most);
+/// `r`, shown only to the one who asked.
+core::chat_reply privately(core::chat_reply r);
+/// The reply for a failed call on the host: `expected` when it failed as `kind` (a failure the
+/// command words itself, such as an unknown name), else command_context::fail's.
+core::chat_reply failed(const app::command_context& ctx, const error& failure, errc kind,
+                        core::chat_reply expected);
+/// "No app `x` in the marketplace of @nas. `apps <words>` searches it."
+core::chat_reply no_such_app(const app::command_context& ctx, const std::string& app_id);
 /// Joins with ", ".
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 

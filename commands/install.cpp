@@ -94,13 +94,14 @@ std::optional<std::string> catalogue_id(const catalogue& apps, const std::string
 
 core::chat_reply app_not_found(const app::command_context& ctx, const std::string& app_id,
                                const catalogue& apps) {
-  const std::string none = "No app `" + app_id + "` in the marketplace of @" + ctx.host.alias + ".";
   std::vector<core::spelling> ids;
   for (const auto& a : apps) ids.push_back({a.id, {squeezed(a.id), squeezed(a.name)}});
   const auto near = core::nearest(squeezed(app_id), ids);
-  if (near.empty()) return core::error_reply(none + " `apps <words>` searches it.");
+  if (near.empty()) return no_such_app(ctx, app_id);
   // A question back: `install <the id>` is one word away.
-  return core::say(core::tone::info, none + " Did you mean " + core::choices(near) + "?");
+  return core::say(core::tone::info, "No app `" + app_id + "` in the marketplace of @" +
+                                         ctx.host.alias + ". Did you mean " + core::choices(near) +
+                                         "?");
 }
 
 /// A compose up that failed: compose's reason, and the containers it left behind in
@@ -193,12 +194,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   if (!custom_name.empty()) body["custom_name"] = custom_name;
 
   auto created = co_await ctx.host.api->marketplace_create(ctx.host.key, body);
-  if (!created) {
-    if (created.error().code == "APP_NOT_FOUND")
-      co_return core::error_reply("No app `" + app_id + "` in the marketplace of @" +
-                                  ctx.host.alias + ". `apps <words>` searches it.");
-    co_return ctx.fail(created.error());
-  }
+  if (!created)
+    co_return created.error().code == "APP_NOT_FOUND" ? no_such_app(ctx, app_id)
+                                                      : ctx.fail(created.error());
   const auto name = custom_name.empty() ? app_id : custom_name;
   auto started =
       co_await ctx.host.api->marketplace_start(ctx.host.key, name, created->compose_path);

@@ -17,14 +17,11 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
   const std::string secret = with_url ? act.args[2] : act.args[1];
   std::string url = with_url ? act.args[1] : std::string{};
 
-  if (!ctx.who.direct) {
-    auto r = core::error_reply(
-        "Keys are only accepted in a direct chat with me. This key was seen "
-        "by the room: rotate it in WAGMIOS Settings, then send the new one "
-        "to me directly.");
-    r.is_private = true;
-    co_return r;
-  }
+  if (!ctx.who.direct)
+    co_return privately(
+        core::error_reply("Keys are only accepted in a direct chat with me. This key was seen "
+                          "by the room: rotate it in WAGMIOS Settings, then send the new one "
+                          "to me directly."));
   if (!core::is_key(secret))
     co_return core::error_reply(
         "That is not a WAGMIOS key: they start with `wag_live_` followed by "
@@ -66,8 +63,7 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
         info.error().kind == errc::tls_failure) {
       auto r = core::describe_error(info.error(), alias);
       r.text("The key was not saved.");
-      r.is_private = true;
-      co_return r;
+      co_return privately(std::move(r));
     }
     note = " I could not check it now (" + info.error().message + "); it is saved anyway.";
   }
@@ -79,10 +75,8 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
           ? " Scopes: " + (info->scopes.empty() ? std::string("(none)") : join(info->scopes, " ")) +
                 "."
           : "";
-  auto r = core::ok_reply("Saved your key …" + secret.substr(secret.size() - 8) + " for @" + alias +
-                          " (" + url + ")." + scopes + note);
-  r.is_private = true;
-  co_return r;
+  co_return privately(core::ok_reply("Saved your key …" + secret.substr(secret.size() - 8) +
+                                     " for @" + alias + " (" + url + ")." + scopes + note));
 }
 }  // namespace
 

@@ -11,11 +11,9 @@ boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const co
     co_return core::error_reply("You have no key for @" + alias + ".");
   ctx.eng.forget_scopes(ctx.who.user, alias);
   ctx.eng.record(ctx.who, alias, "key remove", alias, "ok");
-  auto r = core::ok_reply("Forgot your key for @" + alias +
-                          ". Revoke it in WAGMIOS Settings too if "
-                          "it should stop working.");
-  r.is_private = true;
-  co_return r;
+  co_return privately(core::ok_reply("Forgot your key for @" + alias +
+                                     ". Revoke it in WAGMIOS Settings too if "
+                                     "it should stop working."));
 }
 }  // namespace
 

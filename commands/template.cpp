@@ -1,4 +1,5 @@
 #include "commands/commands.hpp"
+#include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/core/error_text.hpp"
 
@@ -7,11 +8,10 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action& act) {
   auto tpl = co_await ctx.host.api->template_get(ctx.host.key, act.args[0]);
-  if (!tpl) {
-    if (tpl.error().kind == errc::not_found)
-      co_return core::error_reply("No template `" + act.args[0] + "` on @" + ctx.host.alias + ".");
-    co_return ctx.fail(tpl.error());
-  }
+  if (!tpl)
+    co_return failed(
+        ctx, tpl.error(), errc::not_found,
+        core::error_reply("No template `" + act.args[0] + "` on @" + ctx.host.alias + "."));
   core::chat_reply r;
   r.text("Template `" + act.args[0] + "` on @" + ctx.host.alias + ":");
   r.code(tpl->dump(2));
