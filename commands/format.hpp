@@ -36,6 +36,15 @@ core::chat_reply privately(core::chat_reply r);
 /// command words itself, such as an unknown name), else command_context::fail's.
 core::chat_reply failed(const app::command_context& ctx, const error& failure, errc kind,
                         core::chat_reply expected);
+/// The reply for a listing with nothing to show: its call failed (command_context::fail), or
+/// the host has none of `what` ("No containers on @nas."); nullopt when there is a list.
+std::optional<core::chat_reply> nothing_listed(const app::command_context& ctx, const auto& list,
+                                               std::string_view what) {
+  if (!list) return ctx.fail(list.error());
+  if (list->empty())
+    return core::say(core::tone::info, "No " + std::string(what) + " on @" + ctx.host.alias + ".");
+  return std::nullopt;
+}
 /// "No app `x` in the marketplace of @nas. `apps <words>` searches it."
 core::chat_reply no_such_app(const app::command_context& ctx, const std::string& app_id);
 /// Joins with ", ".

@@ -8,8 +8,7 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
   auto list = co_await ctx.host.api->images(ctx.host.key);
-  if (!list) co_return ctx.fail(list.error());
-  if (list->empty()) co_return core::say(core::tone::info, "No images on @" + ctx.host.alias + ".");
+  if (auto none = nothing_listed(ctx, list, "images")) co_return *none;
   core::table t{{"repository", "tag", "id", "size", "created"}, {}};
   for (const auto& i : *list)
     t.rows.push_back({i.repository, i.tag, short_id(i.id), i.size, i.created_since});

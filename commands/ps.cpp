@@ -8,9 +8,7 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
   auto list = co_await ctx.host.api->containers(ctx.host.key);
-  if (!list) co_return ctx.fail(list.error());
-  if (list->empty())
-    co_return core::say(core::tone::info, "No containers on @" + ctx.host.alias + ".");
+  if (auto none = nothing_listed(ctx, list, "containers")) co_return *none;
   std::size_t running = 0;
   core::table t{{"name", "status", "image", "ports", "id"}, {}};
   for (const auto& c : *list) {

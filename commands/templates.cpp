@@ -1,4 +1,5 @@
 #include "commands/commands.hpp"
+#include "commands/format.hpp"
 #include "wagbot/app/dispatcher.hpp"
 #include "wagbot/core/error_text.hpp"
 
@@ -7,9 +8,7 @@ namespace wagbot::commands {
 namespace {
 boost::asio::awaitable<core::chat_reply> run(app::command_context& ctx, const core::action&) {
   auto list = co_await ctx.host.api->templates(ctx.host.key);
-  if (!list) co_return ctx.fail(list.error());
-  if (list->empty())
-    co_return core::say(core::tone::info, "No templates on @" + ctx.host.alias + ".");
+  if (auto none = nothing_listed(ctx, list, "templates")) co_return *none;
   core::table t{{"name", "image", "description"}, {}};
   for (const auto& tpl : *list) {
     auto text = [&](const char* k) {
