@@ -11,7 +11,10 @@ What lives here:
     hosts, monitor keys, Matrix and/or Discord, an observability listener on a free port) and
     its `wagbot run` process, ready when `/readyz` answers 200;
   * /proc readings for one process (RSS, smaps_rollup, CPU seconds), the machine's description,
-    percentiles, and the JSON result file that bench/run-all collects.
+    percentiles, and the JSON result file that bench/run-all collects;
+  * what the profiling scripts (matrix_profile.py, discord_profile.py) share: their options, the
+    bot under a wrapper (valgrind, strace …), `Measured` (callgrind on / perf attached / CPU
+    read around the measured commands) and the report line.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -419,6 +423,128 @@ class Workdir:
             print(f"(bench files kept in {self.path})", file=sys.stderr)
         else:
             shutil.rmtree(self.path, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- profiling
+# Shared by bench/matrix_profile.py and bench/discord_profile.py: the bot under a wrapper
+# (valgrind, strace …), callgrind switched on only around the measured commands, perf attached
+# to the running bot, and the bot's CPU over the measured commands.
+
+def add_profile_args(ap, commands: int = 50, warmup: int = 5) -> None:
+    ap.add_argument("--commands", type=int, default=commands)
+    ap.add_argument("--warmup", type=int, default=warmup)
+    ap.add_argument("--callgrind", metavar="OUT", help="run under callgrind; write its profile to OUT")
+    ap.add_argument("--perf", metavar="OUT", help="perf record (cpu-clock, DWARF call graphs) the "
+                    "measured commands into OUT")
+    ap.add_argument("--wrap", default="", help="a command line to run the bot under (e.g. strace …)")
+
+
+def profile_prefix(args) -> list[str]:
+    """The command line to run the bot under, from --wrap and --callgrind."""
+    prefix = shlex.split(args.wrap)
+    if args.callgrind:
+        prefix = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                  f"--callgrind-out-file={Path(args.callgrind).resolve()}"] + prefix
+    return prefix
+
+
+def wrapper(workdir: Path, prefix: list[str], binary: str) -> str:
+    """A script that runs the bot under `prefix` (BenchBot starts `binary run -c …`)."""
+    path = workdir / "wrapped-wagbot"
+    path.write_text("#!/bin/sh\nexec " + " ".join(shlex.quote(a) for a in prefix + [binary])
+                    + ' "$@"\n')
+    path.chmod(0o755)
+    return str(path)
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    kids = [int(c) for c in f.read().split()]
+                out += kids
+                todo += kids
+        except OSError:
+            pass
+    return out
+
+
+def stop_wrapped(bot: "BenchBot", deadline: float = 60.0) -> None:
+    """Stops the bot; a wrapper such as strace may leave the bot running when it is stopped."""
+    children = descendants(bot.pid) if bot.proc and bot.proc.poll() is None else []
+    bot.stop(deadline=deadline)
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+def user_system(pid: int) -> tuple[float, float]:
+    """utime and stime of the process (all threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+
+
+def callgrind_control(*args: str) -> None:
+    subprocess.run(["callgrind_control", *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def callgrind_total(path: Path) -> int:
+    text = Path(path).read_text(errors="replace")
+    # "totals:" sums what was collected; "summary:" may be 0 with --instr-atstart=no.
+    m = re.search(r"^totals:\s+(\d+)", text, re.M) or re.search(r"^summary:\s+(\d+)", text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+class Measured:
+    """`with Measured(pid, args) as m:` around the measured commands: callgrind's
+    instrumentation on (--callgrind), perf attached (--perf); afterwards m.cpu, m.user, m.system
+    are the bot's seconds over the block."""
+
+    def __init__(self, pid: int, args):
+        self.pid, self.args = pid, args
+        self.perf: subprocess.Popen | None = None
+        self.cpu = self.user = self.system = 0.0
+
+    def __enter__(self) -> "Measured":
+        if self.args.callgrind:
+            callgrind_control("-i", "on", str(self.pid))
+        if self.args.perf:
+            self.perf = subprocess.Popen(
+                ["perf", "record", "-q", "-e", "cpu-clock", "-F", "10000",
+                 "--call-graph", "dwarf,16384", "-p", str(self.pid), "-o", self.args.perf],
+                stdout=subprocess.DEVNULL)
+            time.sleep(1.0)
+        self._cpu0, self._split0 = cpu_seconds(self.pid), user_system(self.pid)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cpu = cpu_seconds(self.pid) - self._cpu0
+        self.user, self.system = (b - a for a, b in zip(self._split0, user_system(self.pid)))
+        if self.args.callgrind:
+            callgrind_control("-i", "off", str(self.pid))
+        if self.perf is not None:
+            self.perf.send_signal(signal.SIGINT)
+            self.perf.wait(60)
+
+
+def profile_report(args, what: str, m: Measured, rtts: list[float], wrapped: bool) -> None:
+    """Prints µs CPU per command (user + system), the round trips and, with --callgrind, the
+    instructions per command."""
+    r = summary(rtts)
+    n = args.commands
+    print(f"{n} × {what}: {m.cpu / n * 1e6:.0f} µs CPU/command "
+          f"({m.user / n * 1e6:.0f} user + {m.system / n * 1e6:.0f} system), "
+          f"round trip p50 {r['p50']:.1f} ms p90 {r['p90']:.1f} ms p99 {r['p99']:.1f} ms"
+          + (" (under a profiler: times inflated)" if wrapped else ""))
+    if args.callgrind:
+        total = callgrind_total(Path(args.callgrind))
+        print(f"callgrind: {total:,} instructions in all, {total / n:,.0f} per command")
 
 
 def fmt_ms(v: float) -> str:

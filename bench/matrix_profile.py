@@ -24,70 +24,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shlex
-import signal
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import benchlib as bl  # noqa: E402
 
 
-def wrapper(workdir: Path, prefix: list[str], binary: str) -> str:
-    """A script that runs the bot under `prefix` (BenchBot starts `binary run -c …`)."""
-    path = workdir / "wrapped-wagbot"
-    path.write_text("#!/bin/sh\nexec " + " ".join(shlex.quote(a) for a in prefix + [binary])
-                    + ' "$@"\n')
-    path.chmod(0o755)
-    return str(path)
-
-
-def descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            for tid in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{tid}/children") as f:
-                    kids = [int(c) for c in f.read().split()]
-                out += kids
-                todo += kids
-        except OSError:
-            pass
-    return out
-
-
-def user_system(pid: int) -> tuple[float, float]:
-    """utime and stime of the process (all threads), in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) / bl.CLK_TCK, int(fields[12]) / bl.CLK_TCK
-
-
-def callgrind_control(*args: str) -> None:
-    subprocess.run(["callgrind_control", *args], check=True, stdout=subprocess.DEVNULL)
-
-
-def callgrind_total(path: Path) -> int:
-    text = path.read_text(errors="replace")
-    # "totals:" sums what was collected; "summary:" may be 0 with --instr-atstart=no.
-    m = re.search(r"^totals:\s+(\d+)", text, re.M) or re.search(r"^summary:\s+(\d+)", text, re.M)
-    return int(m.group(1)) if m else 0
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--commands", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=5)
+    bl.add_profile_args(ap)
     ap.add_argument("--text", default="ps", help="the command alice sends")
-    ap.add_argument("--callgrind", metavar="OUT", help="run under callgrind; write its profile to OUT")
-    ap.add_argument("--perf", metavar="OUT", help="perf record (cpu-clock, DWARF call graphs) the "
-                    "measured commands into OUT")
-    ap.add_argument("--wrap", default="", help="a command line to run the bot under (e.g. strace …)")
     args = ap.parse_args(argv)
     synapse = bl.matrix_modules()
     from human import Human, member, message  # noqa: E402  (tests/matrix)
@@ -107,12 +55,9 @@ def main(argv=None) -> int:
                                   matrix={"homeserver": hs.url, "user_id": bot_user,
                                           "allowed_inviters": [":localhost"], "e2ee": False})
                 bot.matrix["access_token_file"] = bot.secret("matrix-token", account["access_token"])
-                prefix = shlex.split(args.wrap)
-                if args.callgrind:
-                    prefix = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                              f"--callgrind-out-file={Path(args.callgrind).resolve()}"] + prefix
+                prefix = bl.profile_prefix(args)
                 if prefix:
-                    bot.binary = wrapper(tmp, prefix, bot.binary)
+                    bot.binary = bl.wrapper(tmp, prefix, bot.binary)
                 bot.start()
                 try:
                     bot.wait_ready(deadline=180)
@@ -135,43 +80,13 @@ def main(argv=None) -> int:
                             one()
                         time.sleep(1.0)
                         alice.drain()
-                        if args.callgrind:
-                            callgrind_control("-i", "on", str(bot.pid))
-                        perf = None
-                        if args.perf:
-                            perf = subprocess.Popen(
-                                ["perf", "record", "-q", "-e", "cpu-clock", "-F", "10000",
-                                 "--call-graph", "dwarf,16384", "-p", str(bot.pid), "-o", args.perf],
-                                stdout=subprocess.DEVNULL)
-                            time.sleep(1.0)
-                        cpu0, split0 = bl.cpu_seconds(bot.pid), user_system(bot.pid)
-                        rtts = [one() for _ in range(args.commands)]
-                        cpu = bl.cpu_seconds(bot.pid) - cpu0
-                        user, system = (b - a for a, b in zip(split0, user_system(bot.pid)))
-                        if args.callgrind:
-                            callgrind_control("-i", "off", str(bot.pid))
-                        if perf is not None:
-                            perf.send_signal(signal.SIGINT)
-                            perf.wait(60)
+                        with bl.Measured(bot.pid, args) as m:
+                            rtts = [one() for _ in range(args.commands)]
                 finally:
-                    # A wrapper such as strace may leave the bot running when it is stopped.
-                    children = descendants(bot.pid) if bot.proc and bot.proc.poll() is None else []
-                    bot.stop(deadline=60)
-                    for pid in children:
-                        try:
-                            os.kill(pid, signal.SIGTERM)
-                        except ProcessLookupError:
-                            pass
+                    bl.stop_wrapped(bot)
         finally:
             hs.stop()
-        r = bl.summary(rtts)
-        print(f"{args.commands} × {args.text!r}: {cpu / args.commands * 1e6:.0f} µs CPU/command "
-              f"({user / args.commands * 1e6:.0f} user + {system / args.commands * 1e6:.0f} system), "
-              f"round trip p50 {r['p50']:.1f} ms p90 {r['p90']:.1f} ms p99 {r['p99']:.1f} ms"
-              + (" (under a profiler: times inflated)" if prefix else ""))
-        if args.callgrind:
-            total = callgrind_total(Path(args.callgrind))
-            print(f"callgrind: {total:,} instructions in all, {total / args.commands:,.0f} per command")
+        bl.profile_report(args, repr(args.text), m, rtts, bool(prefix))
     return 0
 
 
