@@ -11,7 +11,7 @@ using wagbot::protocol::json;
 
 namespace {
 
-activity_event event(std::string timestamp, std::string id, std::string target = "web") {
+activity_event feed_event(std::string timestamp, std::string id, std::string target = "web") {
   activity_event e;
   e.id = std::move(id);
   e.timestamp = std::move(timestamp);
@@ -37,16 +37,16 @@ TEST_SUITE("alerts") {
     feed_cursor cursor;
     CHECK_FALSE(cursor.known());
     // What happened before wagbot watched is history, not news.
-    CHECK(ids(cursor.catch_up(
-              {event("2025-05-18T10:00:00Z", "a"), event("2025-05-18T10:01:00Z", "b")})) == none);
+    CHECK(ids(cursor.catch_up({feed_event("2025-05-18T10:00:00Z", "a"),
+                               feed_event("2025-05-18T10:01:00Z", "b")})) == none);
     CHECK(cursor.known());
     CHECK(cursor.position() == "2025-05-18T10:01:00Z|b");
 
     // The list holds the last 100, oldest first: the ones already handled come again.
     CHECK(ids(cursor.catch_up(
-              {event("2025-05-18T10:00:00Z", "a"), event("2025-05-18T10:01:00Z", "b"),
-               event("2025-05-18T10:02:00Z", "c"), event("2025-05-18T10:03:00Z", "d")})) ==
-          std::vector<std::string>{"c", "d"});
+              {feed_event("2025-05-18T10:00:00Z", "a"), feed_event("2025-05-18T10:01:00Z", "b"),
+               feed_event("2025-05-18T10:02:00Z", "c"),
+               feed_event("2025-05-18T10:03:00Z", "d")})) == std::vector<std::string>{"c", "d"});
     CHECK(cursor.position() == "2025-05-18T10:03:00Z|d");
   }
 
@@ -55,32 +55,32 @@ TEST_SUITE("alerts") {
     CHECK(ids(cursor.catch_up({})) == none);
     CHECK(cursor.known());
     CHECK(cursor.position().empty());
-    CHECK(ids(cursor.catch_up({event("2025-05-18T10:00:00Z", "a")})) ==
+    CHECK(ids(cursor.catch_up({feed_event("2025-05-18T10:00:00Z", "a")})) ==
           std::vector<std::string>{"a"});
   }
 
   TEST_CASE("an event seen live is not reported again by the catch-up after a reconnect") {
     feed_cursor cursor;
     cursor.catch_up({});
-    cursor.advance(event("2025-05-18T10:05:00Z", "live"));
+    cursor.advance(feed_event("2025-05-18T10:05:00Z", "live"));
     CHECK(cursor.position() == "2025-05-18T10:05:00Z|live");
-    CHECK(ids(cursor.catch_up({event("2025-05-18T10:05:00Z", "live"),
-                               event("2025-05-18T10:06:00Z", "while-down")})) ==
+    CHECK(ids(cursor.catch_up({feed_event("2025-05-18T10:05:00Z", "live"),
+                               feed_event("2025-05-18T10:06:00Z", "while-down")})) ==
           std::vector<std::string>{"while-down"});
   }
 
   TEST_CASE("two events in the same instant are told apart by id") {
     feed_cursor cursor;
-    cursor.catch_up({event("2025-05-18T10:05:00Z", "a")});
-    CHECK(ids(cursor.catch_up(
-              {event("2025-05-18T10:05:00Z", "a"), event("2025-05-18T10:05:00Z", "b")})) ==
+    cursor.catch_up({feed_event("2025-05-18T10:05:00Z", "a")});
+    CHECK(ids(cursor.catch_up({feed_event("2025-05-18T10:05:00Z", "a"),
+                               feed_event("2025-05-18T10:05:00Z", "b")})) ==
           std::vector<std::string>{"b"});
   }
 
   TEST_CASE("a late, older live event does not move the position back") {
     feed_cursor cursor;
-    cursor.advance(event("2025-05-18T10:05:00Z", "new"));
-    cursor.advance(event("2025-05-18T10:04:00Z", "old"));
+    cursor.advance(feed_event("2025-05-18T10:05:00Z", "new"));
+    cursor.advance(feed_event("2025-05-18T10:04:00Z", "old"));
     CHECK(cursor.position() == "2025-05-18T10:05:00Z|new");
   }
 
@@ -88,14 +88,14 @@ TEST_SUITE("alerts") {
     feed_cursor cursor;
     cursor.restore("2025-05-18T10:01:00Z|b");
     CHECK(cursor.known());
-    CHECK(ids(cursor.catch_up(
-              {event("2025-05-18T10:01:00Z", "b"), event("2025-05-18T10:02:00Z", "c")})) ==
+    CHECK(ids(cursor.catch_up({feed_event("2025-05-18T10:01:00Z", "b"),
+                               feed_event("2025-05-18T10:02:00Z", "c")})) ==
           std::vector<std::string>{"c"});
 
     feed_cursor blank;
     blank.restore("");
     CHECK_FALSE(blank.known());
-    CHECK(ids(blank.catch_up({event("2025-05-18T10:02:00Z", "c")})) == none);
+    CHECK(ids(blank.catch_up({feed_event("2025-05-18T10:02:00Z", "c")})) == none);
   }
 
   TEST_CASE("the kept state reads back for the same host") {

@@ -30,10 +30,10 @@ class recording_transport final : public core::chat_transport {
 
 /// The shared world (tests/unit/support), with Matrix ids, an agent, and a Matrix transport
 /// whose prompt updates are recorded.
-struct world : wagbot::test::world {
+struct talk_world : wagbot::test::world {
   recording_transport matrix;
 
-  world() {
+  talk_world() {
     now = 1000;
     cfg.users[0].ids["matrix"] = {"@alice:hs"};
     cfg.users[1].ids["matrix"] = {"@bob:hs"};
@@ -72,7 +72,7 @@ struct world : wagbot::test::world {
 }  // namespace
 
 TEST_CASE("a reaction by someone else on a prompt is ignored; the requester's no cancels it") {
-  world w;
+  talk_world w;
   const auto id = w.pending("alice", "$prompt");
   CHECK_FALSE(w.wait(w.talk->choose(w.from("@bob:hs"), {"!r", "$prompt"}, true)).has_value());
   CHECK(w.confirmations.get(id)->state == store::confirmation_state::pending);
@@ -91,7 +91,7 @@ TEST_CASE("a reaction by someone else on a prompt is ignored; the requester's no
 }
 
 TEST_CASE("a choice that cannot run is refused at once, with the same words on every network") {
-  world w;
+  talk_world w;
   const auto id = w.pending("alice", "$prompt");
   auto not_yours = w.talk->refusal(w.from("@bob:hs"), id, true);
   REQUIRE(not_yours.has_value());
@@ -108,7 +108,7 @@ TEST_CASE("a choice that cannot run is refused at once, with the same words on e
 }
 
 TEST_CASE("an agent's own yes is ignored whatever the config says; its approver decides") {
-  world w;
+  talk_world w;
   const auto id = w.pending("robo", "$prompt", {"robo", "alice"});
   CHECK_FALSE(w.wait(w.talk->choose(w.from("@robo:hs"), {"!r", "$prompt"}, true)).has_value());
   CHECK(w.talk->refusal(w.from("@robo:hs"), id, true).has_value());
@@ -116,7 +116,7 @@ TEST_CASE("an agent's own yes is ignored whatever the config says; its approver 
 }
 
 TEST_CASE("a confirmation expires on time and its prompt says so") {
-  world w;
+  talk_world w;
   const auto id = w.pending("alice", "$prompt");
   w.talk->expire_due();
   CHECK(w.matrix.updates.empty());
@@ -130,7 +130,7 @@ TEST_CASE("a confirmation expires on time and its prompt says so") {
 }
 
 TEST_CASE("a yes a crash cut short is not run again: its prompt and its requester are told") {
-  world w;
+  talk_world w;
   const auto id = w.pending("alice", "$prompt");
   CHECK_FALSE(w.talk->interrupted_choice(w.from("@alice:hs"), {"!r", "$prompt"})
                   .has_value());  // still pending
@@ -145,7 +145,7 @@ TEST_CASE("a yes a crash cut short is not run again: its prompt and its requeste
 }
 
 TEST_CASE("mentions map wagbot users to their ids on a network") {
-  world w;
+  talk_world w;
   CHECK(w.talk->ids_on("matrix", {"alice", "nobody", "bob"}) ==
         std::vector<std::string>{"@alice:hs", "@bob:hs"});
   CHECK(w.talk->ids_on("discord", {"alice"}).empty());
@@ -154,7 +154,7 @@ TEST_CASE("mentions map wagbot users to their ids on a network") {
 }
 
 TEST_CASE("a message from someone not in users is logged, once per sender per ten minutes") {
-  world w;
+  talk_world w;
   std::vector<std::string> lines;
   const core::logger log(
       core::log_level::info,

@@ -2,17 +2,10 @@
 
 #include <doctest/doctest.h>
 
-#include "commands/commands.hpp"
+#include "../support/grammar.hpp"
 
 using namespace wagbot::core;
-
-namespace {
-grammar real_grammar() {
-  std::vector<command_spec> specs;
-  for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
-  return grammar(specs);
-}
-}  // namespace
+using wagbot::test::real_grammar;
 
 TEST_SUITE("core") {
   TEST_CASE("agent requests: a fenced block with one request or a list") {

@@ -17,7 +17,7 @@ container c(std::string name, std::string status, std::string id = "") {
   x.status = std::move(status);
   return x;
 }
-activity_event action(std::string verb, std::string target, std::string status = "success") {
+activity_event api_action(std::string verb, std::string target, std::string status = "success") {
   activity_event e;
   e.type = "container_action";
   e.action = std::move(verb);
@@ -103,7 +103,7 @@ TEST_SUITE("core") {
       "alerts: a change made through the API is reported from the feed, not again by polling") {
     host_watch w("nas");
     w.on_poll({c("nginx", "running")}, 0);
-    auto feed = w.on_activity(action("stop", "nginx"), 5);
+    auto feed = w.on_activity(api_action("stop", "nginx"), 5);
     REQUIRE(feed.size() == 1);
     CHECK(feed[0].kind == alert_kind::api_action);
     CHECK(feed[0].detail == "stop");
@@ -114,9 +114,9 @@ TEST_SUITE("core") {
     mine.user = "alice";  // the watcher knows whose key it is
     CHECK(render_alert(mine).plain() == "`nginx` on @nas: stop with alice's key.");
     CHECK(w.on_poll({c("nginx", "exited")}, 10).empty());
-    CHECK(w.on_activity(action("stop", "nginx", "error"), 11)
-              .empty());                                        // failed actions change nothing
-    auto feed2 = w.on_activity(action("delete", "id-ng"), 12);  // by id prefix
+    CHECK(w.on_activity(api_action("stop", "nginx", "error"), 11)
+              .empty());                                            // failed actions change nothing
+    auto feed2 = w.on_activity(api_action("delete", "id-ng"), 12);  // by id prefix
     CHECK(w.on_poll({}, 20).empty());
     // After the expectation lapses, the same change is unexplained again.
     w.on_poll({c("web", "running")}, 100);

@@ -2,17 +2,11 @@
 
 #include <doctest/doctest.h>
 
-#include "commands/commands.hpp"
+#include "../support/grammar.hpp"
 
 using wagbot::core::grammar;
 
-namespace {
-grammar real_grammar() {
-  std::vector<wagbot::core::command_spec> specs;
-  for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
-  return grammar(specs);
-}
-}  // namespace
+using wagbot::test::real_grammar;
 
 TEST_SUITE("core") {
   TEST_CASE("tokenize groups quotes and keeps offsets") {

@@ -4,25 +4,20 @@
 
 #include <doctest/doctest.h>
 
-#include "commands/commands.hpp"
+#include "../support/grammar.hpp"
 
 using namespace wagbot::core;
+using wagbot::test::real_grammar;
 
 namespace {
-grammar real_grammar() {
-  std::vector<command_spec> specs;
-  for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
-  return grammar(specs);
-}
-
-const std::vector<host_words> hosts = {{"nas", {"the nas", "storage box"}},
-                                       {"media", {"media server", "the media box"}},
-                                       {"pi", {"raspberry pi", "the pi"}}};
+const std::vector<host_words> sentence_hosts = {{"nas", {"the nas", "storage box"}},
+                                                {"media", {"media server", "the media box"}},
+                                                {"pi", {"raspberry pi", "the pi"}}};
 
 /// "restart nginx @nas; start db @nas", "?" (a question), "-" (not understood).
 std::string plan(const std::string& text) {
   static const auto g = real_grammar();
-  auto u = understand(text, hosts, g);
+  auto u = understand(text, sentence_hosts, g);
   if (!u) return "-";
   if (!u->question.empty()) return "?";
   std::string out;
@@ -149,7 +144,7 @@ TEST_SUITE("core") {
     int asked = 0;
     auto counted = [&] {
       ++asked;
-      return hosts;
+      return sentence_hosts;
     };
     auto cmd = read_line("restart nginx @nas", counted, g);
     REQUIRE(cmd.command.has_value());

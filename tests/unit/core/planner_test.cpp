@@ -4,20 +4,16 @@
 
 #include <set>
 
-#include "commands/commands.hpp"
+#include "../support/grammar.hpp"
 
 using namespace wagbot::core;
 using nlohmann::json;
 using wagbot::protocol::chat_completions::tool_call;
+using wagbot::test::real_grammar;
 
 namespace {
-grammar real_grammar() {
-  std::vector<command_spec> specs;
-  for (const auto& c : wagbot::commands::all()) specs.push_back(c.spec);
-  return grammar(specs);
-}
-
-const std::vector<host_words> hosts{{"nas", {"the nas", "storage"}}, {"media", {"media server"}}};
+const std::vector<host_words> known_hosts{{"nas", {"the nas", "storage"}},
+                                          {"media", {"media server"}}};
 
 tool_call call(std::string name, const json& args) {
   return {"call_1", std::move(name), args.dump()};
@@ -26,7 +22,7 @@ tool_call call(std::string name, const json& args) {
 /// The action for one call, or its refusal prefixed with "refused: ".
 std::string outcome(const tool_call& c) {
   static const auto g = real_grammar();
-  auto act = action_from_call(c, g, hosts);
+  auto act = action_from_call(c, g, known_hosts);
   if (!act) return "refused: " + act.error();
   return command_line(*act);
 }
@@ -52,7 +48,7 @@ TEST_SUITE("core") {
   TEST_CASE(
       "planner: tools come from the specs; keys, confirmations and room settings are not offered") {
     const auto g = real_grammar();
-    const auto tools = planner_tools(g, hosts);
+    const auto tools = planner_tools(g, known_hosts);
     std::set<std::string> names;
     for (const auto& t : tools) {
       CHECK(t["type"] == "function");
@@ -92,7 +88,7 @@ TEST_SUITE("core") {
 
   TEST_CASE("planner: the request holds the line, the specs and the hosts' words, nothing else") {
     const auto g = real_grammar();
-    const auto body = planner_request("qwen2.5:7b", "could you tidy up the nas", hosts, g);
+    const auto body = planner_request("qwen2.5:7b", "could you tidy up the nas", known_hosts, g);
     CHECK(body["model"] == "qwen2.5:7b");
     CHECK(body["stream"] == false);
     CHECK(body["temperature"] == 0);
@@ -132,7 +128,8 @@ TEST_SUITE("core") {
     CHECK(outcome(call("help", {{"command", "logs"}})) == "help logs");
 
     const auto g = real_grammar();
-    auto act = action_from_call(call("rm", {{"container", "redis"}, {"host", "nas"}}), g, hosts);
+    auto act =
+        action_from_call(call("rm", {{"container", "redis"}, {"host", "nas"}}), g, known_hosts);
     REQUIRE(act.has_value());
     CHECK(act->command == "rm");
     CHECK(act->args == std::vector<std::string>{"redis"});
@@ -143,20 +140,21 @@ TEST_SUITE("core") {
       "planner: what the model writes stays one argument; it cannot add hosts, options or "
       "commands") {
     const auto g = real_grammar();
-    auto act = action_from_call(call("restart", {{"container", "nginx @media"}}), g, hosts);
+    auto act = action_from_call(call("restart", {{"container", "nginx @media"}}), g, known_hosts);
     // One word that no container has: refused later as not found, never rerouted to @media.
     REQUIRE(act.has_value());
     CHECK(act->args == std::vector<std::string>{"nginx @media"});
     CHECK(act->host.empty());
-    auto opt = action_from_call(call("pull", {{"image", "--name x"}}), g, hosts);
+    auto opt = action_from_call(call("pull", {{"image", "--name x"}}), g, known_hosts);
     REQUIRE(opt.has_value());
     CHECK(opt->args == std::vector<std::string>{"--name x"});
     CHECK(opt->options.empty());
-    auto quoted = action_from_call(call("inspect", {{"container", "ng\"inx\\"}}), g, hosts);
+    auto quoted = action_from_call(call("inspect", {{"container", "ng\"inx\\"}}), g, known_hosts);
     REQUIRE(quoted.has_value());
     CHECK(quoted->args == std::vector<std::string>{"ng\"inx\\"});
     auto words = action_from_call(
-        call("install", {{"app", "jellyfin"}, {"settings", "@media --publish 1:2"}}), g, hosts);
+        call("install", {{"app", "jellyfin"}, {"settings", "@media --publish 1:2"}}), g,
+        known_hosts);
     REQUIRE(words.has_value());
     CHECK(words->args == std::vector<std::string>{"jellyfin", "@media", "--publish", "1:2"});
     CHECK(words->host.empty());
@@ -209,22 +207,22 @@ TEST_SUITE("core") {
     const auto g = real_grammar();
     std::vector<tool_call> two{call("ps", {{"host", "nas"}}),
                                call("restart", {{"container", "nginx"}, {"host", "media"}})};
-    auto ok = plan_from_calls(two, g, hosts, 3);
+    auto ok = plan_from_calls(two, g, known_hosts, 3);
     CHECK(ok.refusal.empty());
     REQUIRE(ok.actions.size() == 2);
     CHECK(ok.actions[0].command == "ps");
     CHECK(ok.actions[1].host == "media");
 
-    auto capped = plan_from_calls(two, g, hosts, 1);
+    auto capped = plan_from_calls(two, g, known_hosts, 1);
     CHECK(capped.actions.empty());
     CHECK(capped.refusal == "the model planned 2 actions, and at most 1 may come from one message");
 
     two.push_back(call("key_remove", {{"host", "nas"}}));
-    auto mixed = plan_from_calls(two, g, hosts, 3);
+    auto mixed = plan_from_calls(two, g, known_hosts, 3);
     CHECK(mixed.actions.empty());
     CHECK(mixed.refusal.find("key_remove") != std::string::npos);
 
-    auto none = plan_from_calls({}, g, hosts, 3);
+    auto none = plan_from_calls({}, g, known_hosts, 3);
     CHECK(none.actions.empty());
     CHECK(none.refusal.empty());
   }

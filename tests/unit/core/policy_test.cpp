@@ -17,13 +17,13 @@ command_spec lifecycle(const std::string& name, const std::string& scope, bool d
   return s;
 }
 
-key_info key_with(std::vector<std::string> scopes) {
+key_info key_holding(std::vector<std::string> scopes) {
   key_info k;
   k.scopes = std::move(scopes);
   return k;
 }
 
-action on(const std::string& command, const std::string& target) {
+action acting_on(const std::string& command, const std::string& target) {
   action a;
   a.command = command;
   a.args = {target};
@@ -62,33 +62,34 @@ TEST_SUITE("core") {
   TEST_CASE("the checks run in order: protected, then scope, then confirmation") {
     protection guard;
     const auto stop = lifecycle("stop", "containers:write", true);
-    const auto all = key_with({"*"});
-    const auto reader = key_with({"containers:read"});
+    const auto all = key_holding({"*"});
+    const auto reader = key_holding({"containers:read"});
 
-    auto d = check(stop, on("stop", "wagmios-backend"), guard, reader, {}, "nas");
+    auto d = check(stop, acting_on("stop", "wagmios-backend"), guard, reader, {}, "nas");
     CHECK(d.outcome == verdict::refuse_protected);  // even without the scope
 
-    d = check(stop, on("stop", "nginx"), guard, reader, {}, "nas");
+    d = check(stop, acting_on("stop", "nginx"), guard, reader, {}, "nas");
     CHECK(d.outcome == verdict::refuse_scope);
     CHECK(d.reason.find("`containers:write`") != std::string::npos);
     CHECK(d.reason.find("Agent Permissions") != std::string::npos);
     CHECK(d.reason.find("Your key for @nas lacks") != std::string::npos);
 
-    CHECK(check(stop, on("stop", "nginx"), guard, all).outcome == verdict::confirm);
-    CHECK(check(lifecycle("restart", "containers:write", false), on("restart", "nginx"), guard, all)
+    CHECK(check(stop, acting_on("stop", "nginx"), guard, all).outcome == verdict::confirm);
+    CHECK(check(lifecycle("restart", "containers:write", false), acting_on("restart", "nginx"),
+                guard, all)
               .outcome == verdict::allow);
   }
 
   TEST_CASE("reads of a protected container are allowed; unknown scopes defer to the server") {
     protection guard;
-    CHECK(check(lifecycle("logs", "containers:read", false), on("logs", "wagmios-backend"), guard,
-                key_with({"containers:read"}))
+    CHECK(check(lifecycle("logs", "containers:read", false), acting_on("logs", "wagmios-backend"),
+                guard, key_holding({"containers:read"}))
               .outcome == verdict::allow);
-    CHECK(check(lifecycle("start", "containers:write", false), on("start", "wagmios-frontend"),
-                guard, key_with({"*"}))
+    CHECK(check(lifecycle("start", "containers:write", false),
+                acting_on("start", "wagmios-frontend"), guard, key_holding({"*"}))
               .outcome == verdict::allow);
-    CHECK(check(lifecycle("restart", "containers:write", false), on("restart", "nginx"), guard,
-                std::nullopt)
+    CHECK(check(lifecycle("restart", "containers:write", false), acting_on("restart", "nginx"),
+                guard, std::nullopt)
               .outcome == verdict::allow);
   }
 

@@ -3,28 +3,28 @@
 #include <doctest/doctest.h>
 
 using wagbot::core::route;
-using hosts = std::vector<std::string>;
+using host_list = std::vector<std::string>;
 
 TEST_SUITE("core") {
   TEST_CASE("explicit host, all, room default, then the only host") {
-    const hosts mine{"media", "nas"};
-    CHECK(*route("nas", std::nullopt, mine, false) == hosts{"nas"});
+    const host_list mine{"media", "nas"};
+    CHECK(*route("nas", std::nullopt, mine, false) == host_list{"nas"});
     CHECK(*route("all", std::nullopt, mine, true) == mine);
-    CHECK(*route("", std::string("media"), mine, false) == hosts{"media"});
-    CHECK(*route("", std::nullopt, hosts{"nas"}, false) == hosts{"nas"});
+    CHECK(*route("", std::string("media"), mine, false) == host_list{"media"});
+    CHECK(*route("", std::nullopt, host_list{"nas"}, false) == host_list{"nas"});
   }
 
   TEST_CASE("a listing with no host named runs on every host; the room's default still wins") {
-    const hosts mine{"media", "nas"};
+    const host_list mine{"media", "nas"};
     CHECK(*route("", std::nullopt, mine, true, true) == mine);
-    CHECK(*route("", std::string("nas"), mine, true, true) == hosts{"nas"});
-    CHECK(route("pi", std::nullopt, hosts{"nas"}, true, true)
+    CHECK(*route("", std::string("nas"), mine, true, true) == host_list{"nas"});
+    CHECK(route("pi", std::nullopt, host_list{"nas"}, true, true)
               .error()
               .starts_with("You have no key for `pi`"));
   }
 
   TEST_CASE("a mistyped host gets the one it most likely meant") {
-    const hosts mine{"backup", "media", "nas"};
+    const host_list mine{"backup", "media", "nas"};
     CHECK(route("nsa", std::nullopt, mine, true).error() ==
           "You have no key for `nsa`: did you mean @nas?");
     CHECK(route("meda", std::nullopt, mine, false).error() ==
@@ -33,12 +33,12 @@ TEST_SUITE("core") {
     // Too far from every host, or as near to two: the list instead of a guess.
     CHECK(route("pi", std::nullopt, mine, false).error() ==
           "You have no key for `pi`. Your hosts: @backup, @media, @nas.");
-    CHECK(route("na", std::nullopt, hosts{"nas", "nap"}, false).error().find("Your hosts") !=
+    CHECK(route("na", std::nullopt, host_list{"nas", "nap"}, false).error().find("Your hosts") !=
           std::string::npos);
   }
 
   TEST_CASE("every dead end says what to do") {
-    const hosts mine{"media", "nas"};
+    const host_list mine{"media", "nas"};
     auto which = route("", std::nullopt, mine, true);
     REQUIRE_FALSE(which.has_value());
     CHECK(which.error().find("@media, @nas or @all") != std::string::npos);

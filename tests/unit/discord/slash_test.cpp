@@ -5,18 +5,13 @@
 #include <regex>
 #include <set>
 
-#include "commands/commands.hpp"
+#include "../support/grammar.hpp"
 
 using namespace wagbot;
 namespace pd = wagbot::protocol::discord;
+using wagbot::test::real_grammar;
 
 namespace {
-core::grammar real_grammar() {
-  std::vector<core::command_spec> specs;
-  for (const auto& c : commands::all()) specs.push_back(c.spec);
-  return core::grammar(specs);
-}
-
 pd::interaction slash(std::string name, std::vector<pd::command_option> options) {
   pd::interaction i;
   i.type = pd::interaction_type::command;

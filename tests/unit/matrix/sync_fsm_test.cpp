@@ -11,9 +11,9 @@ using wagbot::matrix::sync_step;
 namespace pm = wagbot::protocol::matrix;
 
 namespace {
-const auto t0 = sync_fsm::clock::time_point{} + 1h;
+const auto sync_t0 = sync_fsm::clock::time_point{} + 1h;
 
-wagbot::error failure(int status, std::string errcode = "", std::int64_t retry_after_ms = 0) {
+wagbot::error sync_failure(int status, std::string errcode = "", std::int64_t retry_after_ms = 0) {
   wagbot::error e;
   e.http_status = status;
   e.kind = wagbot::kind_of_status(status);
@@ -22,9 +22,9 @@ wagbot::error failure(int status, std::string errcode = "", std::int64_t retry_a
   e.retry_after_ms = retry_after_ms;
   return e;
 }
-const wagbot::error refused = failure(0);
-const wagbot::error bad_gateway = failure(502);
-const wagbot::error unknown_token = failure(401, "M_UNKNOWN_TOKEN");
+const wagbot::error refused = sync_failure(0);
+const wagbot::error bad_gateway = sync_failure(502);
+const wagbot::error unknown_token = sync_failure(401, "M_UNKNOWN_TOKEN");
 
 sync_fsm_options plain_options() {
   sync_fsm_options o;
@@ -73,11 +73,11 @@ TEST_CASE("sync_fsm: transient failures back off, and a successful sync starts t
 TEST_CASE("sync_fsm: a 429 waits what the server asks, at least half a second, and is counted") {
   sync_fsm fsm(plain_options(), 1);
   fsm.on_sync_ok();
-  const auto a = fsm.on_sync_failed(failure(429, "M_LIMIT_EXCEEDED", 7000));
+  const auto a = fsm.on_sync_failed(sync_failure(429, "M_LIMIT_EXCEEDED", 7000));
   CHECK(a.step == sync_step::wait);
   CHECK(a.cause == sync_cause::rate_limited);
   CHECK(a.delay == 7000ms);
-  CHECK(fsm.on_sync_failed(failure(429, "M_LIMIT_EXCEEDED", 10)).delay == 500ms);
+  CHECK(fsm.on_sync_failed(sync_failure(429, "M_LIMIT_EXCEEDED", 10)).delay == 500ms);
   CHECK(fsm.rate_limited() == 2);
   CHECK_FALSE(fsm.connected());
 }
@@ -96,7 +96,7 @@ TEST_CASE("sync_fsm: a rejected token exits 3 without a password, and logs in ag
     options.can_relogin = true;
     sync_fsm fsm(options, 1);
     fsm.on_sync_ok();
-    CHECK(fsm.on_sync_failed(failure(401)).step == sync_step::relogin);
+    CHECK(fsm.on_sync_failed(sync_failure(401)).step == sync_step::relogin);
     CHECK(fsm.on_relogin(0).step == sync_step::go);
     const auto failed = fsm.on_relogin(4);
     CHECK(failed.step == sync_step::exit);
@@ -113,12 +113,12 @@ TEST_CASE("sync_fsm: a rejected token exits 3 without a password, and logs in ag
 
 TEST_CASE("sync_fsm: at start, an unreachable homeserver is waited for a minute, then exit 4") {
   sync_fsm fsm(plain_options(), 1);
-  fsm.begin_probe(t0);
-  auto a = fsm.on_probe_failed(refused, t0 + 1s);
+  fsm.begin_probe(sync_t0);
+  auto a = fsm.on_probe_failed(refused, sync_t0 + 1s);
   CHECK(a.step == sync_step::wait);
   CHECK(a.delay == 1000ms);
-  CHECK(fsm.on_probe_failed(bad_gateway, t0 + 59s).step == sync_step::wait);
-  a = fsm.on_probe_failed(refused, t0 + 60s);
+  CHECK(fsm.on_probe_failed(bad_gateway, sync_t0 + 59s).step == sync_step::wait);
+  a = fsm.on_probe_failed(refused, sync_t0 + 60s);
   CHECK(a.step == sync_step::exit);
   CHECK(a.exit_code == 4);
   CHECK(a.cause == sync_cause::unreachable);
@@ -127,8 +127,8 @@ TEST_CASE("sync_fsm: at start, an unreachable homeserver is waited for a minute,
 
 TEST_CASE("sync_fsm: at start, something that is not a Matrix homeserver is exit 4 at once") {
   sync_fsm fsm(plain_options(), 1);
-  fsm.begin_probe(t0);
-  auto a = fsm.on_probe_failed(failure(404), t0 + 1s);
+  fsm.begin_probe(sync_t0);
+  auto a = fsm.on_probe_failed(sync_failure(404), sync_t0 + 1s);
   CHECK(a.step == sync_step::exit);
   CHECK(a.exit_code == 4);
   CHECK(a.cause == sync_cause::not_matrix);

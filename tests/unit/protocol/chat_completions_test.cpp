@@ -2,27 +2,19 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/fixtures.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 using namespace wagbot::protocol::chat_completions;
 
-namespace {
-/// tests/unit/fixtures/chat_completions/<name>, in the shape OpenAI and Ollama's /v1 send.
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::filesystem::path(WAGBOT_FIXTURES) / "chat_completions" / name,
-                   std::ios::binary);
-  REQUIRE(in);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
+using wagbot::test::fixture_text;
 
 TEST_SUITE("protocol") {
   TEST_CASE("chat completions: tool calls keep their arguments as the model's JSON text") {
-    auto openai = parse_completion(fixture("openai_tool_calls.json"));
+    auto openai = parse_completion(fixture_text("chat_completions", "openai_tool_calls.json"));
     REQUIRE(openai.has_value());
     CHECK(openai->finish_reason == "tool_calls");
     CHECK(openai->content.empty());
@@ -32,7 +24,7 @@ TEST_SUITE("protocol") {
     CHECK(nlohmann::json::parse(openai->tool_calls[0].arguments) ==
           nlohmann::json{{"container", "nginx"}, {"host", "nas"}});
 
-    auto ollama = parse_completion(fixture("ollama_tool_calls.json"));
+    auto ollama = parse_completion(fixture_text("chat_completions", "ollama_tool_calls.json"));
     REQUIRE(ollama.has_value());
     REQUIRE(ollama->tool_calls.size() == 2);
     CHECK(ollama->tool_calls[0].name == "logs");
@@ -41,7 +33,7 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("chat completions: a text answer") {
-    auto text = parse_completion(fixture("openai_text.json"));
+    auto text = parse_completion(fixture_text("chat_completions", "openai_text.json"));
     REQUIRE(text.has_value());
     CHECK(text->tool_calls.empty());
     CHECK(text->finish_reason == "stop");

@@ -2,23 +2,22 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/fixtures.hpp"
+
 #include <fstream>
 #include <sstream>
 
 namespace pm = wagbot::protocol::matrix;
 
 namespace {
-pm::json fixture(const std::string& name) {
-  std::ifstream in(std::string(WAGBOT_FIXTURES) + "/matrix/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return pm::json::parse(ss.str());
+pm::json sync_fixture(const std::string& name) {
+  return pm::json::parse(wagbot::test::fixture_text("matrix", name));
 }
 }  // namespace
 
 TEST_SUITE("protocol") {
   TEST_CASE("matrix: a /sync body gives rooms, invites, leaves and m.direct") {
-    auto s = pm::parse_sync(fixture("sync.json"));
+    auto s = pm::parse_sync(sync_fixture("sync.json"));
     CHECK(s.next_batch == "s72595_4483_1934");
     REQUIRE(s.joined.size() == 1);
     const auto& room = s.joined[0];
@@ -113,7 +112,7 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("matrix: relations, mentions and the reply fallback") {
-    auto s = pm::parse_sync(fixture("sync.json"));
+    auto s = pm::parse_sync(sync_fixture("sync.json"));
     const auto& msg = s.joined[0].timeline[0];
     auto rel = pm::relation_of(msg.content);
     CHECK(rel.rel_type == "m.thread");

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/fixtures.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -12,21 +14,13 @@
 using namespace wagbot::protocol;
 using wagbot::errc;
 
-namespace {
+using wagbot::test::fixture_text;
 
-/// The text of tests/unit/fixtures/wagmios/<name>, captured in the shape the server sends.
-std::string fixture(const std::string& name) {
-  const auto path = std::filesystem::path(WAGBOT_FIXTURES) / "wagmios" / name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("missing fixture " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+namespace {
 
 /// The `data` of an enveloped fixture served with HTTP 200 (fails the test if it is an error).
 json data_of(const std::string& name) {
-  auto r = parse_envelope(200, fixture(name));
+  auto r = parse_envelope(200, fixture_text("wagmios", name));
   REQUIRE_MESSAGE(r.has_value(), name, " did not parse: ", (r ? "" : r.error().message));
   return *r;
 }
@@ -109,7 +103,7 @@ TEST_SUITE("protocol") {
   // ------------------------------------------------------------------ envelope
 
   TEST_CASE("a success envelope yields its data") {
-    auto r = parse_envelope(200, fixture("containers.json"));
+    auto r = parse_envelope(200, fixture_text("wagmios", "containers.json"));
     REQUIRE(r.has_value());
     REQUIRE(r->is_array());
     CHECK(r->size() == 4);
@@ -130,7 +124,7 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("a failure envelope is an error on a raw route too") {
-    const auto r = parse_envelope(403, fixture("error_scope_required.json"), false);
+    const auto r = parse_envelope(403, fixture_text("wagmios", "error_scope_required.json"), false);
     REQUIRE(r.has_error());
     CHECK(r.error().kind == errc::scope_required);
     CHECK(r.error().code == "SCOPE_REQUIRED");
@@ -138,7 +132,7 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("DOCKER_ERROR for a missing container is a server error with docker's words") {
-    const auto r = parse_envelope(500, fixture("error_docker.json"));
+    const auto r = parse_envelope(500, fixture_text("wagmios", "error_docker.json"));
     REQUIRE(r.has_error());
     CHECK(r.error().kind == errc::server_error);
     CHECK(r.error().message == "Error response from daemon: No such container: ghost");
@@ -169,7 +163,7 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("the plain-text 404 of an unknown route is not_found") {
-    const auto r = parse_envelope(404, fixture("not_found.txt"));
+    const auto r = parse_envelope(404, fixture_text("wagmios", "not_found.txt"));
     REQUIRE(r.has_error());
     CHECK(r.error().kind == errc::not_found);
     CHECK(r.error().code.empty());
@@ -185,13 +179,13 @@ TEST_SUITE("protocol") {
 
   TEST_CASE("something that is not JSON is a bad response") {
     SUBCASE("an HTML page with 200 (wrong port, captive portal)") {
-      const auto r = parse_envelope(200, fixture("captive_portal_200.html"));
+      const auto r = parse_envelope(200, fixture_text("wagmios", "captive_portal_200.html"));
       REQUIRE(r.has_error());
       CHECK(r.error().kind == errc::bad_response);
       CHECK(r.error().http_status == 200);
     }
     SUBCASE("a reverse proxy's 502 page") {
-      const auto r = parse_envelope(502, fixture("proxy_502.html"));
+      const auto r = parse_envelope(502, fixture_text("wagmios", "proxy_502.html"));
       REQUIRE(r.has_error());
       CHECK(r.error().kind == errc::bad_response);
       CHECK(r.error().http_status == 502);
@@ -208,7 +202,7 @@ TEST_SUITE("protocol") {
       CHECK(r.error().kind == errc::bad_response);
     }
     SUBCASE("JSON without the envelope on an enveloped route") {
-      const auto r = parse_envelope(200, fixture("health.json"));
+      const auto r = parse_envelope(200, fixture_text("wagmios", "health.json"));
       REQUIRE(r.has_error());
       CHECK(r.error().kind == errc::bad_response);
     }
@@ -222,20 +216,20 @@ TEST_SUITE("protocol") {
 
   TEST_CASE("raw routes hand back the whole document") {
     SUBCASE("a saved template is its own JSON") {
-      const auto r = parse_envelope(200, fixture("template_raw.json"), false);
+      const auto r = parse_envelope(200, fixture_text("wagmios", "template_raw.json"), false);
       REQUIRE(r.has_value());
-      CHECK(*r == json::parse(fixture("template_raw.json")));
+      CHECK(*r == json::parse(fixture_text("wagmios", "template_raw.json")));
       CHECK((*r)["name"] == "web");
     }
     SUBCASE("the activity feed has success and data but no error key") {
-      const auto r = parse_envelope(200, fixture("activity.json"), false);
+      const auto r = parse_envelope(200, fixture_text("wagmios", "activity.json"), false);
       REQUIRE(r.has_value());
       REQUIRE(r->contains("data"));
       CHECK((*r)["data"]["events"].size() == 10);
       CHECK((*r)["data"]["total"] == 10);
     }
     SUBCASE("the metrics summary has no error key") {
-      const auto r = parse_envelope(200, fixture("metrics_summary.json"), false);
+      const auto r = parse_envelope(200, fixture_text("wagmios", "metrics_summary.json"), false);
       REQUIRE(r.has_value());
       const auto& d = (*r)["data"];
       CHECK(d["requests_last_24h"] == 57);
@@ -243,7 +237,7 @@ TEST_SUITE("protocol") {
       CHECK(d["container_counts"]["running"] == 2);
     }
     SUBCASE("health is a bare object") {
-      const auto r = parse_envelope(200, fixture("health.json"), false);
+      const auto r = parse_envelope(200, fixture_text("wagmios", "health.json"), false);
       REQUIRE(r.has_value());
       CHECK((*r)["status"] == "ok");
     }
@@ -548,7 +542,7 @@ TEST_SUITE("protocol") {
   // ------------------------------------------------------------------ activity
 
   TEST_CASE("activity events of every type") {
-    const auto data = parse_envelope(200, fixture("activity.json"), false);
+    const auto data = parse_envelope(200, fixture_text("wagmios", "activity.json"), false);
     REQUIRE(data.has_value());
     const auto events = list_of<activity_event>((*data)["data"]["events"]);
     REQUIRE(events.size() == 10);
@@ -601,7 +595,8 @@ TEST_SUITE("protocol") {
   }
 
   TEST_CASE("one WebSocket frame is one event") {
-    const auto e = json::parse(fixture("activity_frame.json")).get<activity_event>();
+    const auto e =
+        json::parse(fixture_text("wagmios", "activity_frame.json")).get<activity_event>();
     CHECK(e.type == "container_action");
     CHECK(e.action == "stop");
     CHECK(e.target == "jellyfin");

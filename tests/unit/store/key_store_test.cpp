@@ -14,7 +14,7 @@ using wagbot::store::vault;
 
 namespace {
 
-master_key key_with(unsigned char fill) {
+master_key filled_key(unsigned char fill) {
   master_key key{};
   key.fill(fill);
   return key;
@@ -30,7 +30,7 @@ std::string read_bytes(const std::filesystem::path& path) {
 TEST_SUITE("store") {
   TEST_CASE("key_store put, get, list, overwrite, remove") {
     database db(":memory:");
-    const vault v(key_with(7));
+    const vault v(filled_key(7));
     key_store keys(db, v);
 
     CHECK_FALSE(keys.get("alice", "nas"));
@@ -74,7 +74,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("key_store names the owner of a key by its last 8 characters, per host") {
     database db(":memory:");
-    const vault v(key_with(7));
+    const vault v(filled_key(7));
     key_store keys(db, v);
     keys.put("alice", "nas", "http://nas.lan:5179", "wag_live_aaaaaaaaaaaa12345678", 100);
     keys.put("bob", "nas", "http://nas.lan:5179", "wag_live_bbbbbbbbbbbbabcdefgh", 100);
@@ -93,12 +93,12 @@ TEST_SUITE("store") {
     const auto path = (dir / "wagbot.db").string();
     {
       database db(path);
-      const vault v(key_with(1));
+      const vault v(filled_key(1));
       key_store keys(db, v);
       keys.put("alice", "nas", "http://nas.lan", "wag_live_old_master_key_1", 1);
     }
     database db(path);
-    const vault other(key_with(2));
+    const vault other(filled_key(2));
     key_store keys(db, other);
     keys.put("alice", "pi", "http://pi.lan", "wag_live_new_master_key_2", 2);
     CHECK_FALSE(keys.get("alice", "nas"));
@@ -110,7 +110,7 @@ TEST_SUITE("store") {
 
   TEST_CASE("a sealed key cannot be moved to another user's row") {
     database db(":memory:");
-    const vault v(key_with(3));
+    const vault v(filled_key(3));
     key_store keys(db, v);
     keys.put("alice", "nas", "http://nas.lan", "wag_live_alice_only", 1);
     keys.put("mallory", "nas", "http://nas.lan", "wag_live_mallory", 1);
@@ -126,7 +126,7 @@ TEST_SUITE("store") {
     wagbot::store::test::temp_dir dir;
     const auto path = dir / "wagbot.db";
     const std::string secret = "wag_live_Zq8rT3vXk9LmN2pQ7sW4yB6cD1fG5hJ0";
-    const vault v(key_with(9));
+    const vault v(filled_key(9));
     {
       database db(path.string());
       key_store keys(db, v);

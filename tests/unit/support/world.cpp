@@ -1,5 +1,7 @@
 #include "world.hpp"
 
+#include "fixtures.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,11 +11,7 @@
 namespace wagbot::test {
 
 std::string wagmios_fixture(const std::string& name) {
-  std::ifstream in(std::filesystem::path(WAGBOT_FIXTURES) / "wagmios" / name, std::ios::binary);
-  if (!in) throw std::runtime_error("no fixture " + name);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return fixture_text("wagmios", name);
 }
 
 canned envelope(const nlohmann::json& data) {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/fixtures.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,15 +15,9 @@ using namespace wagbot::wagmios;
 using wagbot::protocol::activity_event;
 using wagbot::protocol::json;
 
-namespace {
+using wagbot::test::fixture_text;
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::filesystem::path(WAGBOT_FIXTURES) / "wagmios" / name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing fixture ", name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+namespace {
 
 wagbot::net::url url_of(std::string_view text) {
   auto parsed = wagbot::net::parse_url(text);
@@ -33,7 +29,7 @@ wagbot::net::url url_of(std::string_view text) {
 
 TEST_SUITE("wagmios") {
   TEST_CASE("a feed frame captured from a server is one event") {
-    const auto e = parse_activity_frame(fixture("activity_frame.json"));
+    const auto e = parse_activity_frame(fixture_text("wagmios", "activity_frame.json"));
     REQUIRE(e);
     CHECK(e->id == "7c1e0f9a2b4d6e83");
     CHECK(e->timestamp == "2025-05-18T10:12:00.004Z");
@@ -45,7 +41,7 @@ TEST_SUITE("wagmios") {
   }
 
   TEST_CASE("every event of the activity list reads the same when it comes as a frame") {
-    const auto list = json::parse(fixture("activity.json"))["data"]["events"];
+    const auto list = json::parse(fixture_text("wagmios", "activity.json"))["data"]["events"];
     REQUIRE(list.size() > 1);
     for (const auto& item : list) {
       const auto from_list = item.get<activity_event>();
