@@ -118,7 +118,7 @@ asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply rep
     co_await respond(i, reply_now, bodies.front());
     if (!reply.confirmation_id.empty()) {
       auto got = co_await rest_->call("GET", hook + "/messages/@original");
-      if (got) message = *got;
+      if (got) message = std::move(*got);
     }
   } else if (reply.is_private) {
     // The deferred answer is public; a private one goes out as an ephemeral follow-up.
@@ -126,8 +126,11 @@ asio::awaitable<void> bot::answer(const pd::interaction& i, core::chat_reply rep
                          content_only("🔒 Answered privately."));
     co_await rest_->call("POST", hook, bodies.front());
   } else {
-    auto edited = co_await rest_->call("PATCH", hook + "/messages/@original", bodies.front());
-    if (edited) message = *edited;
+    // Only a prompt needs the message's id (to edit it later): the rest skip parsing it.
+    const auto wanted = reply.confirmation_id.empty() ? rest::answer::ignored : rest::answer::read;
+    auto edited =
+        co_await rest_->call("PATCH", hook + "/messages/@original", bodies.front(), wanted);
+    if (edited) message = std::move(*edited);
   }
   for (std::size_t k = 1; k < bodies.size(); ++k) co_await rest_->call("POST", hook, bodies[k]);
   const auto message_id = message ? message->value("id", "") : std::string{};

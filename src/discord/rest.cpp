@@ -167,7 +167,8 @@ net::http_request rest::request_for(const std::string& method, const std::string
   return req;
 }
 
-asio::awaitable<result<pd::json>> rest::call(std::string method, std::string path, pd::json body) {
+asio::awaitable<result<pd::json>> rest::call(std::string method, std::string path, pd::json body,
+                                             answer wanted) {
   const auto limit = limit_of(method, path);
   struct in_queue {
     std::size_t& n;
@@ -192,8 +193,10 @@ asio::awaitable<result<pd::json>> rest::call(std::string method, std::string pat
     if (!response) co_return failure(0, response.error().message());
     learn(limit, *response);
     const int status = response->status;
-    auto doc = pd::json::parse(response->body, nullptr, false);
-    if (status == 204 || (status >= 200 && status < 300)) {
+    const bool ok = status >= 200 && status < 300;
+    auto doc = ok && wanted == answer::ignored ? pd::json()
+                                               : pd::json::parse(response->body, nullptr, false);
+    if (ok) {
       if (doc.is_discarded()) doc = pd::json();
       co_return result<pd::json>{boost::system::in_place_value, std::move(doc)};  // not copied
     }

@@ -46,7 +46,7 @@ std::optional<gateway_payload> parse_gateway(const std::string& text) {
   if (!j.is_object() || !j.contains("op") || !j["op"].is_number_integer()) return std::nullopt;
   gateway_payload p;
   p.op = j["op"].get<int>();
-  p.d = j.value("d", json());
+  if (auto d = j.find("d"); d != j.end()) p.d = std::move(*d);
   if (j.contains("s") && j["s"].is_number_integer()) p.s = j["s"].get<std::int64_t>();
   if (j.contains("t") && j["t"].is_string()) p.t = j["t"].get<std::string>();
   return p;

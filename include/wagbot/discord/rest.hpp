@@ -31,10 +31,15 @@ class rest {
   rest(net::http_client& http, net::url api_base, std::string token, std::string user_agent,
        core::logger log);
 
+  /// Whether a caller reads a successful call's answer (an error's is always read).
+  enum class answer { read, ignored };
+
   /// One call; `path` starts with "/" (e.g. "/channels/1/messages"). Waits out known limits
-  /// first; retries a 429 after its retry_after (at most a few times).
+  /// first; retries a 429 after its retry_after (at most a few times). With answer::ignored a
+  /// success is null: the message Discord sends back is not parsed.
   boost::asio::awaitable<result<pd::json>> call(std::string method, std::string path,
-                                                pd::json body = nullptr);
+                                                pd::json body = nullptr,
+                                                answer wanted = answer::read);
 
   bool stopped() const { return unauthorized_; }
   /// Called once when a 401 stops every call (the token is no longer valid).
