@@ -56,6 +56,22 @@ from ratio import table  # noqa: E402
 MARK = "postgres"  # a container of the simulator's default state: the reply holds the real list
 
 
+def message_text(message: dict) -> str:
+    """A Discord message's text: its content, and the text displays of a Components V2 layout
+    (wagbot sends listings so), however deeply they are nested."""
+    parts = [message.get("content") or ""]
+
+    def walk(components):
+        for c in components or []:
+            if c.get("type") == 10:
+                parts.append(c.get("content") or "")
+            walk(c.get("components"))
+            walk([c["accessory"]] if isinstance(c.get("accessory"), dict) else None)
+
+    walk(message.get("components"))
+    return "\n".join(parts)
+
+
 # ---------------------------------------------------------------------------- the bots
 
 @dataclass
@@ -330,9 +346,9 @@ class DiscordPath:
         """(ms from the interaction's creation to the bot's final answer, its text)."""
         if d["edits"]:
             last = d["edits"][-1]
-            return float(last["at"]), (d.get("original") or {}).get("content", "")
+            return float(last["at"]), message_text(d.get("original") or {})
         r = d["responses"][-1]
-        return float(r["at"]), ((r.get("data") or {}).get("content") or "")
+        return float(r["at"]), message_text(r.get("data") or {})
 
     def first_reply(self, proc, t0: float, deadline: float = 90.0) -> float:
         end = t0 + deadline
