@@ -46,14 +46,19 @@ def main(argv=None) -> int:
         r = docs["idle_rss"]["results"]
         what = {"plain": "after 30 s idle, Synapse /sync and Discord gateway connected; VmRSS counts every resident "
                          "page of the binary and shared libraries in full, Pss shares them out among processes, "
-                         "anonymous is the process's own memory (heap, stacks, data)",
+                         "anonymous is the process's own memory (heap, stacks, data); USS is what this process "
+                         "alone holds (its private pages, the binary's code included)",
+                "e2ee": "the same with `matrix.e2ee: true` (the crypto core and its store), on its own Matrix account",
                 "watching": "the same plus a monitor key for the host: activity-feed WebSocket and a poll every 10 s"}
-        for name, label in (("plain", "both transports + 1 host"), ("watching", "… + watching that host")):
+        for name, label in (("plain", "both transports + 1 host"), ("e2ee", "… with E2EE on"),
+                            ("watching", "… + watching that host")):
             if name in r:
                 x = r[name]
-                rows.append((f"Idle RSS, {label}", "≤ 8 MB" if name == "plain" else "",
-                             f"**{mb(x['rss_kb'])}** VmRSS (Pss {mb(x['pss_kb'])}, anonymous "
-                             f"{mb(x['anon_kb'])}, file-backed {mb(x['file_kb'])})", what[name]))
+                target = {"plain": "USS ≤ 6 MB", "e2ee": "≤ +4 MB"}.get(name, "")
+                rows.append((f"Idle memory, {label}", target,
+                             f"USS **{mb(x['private_kb'])}**, VmRSS {mb(x['rss_kb'])} (Pss "
+                             f"{mb(x['pss_kb'])}, anonymous {mb(x['anon_kb'])}, file-backed "
+                             f"{mb(x['file_kb'])})", what[name]))
     if "throughput" in docs:
         r = docs["throughput"]["results"]
         seq = r.get("sequential", {})
