@@ -69,8 +69,7 @@ def main(argv=None) -> int:
     sim_config = {"interaction_timeout_ms": 120_000} if prefix else {}
     with bl.Workdir("dcprof") as tmp, bl.wc.Simulator(hosts=["nas"]) as wsim, \
             bl.dc.DiscordSim(config=sim_config or None) as dsim:
-        wsim.control.set_config("nas", rate_limit=1_000_000)  # measure the bot, not 429s
-        key = wsim.control.add_key("nas", label="alice", scopes=["*"], role="admin")["key"]
+        key = bl.unlimited_key(wsim)
         ctl = dsim.control
         bot = bl.BenchBot(tmp / "bot", {"nas": wsim.hosts["nas"]},
                           users={"alice": {"admin": True, "discord": [bl.ALICE],

@@ -72,8 +72,7 @@ def main(argv=None) -> int:
         hs = synapse.start_synapse(tmp / "synapse")
         try:
             with bl.wc.Simulator(hosts=["nas"]) as wsim:
-                wsim.control.set_config("nas", rate_limit=1_000_000)  # measure the bot, not 429s
-                key = wsim.control.add_key("nas", label="alice", scopes=["*"], role="admin")["key"]
+                key = bl.unlimited_key(wsim)
                 plain = hs.register("alice", "alice-bench-pw")
                 secure = hs.register("carol", "carol-bench-pw")
                 for variant, e2ee in (("e2ee off", False), ("e2ee on", True)):

@@ -44,8 +44,7 @@ def main(argv=None) -> int:
         hs = synapse.start_synapse(tmp / "synapse")
         try:
             with bl.wc.Simulator(hosts=["nas"]) as wsim:
-                wsim.control.set_config("nas", rate_limit=1_000_000)  # measure the bot, not 429s
-                key = wsim.control.add_key("nas", label="alice", scopes=["*"], role="admin")["key"]
+                key = bl.unlimited_key(wsim)
                 plain = hs.register("alice", "alice-bench-pw")
                 account = hs.register("wagbot", "wagbot-bench-pw")
                 bot_user = account["user_id"]

@@ -258,8 +258,7 @@ def main(argv=None) -> int:
         lite = DiscordLite(bl.TOKEN, bl.APP_ID, bl.GUILD, bl.CHANNEL).start()
         # The simulator's default (100 requests a minute per key, as WAGMIOS) would turn most
         # /ps commands into the rate-limit reply: lift it, and count what the bot asked below.
-        sim.control.set_config("nas", rate_limit=1_000_000)
-        key = sim.control.add_key("nas", label="alice", scopes=["*"], role="admin")["key"]
+        key = bl.unlimited_key(sim)
         bot = bl.BenchBot(tmp, {"nas": sim.hosts["nas"]},
                           users={"alice": {"admin": True, "discord": [bl.ALICE], "keys": {"nas": key}}},
                           discord={"api_base": lite.api, "guilds": [bl.GUILD]}, log_level="info", cpus=bot_cpu)

@@ -502,8 +502,7 @@ def main(argv=None) -> int:
 
     rows: list[dict] = []
     with bl.Workdir("peers") as tmp, bl.wc.Simulator(hosts=["nas"]) as wsim:
-        wsim.control.set_config("nas", rate_limit=1_000_000)  # measure the bots, not 429s
-        key = wsim.control.add_key("nas", label="bench", scopes=["*"], role="admin")["key"]
+        key = bl.unlimited_key(wsim, "bench")
         mx = MatrixPath(tmp) if "matrix" in nets else None
         dsc = DiscordPath() if "discord" in nets else None
         try:
