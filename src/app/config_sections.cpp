@@ -148,12 +148,8 @@ user_config read_user(const YAML::Node& u, const std::string& where, context& ct
     if (c.find_user(uc.name))
       throw config_error(where + ".name", "`" + uc.name + "` is used twice");
   });
-  ctx.check([&] {
-    if (u["admin"]) uc.admin = scalar<bool>(u["admin"], where + ".admin", "true or false");
-  });
-  ctx.check([&] {
-    if (u["agent"]) uc.agent = scalar<bool>(u["agent"], where + ".agent", "true or false");
-  });
+  optional_flag(u, where, "admin", uc.admin, ctx);
+  optional_flag(u, where, "agent", uc.agent, ctx);
   ctx.check([&] { uc.approvers = strings(u["approvers"], where + ".approvers"); });
   read_ids(u, where, ctx, uc);
   ctx.check([&] {
@@ -198,11 +194,7 @@ void read_general(const YAML::Node& root, context& ctx, config& c) {
           c.protected_containers.end())
         c.protected_containers.push_back(name);
   });
-  ctx.check([&] {
-    if (root["allow_user_hosts"])
-      c.allow_user_hosts =
-          scalar<bool>(root["allow_user_hosts"], "allow_user_hosts", "true or false");
-  });
+  optional_flag(root, "", "allow_user_hosts", c.allow_user_hosts, ctx);
   ctx.check([&] {
     if (const auto t = root["timeouts"]) read_timeouts(t, ctx, c.timeouts);
   });

@@ -108,9 +108,7 @@ void read_matrix(const YAML::Node& m, context& ctx, matrix_config& mc) {
   if (!names_secret(m, "access_token") && !names_secret(m, "password"))
     ctx.problems.emplace_back("matrix", "needs access_token_env/_file or password_env/_file");
   ctx.check([&] { mc.recovery_key = secret_from(m, "matrix", "recovery_key", ctx); });
-  ctx.check([&] {
-    if (m["e2ee"]) mc.e2ee = scalar<bool>(m["e2ee"], "matrix.e2ee", "true or false");
-  });
+  optional_flag(m, "matrix", "e2ee", mc.e2ee, ctx);
   read_matrix_options(m, ctx, mc);
 }
 

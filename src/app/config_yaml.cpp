@@ -26,7 +26,8 @@ void only_keys(const YAML::Node& node, const std::string& where,
 void optional_flag(const YAML::Node& section, const std::string& where, const char* key, bool& out,
                    context& ctx) {
   ctx.check([&] {
-    if (section[key]) out = scalar<bool>(section[key], where + "." + key, "true or false");
+    const std::string name = where.empty() ? std::string(key) : where + "." + key;
+    if (section[key]) out = scalar<bool>(section[key], name, "true or false");
   });
 }
 

@@ -47,7 +47,7 @@ T scalar(const YAML::Node& node, const std::string& key, const char* what) {
 }
 
 /// `section[key]` into `out` when it is given: true or false (else a problem noted in `ctx`,
-/// named `where`.`key`).
+/// named `where`.`key`, or `key` at the top level, where `where` is "").
 void optional_flag(const YAML::Node& section, const std::string& where, const char* key, bool& out,
                    context& ctx);
 

@@ -144,6 +144,25 @@ alerts: {poll_interval: 0}
                                                "matrix.allowed_inviters[2]"});
   }
 
+  TEST_CASE("a switch that is not true or false, or a URL that is not http(s), names its key") {
+    std::string text;
+    CHECK(problems("discord: {token_env: X, guilds: [\"1\"], compress: maybe, user_install: 2,"
+                   " global_commands: yes}\n",
+                   {.secrets = false}, &text) ==
+          keys{"discord.compress", "discord.user_install"});  // YAML's "yes" is true
+    CHECK(text.find("discord.compress: must be true or false") != std::string::npos);
+    text.clear();
+    CHECK(problems("matrix: {homeserver: \"wss://hs\", user_id: \"@b:hs\", password_env: X}\n"
+                   "planner: {model: m}\n"
+                   "hosts:\n  - {alias: nas, url: [http://nas]}\n",
+                   {.secrets = false},
+                   &text) == keys{"hosts[0].url", "matrix.homeserver", "planner.base_url"});
+    CHECK(text.find("hosts[0].url: must be a URL") != std::string::npos);
+    CHECK(text.find("matrix.homeserver: must be an http:// or https:// URL") != std::string::npos);
+    CHECK(text.find("planner.base_url: is required (e.g. http://127.0.0.1:11434/v1)") !=
+          std::string::npos);
+  }
+
   TEST_CASE("an unknown key is refused in every section, all of them at once") {
     const std::string yaml = R"(
 agents: []
