@@ -56,6 +56,8 @@ int tone_colour(core::tone mood) {
 // left is room for pings and for a row of buttons or a select menu.
 constexpr std::size_t layout_text_limit = 3800;
 constexpr std::size_t layout_component_limit = 34;
+/// Below this much room left on a page, a long list starts on the next page instead.
+constexpr std::size_t layout_min_split = 200;
 
 /// One text display of a layout; `new_section` when it starts a new part after a list.
 struct layout_item {
@@ -218,7 +220,7 @@ std::vector<nlohmann::json> layout_bodies(const core::chat_reply& reply,
     // next (a page is never a heading alone).
     if (chars + item.text.size() > layout_text_limit) {
       const std::size_t room = layout_text_limit - chars;
-      if (room >= 200 && item.text.find('\n') < room) {
+      if (room >= layout_min_split && item.text.find('\n') < room) {
         shown.push_back({{"type", 10}, {"content", take_fitting(item.text, room)}});
         item.new_section = false;
       }

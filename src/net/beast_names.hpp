@@ -1,5 +1,6 @@
 #pragma once
-// The short names the net/ sources use for Asio and Beast (this folder's own header).
+// The short names the net/ sources use for Asio and Beast, and the name lookup with a deadline
+// the HTTP client and the WebSocket share (this folder's own header).
 #include <chrono>
 #include <string>
 #include <utility>

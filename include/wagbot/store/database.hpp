@@ -44,7 +44,9 @@ void read_row(const SQLite::Statement& query, T&... out) {
   int column = 0;
   const auto take = [&](auto& field) {
     const SQLite::Column value = query.getColumn(column++);
-    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>)
+    using type = std::decay_t<decltype(field)>;
+    static_assert(std::is_same_v<type, std::string> || std::is_same_v<type, std::int64_t>);
+    if constexpr (std::is_same_v<type, std::string>)
       field = value.getString();
     else
       field = value.getInt64();
