@@ -19,6 +19,8 @@ What lives here:
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import os
 import platform
@@ -414,6 +416,31 @@ def metric_value(text: str, name: str, labels: str = "") -> float | None:
         re.compile(rf"^{re.escape(name)}(?:\{{[^}}]*\}})?\s+(\S+)$", re.M)
     m = rx.search(text)
     return float(m.group(1)) if m else None
+
+
+def matrix_bot(workdir: Path, hs, account: dict, hosts: dict[str, str], users: dict,
+               e2ee: bool = False, **more) -> BenchBot:
+    """A BenchBot logged in to the homeserver `hs` as `account` (its access token in a 0600
+    file), taking invites from anyone there; `users` and `more` as BenchBot takes them."""
+    bot = BenchBot(workdir, hosts, users=users,
+                   matrix={"homeserver": hs.url, "user_id": account["user_id"],
+                           "allowed_inviters": [":localhost"], "e2ee": e2ee}, **more)
+    bot.matrix["access_token_file"] = bot.secret("matrix-token", account["access_token"])
+    return bot
+
+
+@contextlib.contextmanager
+def matrix_stack(name: str):
+    """A work folder, a real Synapse in it, and the WAGMIOS simulator playing `nas` with its
+    rate limit lifted: yields (folder, homeserver, simulator, an admin key for nas)."""
+    synapse = matrix_modules()
+    with Workdir(name) as tmp:
+        hs = synapse.start_synapse(tmp / "synapse")
+        try:
+            with wc.Simulator(hosts=["nas"]) as wsim:
+                yield tmp, hs, wsim, unlimited_key(wsim)
+        finally:
+            hs.stop()
 
 
 class Workdir:

@@ -53,15 +53,12 @@ def breakdown(pid: int, top: int = 14) -> list[dict]:
 
 def run_one(name: str, tmp, hs, account, dsim, wsim, key: str, monitor: str | None, e2ee: bool,
             idle: float, env: dict | None, show_breakdown: bool) -> dict:
-    bot = bl.BenchBot(tmp / name, {"nas": wsim.hosts["nas"]},
-                      users={"alice": {"admin": True, "discord": [bl.ALICE], "matrix": ["@alice:localhost"],
-                                       "keys": {"nas": key}}},
-                      monitors={"nas": monitor} if monitor else None,
-                      alerts={"poll_interval": 10} if monitor else None,
-                      matrix={"homeserver": hs.url, "user_id": account["user_id"],
-                              "allowed_inviters": [":localhost"], "e2ee": e2ee},
-                      discord={"api_base": dsim.api, "guilds": [bl.GUILD]}, env=env)
-    bot.matrix["access_token_file"] = bot.secret("matrix-token", account["access_token"])
+    users = {"alice": {"admin": True, "discord": [bl.ALICE], "matrix": ["@alice:localhost"],
+                       "keys": {"nas": key}}}
+    bot = bl.matrix_bot(tmp / name, hs, account, {"nas": wsim.hosts["nas"]}, users, e2ee=e2ee,
+                        monitors={"nas": monitor} if monitor else None,
+                        alerts={"poll_interval": 10} if monitor else None,
+                        discord={"api_base": dsim.api, "guilds": [bl.GUILD]}, env=env)
     bot.discord["token_file"] = bot.secret("discord.token", bl.TOKEN)
     bot.start()
     try:

@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     ap.add_argument("--idle", type=float, default=20.0)
     ap.add_argument("--json")
     args = ap.parse_args(argv)
-    synapse = bl.matrix_modules()
+    bl.matrix_modules()  # tests/matrix on the path
     from human import Human, member, message  # noqa: E402  (tests/matrix)
     from secure_human import SecureHuman  # noqa: E402
 
@@ -68,57 +68,49 @@ def main(argv=None) -> int:
         return make
 
     results: dict = {}
-    with bl.Workdir("e2ee") as tmp:
-        hs = synapse.start_synapse(tmp / "synapse")
-        try:
-            with bl.wc.Simulator(hosts=["nas"]) as wsim:
-                key = bl.unlimited_key(wsim)
-                plain = hs.register("alice", "alice-bench-pw")
-                secure = hs.register("carol", "carol-bench-pw")
-                for variant, e2ee in (("e2ee off", False), ("e2ee on", True)):
-                    account = hs.register(f"wagbot{int(e2ee)}", "wagbot-bench-pw")
-                    bot = bl.BenchBot(tmp / variant.replace(" ", "-"), {"nas": wsim.hosts["nas"]},
-                                      users={"alice": {"admin": True, "matrix": [plain["user_id"], secure["user_id"]],
-                                                       "keys": {"nas": key}}},
-                                      matrix={"homeserver": hs.url, "user_id": account["user_id"],
-                                              "allowed_inviters": [":localhost"], "e2ee": e2ee})
-                    bot.matrix["access_token_file"] = bot.secret("matrix-token", account["access_token"])
-                    bot.start()
+    with bl.matrix_stack("e2ee") as (tmp, hs, wsim, key):
+        plain = hs.register("alice", "alice-bench-pw")
+        secure = hs.register("carol", "carol-bench-pw")
+        for variant, e2ee in (("e2ee off", False), ("e2ee on", True)):
+            account = hs.register(f"wagbot{int(e2ee)}", "wagbot-bench-pw")
+            users = {"alice": {"admin": True, "matrix": [plain["user_id"], secure["user_id"]],
+                               "keys": {"nas": key}}}
+            bot = bl.matrix_bot(tmp / variant.replace(" ", "-"), hs, account,
+                                {"nas": wsim.hosts["nas"]}, users, e2ee=e2ee)
+            bot.start()
+            try:
+                bot.wait_ready()
+                time.sleep(args.idle)
+                r = {"idle": idle_figures(bot.pid)}
+                with Human.from_registration(hs.url, plain) as alice:
+                    room = alice.create_room(invite=[account["user_id"]], is_direct=True)
+                    alice.wait_for(member(room, account["user_id"], "join"), 30)
+                    r["plain room"] = per_command(bot, alice, room, args.commands,
+                                                  reply_to(account["user_id"]))
+                if e2ee:
+                    (tmp / "nio-store").mkdir(exist_ok=True)
+                    carol = SecureHuman(hs.url, secure["user_id"], access_token=secure["access_token"],
+                                        device_id=secure["device_id"], store_dir=tmp / "nio-store")
                     try:
-                        bot.wait_ready()
-                        time.sleep(args.idle)
-                        r = {"idle": idle_figures(bot.pid)}
-                        with Human.from_registration(hs.url, plain) as alice:
-                            room = alice.create_room(invite=[account["user_id"]], is_direct=True)
-                            alice.wait_for(member(room, account["user_id"], "join"), 30)
-                            r["plain room"] = per_command(bot, alice, room, args.commands,
+                        room = carol.create_room(invite=[account["user_id"]], is_direct=True, encrypted=True)
+                        carol.wait_for(member(room, account["user_id"], "join"), 30)
+                        r["encrypted room"] = per_command(bot, carol, room, args.commands,
                                                           reply_to(account["user_id"]))
-                        if e2ee:
-                            (tmp / "nio-store").mkdir(exist_ok=True)
-                            carol = SecureHuman(hs.url, secure["user_id"], access_token=secure["access_token"],
-                                                device_id=secure["device_id"], store_dir=tmp / "nio-store")
-                            try:
-                                room = carol.create_room(invite=[account["user_id"]], is_direct=True, encrypted=True)
-                                carol.wait_for(member(room, account["user_id"], "join"), 30)
-                                r["encrypted room"] = per_command(bot, carol, room, args.commands,
-                                                                  reply_to(account["user_id"]))
-                            finally:
-                                carol.close()
-                        r["rss_after_kb"] = bl.proc_status(bot.pid)["VmRSS"]
                     finally:
-                        bot.stop()
-                    results[variant] = r
-                    idle = r["idle"]
-                    print(f"{variant:>8}: idle VmRSS {idle['rss_kb'] / 1024:5.1f} MB  Pss {idle['pss_kb'] / 1024:5.1f} MB"
-                          f"  Private {idle['private_kb'] / 1024:5.1f} MB", flush=True)
-                    for where in ("plain room", "encrypted room"):
-                        if where in r:
-                            c = r[where]
-                            print(f"{'':>10}{where}: {c['cpu_us_per_command']} µs CPU/command, round trip "
-                                  f"p50 {c['round_trip_ms']['p50']:.1f} ms p99 {c['round_trip_ms']['p99']:.1f} ms",
-                                  flush=True)
-        finally:
-            hs.stop()
+                        carol.close()
+                r["rss_after_kb"] = bl.proc_status(bot.pid)["VmRSS"]
+            finally:
+                bot.stop()
+            results[variant] = r
+            idle = r["idle"]
+            print(f"{variant:>8}: idle VmRSS {idle['rss_kb'] / 1024:5.1f} MB  Pss {idle['pss_kb'] / 1024:5.1f} MB"
+                  f"  Private {idle['private_kb'] / 1024:5.1f} MB", flush=True)
+            for where in ("plain room", "encrypted room"):
+                if where in r:
+                    c = r[where]
+                    print(f"{'':>10}{where}: {c['cpu_us_per_command']} µs CPU/command, round trip "
+                          f"p50 {c['round_trip_ms']['p50']:.1f} ms p99 {c['round_trip_ms']['p99']:.1f} ms",
+                          flush=True)
     bl.emit("matrix_e2ee", results, args.json)
     return 0
 

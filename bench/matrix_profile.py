@@ -37,54 +37,45 @@ def main(argv=None) -> int:
     bl.add_profile_args(ap)
     ap.add_argument("--text", default="ps", help="the command alice sends")
     args = ap.parse_args(argv)
-    synapse = bl.matrix_modules()
+    bl.matrix_modules()  # tests/matrix on the path
     from human import Human, member, message  # noqa: E402  (tests/matrix)
 
-    with bl.Workdir("mxprof") as tmp:
-        hs = synapse.start_synapse(tmp / "synapse")
+    with bl.matrix_stack("mxprof") as (tmp, hs, wsim, key):
+        plain = hs.register("alice", "alice-bench-pw")
+        account = hs.register("wagbot", "wagbot-bench-pw")
+        bot_user = account["user_id"]
+        bot = bl.matrix_bot(tmp / "bot", hs, account, {"nas": wsim.hosts["nas"]},
+                            {"alice": {"admin": True, "matrix": [plain["user_id"]],
+                                       "keys": {"nas": key}}})
+        prefix = bl.profile_prefix(args)
+        if prefix:
+            bot.binary = bl.wrapper(tmp, prefix, bot.binary)
+        bot.start()
         try:
-            with bl.wc.Simulator(hosts=["nas"]) as wsim:
-                key = bl.unlimited_key(wsim)
-                plain = hs.register("alice", "alice-bench-pw")
-                account = hs.register("wagbot", "wagbot-bench-pw")
-                bot_user = account["user_id"]
-                bot = bl.BenchBot(tmp / "bot", {"nas": wsim.hosts["nas"]},
-                                  users={"alice": {"admin": True, "matrix": [plain["user_id"]],
-                                                   "keys": {"nas": key}}},
-                                  matrix={"homeserver": hs.url, "user_id": bot_user,
-                                          "allowed_inviters": [":localhost"], "e2ee": False})
-                bot.matrix["access_token_file"] = bot.secret("matrix-token", account["access_token"])
-                prefix = bl.profile_prefix(args)
-                if prefix:
-                    bot.binary = bl.wrapper(tmp, prefix, bot.binary)
-                bot.start()
-                try:
-                    bot.wait_ready(deadline=180)
-                    with Human.from_registration(hs.url, plain) as alice:
-                        room = alice.create_room(invite=[bot_user], is_direct=True)
-                        alice.wait_for(member(room, bot_user, "join"), 60)
+            bot.wait_ready(deadline=180)
+            with Human.from_registration(hs.url, plain) as alice:
+                room = alice.create_room(invite=[bot_user], is_direct=True)
+                alice.wait_for(member(room, bot_user, "join"), 60)
 
-                        def one() -> float:
-                            t = time.monotonic()
-                            eid = alice.send_text(room, args.text)
+                def one() -> float:
+                    t = time.monotonic()
+                    eid = alice.send_text(room, args.text)
 
-                            def pred(e):
-                                rel = (e.get("content") or {}).get("m.relates_to") or {}
-                                return (message(room, sender=bot_user)(e)
-                                        and (rel.get("m.in_reply_to") or {}).get("event_id") == eid)
-                            alice.wait_for(pred, 120)
-                            return (time.monotonic() - t) * 1000
+                    def pred(e):
+                        rel = (e.get("content") or {}).get("m.relates_to") or {}
+                        return (message(room, sender=bot_user)(e)
+                                and (rel.get("m.in_reply_to") or {}).get("event_id") == eid)
+                    alice.wait_for(pred, 120)
+                    return (time.monotonic() - t) * 1000
 
-                        for _ in range(args.warmup):
-                            one()
-                        time.sleep(1.0)
-                        alice.drain()
-                        with bl.Measured(bot.pid, args) as m:
-                            rtts = [one() for _ in range(args.commands)]
-                finally:
-                    bl.stop_wrapped(bot)
+                for _ in range(args.warmup):
+                    one()
+                time.sleep(1.0)
+                alice.drain()
+                with bl.Measured(bot.pid, args) as m:
+                    rtts = [one() for _ in range(args.commands)]
         finally:
-            hs.stop()
+            bl.stop_wrapped(bot)
         bl.profile_report(args, repr(args.text), m, rtts, bool(prefix))
     return 0
 
